@@ -1,0 +1,103 @@
+//! Job manifests: the TOML file that is the source of truth for one job
+//! (`<state>/jobs/<name>.toml`), its validation into a [`Job`], and the
+//! [`store`] that reads and writes them atomically under a lock.
+//!
+//! Format (version 1), see `piar.toml(5)`:
+//!
+//! ```toml
+//! version = 1
+//! name = "disk-report"
+//! description = "df every 5 minutes"
+//! command = ["df", "-h", "/"]
+//! timeout = "10m"              # optional, humantime; absent = no limit
+//! workdir = "/srv"             # optional, absolute
+//! enabled = true
+//! created = "2026-11-21T12:00:00Z"
+//! updated = "2026-11-21T12:00:00Z"
+//!
+//! [schedule]
+//! cron = "*/5 * * * *"
+//! tz = "Europe/Berlin"
+//!
+//! [env]
+//! LANG = "C.UTF-8"
+//!
+//! [metadata]                   # free table for the user or agent
+//! owner = "ops"
+//! ```
+
+pub mod store;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::schedule::{Schedule, ScheduleSpec};
+
+/// The manifest format version this piar writes and reads.
+pub const VERSION: u32 = 1;
+
+/// A manifest as stored on disk (raw, serde). Unknown keys are rejected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Format version; must be [`VERSION`].
+    pub version: u32,
+    /// Job name, `[a-z0-9][a-z0-9_-]{0,62}`.
+    pub name: String,
+    /// Free text shown in `list`/`show` and as the units' `Description=`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// argv: program and arguments, no shell (write `["sh", "-c", "..."]` for one).
+    pub command: Vec<String>,
+    /// When the job runs.
+    pub schedule: ScheduleSpec,
+    /// Run time limit, humantime (`30s`, `10m`, `2h`); absent or `0` = none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Working directory of the run (absolute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
+    /// `false` while paused.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// When the job was first submitted (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// When the manifest last changed (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+    /// Environment variables of the run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// Free table kept for the user or agent; piar never interprets it.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub metadata: toml::Table,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A validated job, built from a [`Manifest`] by [`validate::validate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// The manifest it came from (kept verbatim for saving back).
+    pub manifest: Manifest,
+    /// The validated schedule.
+    pub schedule: Schedule,
+    /// Run time limit; `None` = no limit.
+    pub timeout: Option<Duration>,
+    /// Working directory, absolute.
+    pub workdir: Option<PathBuf>,
+}
+
+impl Job {
+    /// The job's name.
+    pub fn name(&self) -> &str {
+        &self.manifest.name
+    }
+}

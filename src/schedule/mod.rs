@@ -1,0 +1,250 @@
+//! Schedules: what the user wrote (`at`, `every`, `cron`, `on_calendar`,
+//! `manual`) -> a validated [`Schedule`] -> the timer settings
+//! ([`TimerSpec`]) that `unit::render_timer` writes into `piar-<name>.timer`.
+//!
+//! Submodules:
+//! - [`cron`]: 5-field Vixie cron -> `OnCalendar=` lines (crontab(5)).
+//! - [`at`]: one-shot times (`--at`) -> an absolute instant.
+//! - [`every`]: intervals (`--every 6h`).
+//! - [`preview`]: next elapse times, asked of `systemd-analyze calendar`.
+
+pub mod at;
+pub mod cron;
+pub mod every;
+pub mod preview;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The `[schedule]` table of a manifest, as stored (raw, unvalidated).
+///
+/// Exactly one of `at`, `every`, `cron`, `on_calendar`, `manual = true` is
+/// set. `tz` goes with `cron` (the zone the fields are read in) and `at` (the
+/// zone the time is shown in).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSpec {
+    /// One-shot instant, RFC 3339 with offset, e.g. `2026-12-01T09:00:00+01:00`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Interval, humantime syntax (`90s`, `15m`, `6h`, `1h30m`), at least 1s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
+    /// 5-field cron expression or `@daily`-style alias.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cron: Option<String>,
+    /// Raw systemd calendar specs (systemd.time(7)), passed through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_calendar: Option<Vec<String>>,
+    /// `true`: no timer, runs only through `piar run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual: Option<bool>,
+    /// IANA time zone name (`Europe/Berlin`), with `cron` or `at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+}
+
+/// A validated schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schedule {
+    /// Fire once at `at` (shown in zone `tz`).
+    At {
+        /// The instant.
+        at: jiff::Timestamp,
+        /// IANA zone name used for display.
+        tz: String,
+    },
+    /// Fire soon after the timer starts, then every `interval`.
+    Every {
+        /// The interval (>= 1 s).
+        interval: Duration,
+        /// As written (`6h`).
+        text: String,
+    },
+    /// 5-field cron in zone `tz`.
+    Cron {
+        /// The expression as written.
+        expr: String,
+        /// IANA zone name.
+        tz: String,
+        /// The parsed expression.
+        parsed: cron::CronExpr,
+    },
+    /// Raw `OnCalendar=` specs.
+    OnCalendar {
+        /// The specs, as written.
+        specs: Vec<String>,
+    },
+    /// No timer.
+    Manual,
+}
+
+/// What goes into the `[Timer]` section (systemd.timer(5)).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TimerSpec {
+    /// `OnCalendar=` lines; the timer fires at whichever elapses first.
+    pub on_calendar: Vec<String>,
+    /// `OnActiveSec=` (relative to the timer's activation).
+    pub on_active: Option<Duration>,
+    /// `OnUnitActiveSec=` (relative to the service's last activation).
+    pub on_unit_active: Option<Duration>,
+    /// `OnBootSec=` (for `@reboot`).
+    pub on_boot: Option<Duration>,
+    /// `Persistent=` (only meaningful with `OnCalendar=`).
+    pub persistent: bool,
+    /// `AccuracySec=`.
+    pub accuracy: Duration,
+}
+
+impl Schedule {
+    /// Validate a raw spec. Errors name the field (`schedule.cron`, ...) and
+    /// what was expected; `now` is used to reject `at` times in the past.
+    pub fn from_spec(spec: &ScheduleSpec, now: jiff::Timestamp) -> Result<Schedule> {
+        let set = [
+            spec.at.is_some(),
+            spec.every.is_some(),
+            spec.cron.is_some(),
+            spec.on_calendar.is_some(),
+            spec.manual == Some(true),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if set != 1 {
+            return Err(Error::invalid(format!(
+                "schedule: expected exactly one of at, every, cron, on_calendar, manual = true; found {set}"
+            ))
+            .with_hint("e.g. --cron '*/5 * * * *', --every 6h, --at 'in 5m', --on-calendar daily, --manual"));
+        }
+        if spec.tz.is_some() && spec.at.is_none() && spec.cron.is_none() {
+            return Err(Error::invalid(
+                "schedule.tz: a time zone goes with cron or at only (write the zone inside an on_calendar spec)",
+            ));
+        }
+        let tz = match &spec.tz {
+            Some(z) => {
+                at::validate_tz(z).map_err(|e| e.context("schedule.tz"))?;
+                z.clone()
+            }
+            None => at::system_tz_name(),
+        };
+        if let Some(text) = &spec.at {
+            let at: jiff::Timestamp = text.parse().map_err(|e| {
+                Error::invalid(format!(
+                    "schedule.at: expected an RFC 3339 time with offset (2026-12-01T09:00:00+01:00), got {text:?}: {e}"
+                ))
+            })?;
+            if at <= now {
+                return Err(Error::invalid(format!(
+                    "schedule.at: {text} is in the past (now is {now})"
+                )));
+            }
+            return Ok(Schedule::At { at, tz });
+        }
+        if let Some(text) = &spec.every {
+            let interval = every::parse_every(text).map_err(|e| e.context("schedule.every"))?;
+            return Ok(Schedule::Every {
+                interval,
+                text: text.clone(),
+            });
+        }
+        if let Some(expr) = &spec.cron {
+            let parsed = cron::CronExpr::parse(expr).map_err(|e| e.context("schedule.cron"))?;
+            return Ok(Schedule::Cron {
+                expr: expr.clone(),
+                tz,
+                parsed,
+            });
+        }
+        if let Some(specs) = &spec.on_calendar {
+            if specs.is_empty() {
+                return Err(Error::invalid(
+                    "schedule.on_calendar: expected at least one calendar spec",
+                ));
+            }
+            for s in specs {
+                crate::unit::check_value("schedule.on_calendar", s)?;
+            }
+            return Ok(Schedule::OnCalendar {
+                specs: specs.clone(),
+            });
+        }
+        Ok(Schedule::Manual)
+    }
+
+    /// The timer settings, or `None` for [`Schedule::Manual`].
+    ///
+    /// Policy: `AccuracySec=1s` everywhere (systemd's default of 1 min would
+    /// let a 09:00 cron job start at 09:00:59); `Persistent=true` for calendar
+    /// schedules so a run missed while powered off happens at boot;
+    /// `every` uses `OnActiveSec=1s` + `OnUnitActiveSec=` because
+    /// `OnUnitActiveSec=` alone never fires on a freshly started timer
+    /// (systemd#4572).
+    pub fn timer_spec(&self) -> Option<TimerSpec> {
+        let base = TimerSpec {
+            accuracy: Duration::from_secs(1),
+            ..TimerSpec::default()
+        };
+        match self {
+            Schedule::At { at, .. } => Some(TimerSpec {
+                on_calendar: vec![at::on_calendar_utc(*at)],
+                persistent: true,
+                ..base
+            }),
+            Schedule::Every { interval, .. } => Some(TimerSpec {
+                on_active: Some(Duration::from_secs(1)),
+                on_unit_active: Some(*interval),
+                ..base
+            }),
+            Schedule::Cron { parsed, tz, .. } => Some(match parsed.reboot() {
+                true => TimerSpec {
+                    on_boot: Some(Duration::from_secs(1)),
+                    ..base
+                },
+                false => TimerSpec {
+                    on_calendar: parsed.on_calendar(tz),
+                    persistent: true,
+                    ..base
+                },
+            }),
+            Schedule::OnCalendar { specs } => Some(TimerSpec {
+                on_calendar: specs.clone(),
+                persistent: true,
+                ..base
+            }),
+            Schedule::Manual => None,
+        }
+    }
+
+    /// The schedule as the user wrote it, for the SCHEDULE column:
+    /// `cron 0 9 * * 1-5 Europe/Berlin`, `every 6h`, `at 2026-12-01 09:00:00 CET`,
+    /// `calendar Mon *-*-* 09:00`, `manual`.
+    pub fn display(&self) -> String {
+        match self {
+            Schedule::At { at, tz } => {
+                let shown = jiff::tz::TimeZone::get(tz)
+                    .map(|z| at.to_zoned(z).strftime("%Y-%m-%d %H:%M:%S %Z").to_string())
+                    .unwrap_or_else(|_| at.to_string());
+                format!("at {shown}")
+            }
+            Schedule::Every { text, .. } => format!("every {text}"),
+            Schedule::Cron { expr, tz, .. } => format!("cron {expr} {tz}"),
+            Schedule::OnCalendar { specs } => format!("calendar {}", specs.join("; ")),
+            Schedule::Manual => "manual".to_string(),
+        }
+    }
+
+    /// The schedule's kind: `at`, `every`, `cron`, `on_calendar`, `manual`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Schedule::At { .. } => "at",
+            Schedule::Every { .. } => "every",
+            Schedule::Cron { .. } => "cron",
+            Schedule::OnCalendar { .. } => "on_calendar",
+            Schedule::Manual => "manual",
+        }
+    }
+}
