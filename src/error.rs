@@ -62,6 +62,8 @@ pub enum Kind {
     Permission,
     /// Anything else: I/O, systemd refused an operation, ... (exit 1).
     Failed,
+    /// stdout was closed by its reader (`piar list | head`): exit 0 quietly.
+    BrokenPipe,
 }
 
 impl Kind {
@@ -74,6 +76,7 @@ impl Kind {
             Kind::Unreachable => "unreachable",
             Kind::Permission => "permission",
             Kind::Failed => "failed",
+            Kind::BrokenPipe => "broken_pipe",
         }
     }
 
@@ -86,6 +89,7 @@ impl Kind {
             Kind::Unreachable => ExitStatus::Unreachable,
             Kind::Permission => ExitStatus::Permission,
             Kind::Failed => ExitStatus::Failure,
+            Kind::BrokenPipe => ExitStatus::Success,
         }
     }
 }

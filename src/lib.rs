@@ -8,18 +8,56 @@
 //! Flow of one invocation: parse (clap) -> logging -> dispatch -> render the
 //! error -> exit code ([`error::ExitStatus`]).
 
+pub mod cli;
+pub mod commands;
 pub mod error;
+pub mod install;
+pub mod logging;
 pub mod manifest;
+pub mod output;
 pub mod paths;
+pub mod record;
+pub mod run;
 pub mod schedule;
+pub mod status;
 pub mod systemd;
 pub mod unit;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::Kind;
 
 /// Run piar with `args` (argv including argv[0]) and return the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
-    let _ = args.into_iter().count();
-    ExitCode::SUCCESS
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are "errors" to clap that print on stdout.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    logging::init(cli.verbose, &cli.command);
+    let json = cli.json;
+    match commands::dispatch(cli) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(e) if e.kind == Kind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut err = std::io::stderr().lock();
+            if json {
+                let _ = writeln!(err, "{}", e.to_json());
+            } else {
+                let _ = writeln!(err, "piar: error: {}", e.message);
+                if let Some(h) = &e.hint {
+                    let _ = writeln!(err, "  hint: {h}");
+                }
+            }
+            ExitCode::from(e.kind.exit_status().code())
+        }
+    }
 }

@@ -81,8 +81,8 @@ impl Paths {
             ),
             Scope::User => {
                 let home = env_dir("HOME");
-                let config = env_dir("XDG_CONFIG_HOME")
-                    .or_else(|| home.as_ref().map(|h| h.join(".config")));
+                let config =
+                    env_dir("XDG_CONFIG_HOME").or_else(|| home.as_ref().map(|h| h.join(".config")));
                 let state = env_dir("XDG_STATE_HOME")
                     .or_else(|| home.as_ref().map(|h| h.join(".local/state")));
                 match (config, state) {

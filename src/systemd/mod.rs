@@ -1,18 +1,383 @@
 //! Talking to the systemd manager over D-Bus (org.freedesktop.systemd1(5)).
+//!
+//! [`Systemd`] wraps one bus connection to the system or user manager and the
+//! handful of calls piar makes. Proxies never cache properties (piar reads a
+//! property once, when it needs it), so creating one costs no round trip.
 
-use crate::error::{Error, Kind};
+pub mod proxies;
+
+use std::time::Duration;
+
+use zbus::blocking::Connection;
+use zbus::proxy::CacheProperties;
+use zbus::zvariant::{OwnedObjectPath, Value};
+
+use crate::error::{Error, Kind, Result};
+use crate::paths::Scope;
+use proxies::{ManagerProxy, ServiceProxy, TimerProxy, UnitListEntry, UnitProxy};
 
 /// Map a zbus error to a piar error: access denied -> permission (exit 6),
 /// no bus / connection refused -> unreachable (exit 5), else failed (exit 1).
 pub fn classify_bus_error(e: zbus::Error) -> Error {
     let text = e.to_string();
     let kind = match &e {
-        zbus::Error::MethodError(name, _, _) if name.as_str().ends_with("AccessDenied") => {
+        zbus::Error::MethodError(name, _, _)
+            if name.as_str().ends_with("AccessDenied")
+                || name.as_str().ends_with("InteractiveAuthorizationRequired") =>
+        {
             Kind::Permission
+        }
+        zbus::Error::MethodError(name, _, _) if name.as_str().ends_with("NoSuchUnit") => {
+            Kind::NotFound
         }
         zbus::Error::FDO(f) if matches!(**f, zbus::fdo::Error::AccessDenied(_)) => Kind::Permission,
         zbus::Error::InputOutput(_) | zbus::Error::Address(_) => Kind::Unreachable,
         _ => Kind::Failed,
     };
-    Error::new(kind, format!("D-Bus: {text}"))
+    let e = Error::new(kind, format!("systemd: {text}"));
+    if kind == Kind::Permission {
+        e.with_hint("system scope needs root: run with sudo, or use --user for your own jobs")
+    } else {
+        e
+    }
+}
+
+/// Whether a zbus error is systemd's `NoSuchUnit` (the unit is not loaded).
+fn is_no_such_unit(e: &zbus::Error) -> bool {
+    matches!(e, zbus::Error::MethodError(name, _, _) if name.as_str().ends_with("NoSuchUnit"))
+}
+
+/// A connection to one systemd manager.
+pub struct Systemd {
+    /// Which manager this is.
+    pub scope: Scope,
+    conn: Connection,
+    manager: ManagerProxy<'static>,
+}
+
+/// How a run unit ended, as read from its Service properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitOutcome {
+    /// systemd's `Result` (`success`, `exit-code`, `signal`, `timeout`, ...).
+    pub result: String,
+    /// siginfo code: 1 exited, 2 killed, 3 dumped core (0 = never ran).
+    pub exec_main_code: i32,
+    /// Exit status, or the signal number when killed/dumped.
+    pub exec_main_status: i32,
+    /// Invocation ID, 32 lowercase hex digits (empty if unknown).
+    pub invocation_id: String,
+    /// CLOCK_REALTIME µs the main process started (0 = it never did).
+    pub started_usec: u64,
+    /// CLOCK_REALTIME µs the main process exited (0 = unknown).
+    pub exited_usec: u64,
+}
+
+impl Systemd {
+    /// Connect to the manager of `scope`: the system bus, or the user's
+    /// session bus (`DBUS_SESSION_BUS_ADDRESS`, else `$XDG_RUNTIME_DIR/bus`).
+    ///
+    /// Errors (exit 5): no bus; the error says how to get one (lingering,
+    /// `XDG_RUNTIME_DIR` when coming from sudo/su/ssh).
+    pub fn connect(scope: Scope) -> Result<Systemd> {
+        let conn = match scope {
+            Scope::System => Connection::system().map_err(|e| {
+                Error::new(
+                    Kind::Unreachable,
+                    format!("cannot reach the system bus: {e}"),
+                )
+                .with_hint("is systemd running as PID 1 and dbus installed? (`systemctl is-system-running`)")
+            })?,
+            Scope::User => {
+                if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
+                    && std::env::var_os("XDG_RUNTIME_DIR").is_none()
+                {
+                    return Err(user_bus_error("neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set"));
+                }
+                Connection::session().map_err(|e| user_bus_error(&e.to_string()))?
+            }
+        };
+        let manager = ManagerProxy::builder(&conn)
+            .cache_properties(CacheProperties::No)
+            .build()
+            .map_err(classify_bus_error)?;
+        Ok(Systemd {
+            scope,
+            conn,
+            manager,
+        })
+    }
+
+    /// The manager proxy, for calls this wrapper does not cover.
+    pub fn manager(&self) -> &ManagerProxy<'static> {
+        &self.manager
+    }
+
+    /// The manager's version string (e.g. `252.38-1~deb12u1`).
+    pub fn version(&self) -> Result<String> {
+        Ok(self.manager.version()?)
+    }
+
+    /// Object path of a loaded unit, `None` if it is not loaded.
+    pub fn loaded_unit(&self, name: &str) -> Result<Option<OwnedObjectPath>> {
+        match self.manager.get_unit(name) {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if is_no_such_unit(&e) => Ok(None),
+            Err(e) => Err(classify_bus_error(e)),
+        }
+    }
+
+    /// Load a unit from disk (if not loaded) and return (path, LoadState).
+    pub fn load_unit(&self, name: &str) -> Result<(OwnedObjectPath, String)> {
+        let path = self.manager.load_unit(name)?;
+        let state = self.unit(&path)?.load_state()?;
+        Ok((path, state))
+    }
+
+    /// A non-caching proxy for the Unit interface at `path`.
+    pub fn unit(&self, path: &OwnedObjectPath) -> Result<UnitProxy<'static>> {
+        Ok(UnitProxy::builder(&self.conn)
+            .path(path.clone())?
+            .cache_properties(CacheProperties::No)
+            .build()?)
+    }
+
+    /// A non-caching proxy for the Service interface at `path`.
+    pub fn service(&self, path: &OwnedObjectPath) -> Result<ServiceProxy<'static>> {
+        Ok(ServiceProxy::builder(&self.conn)
+            .path(path.clone())?
+            .cache_properties(CacheProperties::No)
+            .build()?)
+    }
+
+    /// A non-caching proxy for the Timer interface at `path`.
+    pub fn timer(&self, path: &OwnedObjectPath) -> Result<TimerProxy<'static>> {
+        Ok(TimerProxy::builder(&self.conn)
+            .path(path.clone())?
+            .cache_properties(CacheProperties::No)
+            .build()?)
+    }
+
+    /// `daemon-reload`: re-read every unit file. Cost grows with the number of
+    /// units, so piar calls it only when a loaded unit's file changed.
+    pub fn reload(&self) -> Result<()> {
+        log::info!("reloading the {} manager", self.scope.as_str());
+        Ok(self.manager.reload()?)
+    }
+
+    /// Whether any of `units` is loaded with a changed file on disk.
+    pub fn needs_reload(&self, units: &[&str]) -> Result<bool> {
+        for u in units {
+            if let Some(path) = self.loaded_unit(u)? {
+                let unit = self.unit(&path)?;
+                if unit.need_daemon_reload()? || unit.load_state()? != "loaded" {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Enable unit files (create their `[Install]` symlinks).
+    pub fn enable(&self, units: &[&str]) -> Result<()> {
+        self.manager.enable_unit_files(units, false, true)?;
+        Ok(())
+    }
+
+    /// Disable unit files (remove their `[Install]` symlinks).
+    pub fn disable(&self, units: &[&str]) -> Result<()> {
+        self.manager.disable_unit_files(units, false)?;
+        Ok(())
+    }
+
+    /// Start a unit (mode `replace`); returns the job path.
+    pub fn start(&self, name: &str) -> Result<OwnedObjectPath> {
+        Ok(self.manager.start_unit(name, "replace")?)
+    }
+
+    /// Restart a unit (mode `replace`).
+    pub fn restart(&self, name: &str) -> Result<()> {
+        self.manager.restart_unit(name, "replace")?;
+        Ok(())
+    }
+
+    /// Stop a unit if it is loaded; a unit that is not loaded is not an error.
+    pub fn stop(&self, name: &str) -> Result<()> {
+        match self.manager.stop_unit(name, "replace") {
+            Ok(_) => Ok(()),
+            Err(e) if is_no_such_unit(&e) => Ok(()),
+            Err(e) => Err(classify_bus_error(e)),
+        }
+    }
+
+    /// Stop a unit and wait (up to `timeout`) until its stop job finished.
+    pub fn stop_and_wait(&self, name: &str, timeout: Duration) -> Result<()> {
+        let signals = self.job_removed_stream()?;
+        let job = match self.manager.stop_unit(name, "replace") {
+            Ok(j) => j,
+            Err(e) if is_no_such_unit(&e) => return Ok(()),
+            Err(e) => return Err(classify_bus_error(e)),
+        };
+        let deadline = std::time::Instant::now() + timeout;
+        wait_job(signals, &job, deadline).map(|_| ())
+    }
+
+    /// Forget a unit's failed state (not loaded or not failed: no error).
+    pub fn reset_failed(&self, name: &str) {
+        if let Err(e) = self.manager.reset_failed_unit(name) {
+            log::debug!("reset-failed {name}: {e}");
+        }
+    }
+
+    /// Remove a timer's `Persistent=` stamp (`CleanUnit` with mask `state`).
+    /// Errors are logged, not returned: a timer that never fired has no stamp.
+    pub fn clean_state(&self, name: &str) {
+        if let Err(e) = self.manager.clean_unit(name, &["state"]) {
+            log::debug!("clean {name}: {e}");
+        }
+    }
+
+    /// Units matching `patterns` whose active state is one of `states` (empty: any loaded).
+    pub fn list_units(&self, states: &[&str], patterns: &[&str]) -> Result<Vec<UnitListEntry>> {
+        Ok(self.manager.list_units_by_patterns(states, patterns)?)
+    }
+
+    /// Subscribe to `JobRemoved` before starting anything, so no signal is missed.
+    fn job_removed_stream(&self) -> Result<proxies::JobRemovedIterator> {
+        let it = self.manager.receive_job_removed()?;
+        self.manager.subscribe()?;
+        Ok(it)
+    }
+
+    /// Start `name` and wait until its start job is done; returns the job
+    /// result (`done`, `failed`, ...). For a `Type=oneshot` service the start
+    /// job ends when the service's process exited.
+    pub fn start_and_wait(&self, name: &str) -> Result<String> {
+        let signals = self.job_removed_stream()?;
+        let job = self.manager.start_unit(name, "replace")?;
+        wait_job(signals, &job, far_future())
+    }
+
+    /// Start a transient service unit with `properties` (see systemd-run(1)
+    /// and org.freedesktop.systemd1(5) "StartTransientUnit"); pin it with
+    /// `AddRef=true` in `properties` so it stays loaded until we read how it
+    /// ended. Returns once the unit exists; [`StartedUnit::wait`] waits for it.
+    pub fn start_transient<'s>(
+        &'s self,
+        name: &str,
+        properties: &[(&str, Value<'_>)],
+    ) -> Result<StartedUnit<'s>> {
+        let signals = self.job_removed_stream()?;
+        let job = self
+            .manager
+            .start_transient_unit(name, "fail", properties, &[])?;
+        Ok(StartedUnit {
+            sd: self,
+            name: name.to_string(),
+            signals,
+            job,
+        })
+    }
+
+    /// Block until the unit at `path` is `inactive` or `failed`, driven by
+    /// its `PropertiesChanged` signals (no polling).
+    pub fn wait_inactive(&self, path: &OwnedObjectPath) -> Result<()> {
+        let props = zbus::blocking::fdo::PropertiesProxy::builder(&self.conn)
+            .destination("org.freedesktop.systemd1")?
+            .path(path.clone())?
+            .cache_properties(CacheProperties::No)
+            .build()?;
+        let mut changes = props.receive_properties_changed()?;
+        let unit = self.unit(path)?;
+        loop {
+            let state = unit.active_state()?;
+            if state == "inactive" || state == "failed" {
+                return Ok(());
+            }
+            if changes.next().is_none() {
+                return Err(Error::new(
+                    Kind::Unreachable,
+                    "lost the connection to systemd while waiting for the run",
+                ));
+            }
+        }
+    }
+
+    /// Read how a service unit ended.
+    pub fn outcome(&self, path: &OwnedObjectPath) -> Result<UnitOutcome> {
+        let svc = self.service(path)?;
+        let unit = self.unit(path)?;
+        Ok(UnitOutcome {
+            result: svc.result()?,
+            exec_main_code: svc.exec_main_code()?,
+            exec_main_status: svc.exec_main_status()?,
+            invocation_id: hex(&unit.invocation_id()?),
+            started_usec: svc.exec_main_start_timestamp()?,
+            exited_usec: svc.exec_main_exit_timestamp()?,
+        })
+    }
+}
+
+/// A transient unit whose start job was queued by [`Systemd::start_transient`].
+pub struct StartedUnit<'s> {
+    sd: &'s Systemd,
+    name: String,
+    signals: proxies::JobRemovedIterator,
+    job: OwnedObjectPath,
+}
+
+impl StartedUnit<'_> {
+    /// Wait for the start job, then until the unit is inactive or failed, and
+    /// return how it ended.
+    pub fn wait(self) -> Result<UnitOutcome> {
+        let job_result = wait_job(self.signals, &self.job, far_future())?;
+        log::debug!("start job of {}: {job_result}", self.name);
+        let path = self
+            .sd
+            .loaded_unit(&self.name)?
+            .ok_or_else(|| Error::failed(format!("transient unit {} vanished", self.name)))?;
+        self.sd.wait_inactive(&path)?;
+        self.sd.outcome(&path)
+    }
+}
+
+fn far_future() -> std::time::Instant {
+    std::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
+}
+
+/// Wait for the `JobRemoved` signal of `job`; returns its result string.
+fn wait_job(
+    signals: proxies::JobRemovedIterator,
+    job: &OwnedObjectPath,
+    deadline: std::time::Instant,
+) -> Result<String> {
+    for sig in signals {
+        let args = sig.args()?;
+        if args.job.as_str() == job.as_str() {
+            return Ok(args.result.clone());
+        }
+        if std::time::Instant::now() > deadline {
+            break;
+        }
+    }
+    Err(Error::new(
+        Kind::Unreachable,
+        format!("gave up waiting for systemd job {}", job.as_str()),
+    ))
+}
+
+/// Lowercase hex of bytes (invocation IDs).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn user_bus_error(detail: &str) -> Error {
+    Error::new(
+        Kind::Unreachable,
+        format!("cannot reach your user manager's bus: {detail}"),
+    )
+    .with_hint(
+        "user scope talks to `systemd --user` over $XDG_RUNTIME_DIR/bus. From sudo/su/ssh set \
+         XDG_RUNTIME_DIR=/run/user/$(id -u); to run jobs while logged out enable lingering: \
+         `loginctl enable-linger $USER`. Or use --system as root.",
+    )
 }

@@ -66,7 +66,12 @@ pub fn quote_exec_arg(word: &str) -> Result<String> {
 /// Type=oneshot
 /// ExecStart="/usr/bin/piar" --system trigger NAME
 /// ```
-pub fn render_service(job: &Job, piar_exe: &Path, scope: Scope, manifest_path: &Path) -> Result<String> {
+pub fn render_service(
+    job: &Job,
+    piar_exe: &Path,
+    scope: Scope,
+    manifest_path: &Path,
+) -> Result<String> {
     todo!("{job:?}{piar_exe:?}{scope:?}{manifest_path:?}")
 }
 

@@ -1,0 +1,70 @@
+//! `piar list`.
+
+use super::Ctx;
+use crate::error::{ExitStatus, Result};
+use crate::output::human_time;
+use crate::status::{JobSummary, Live, summarize};
+
+/// Run `piar list`: one row per job, from one `ListUnitsByPatterns` call
+/// plus the timers' properties. A manifest that fails to load is listed with
+/// state `invalid` (and its error logged) instead of failing the listing.
+pub fn list(ctx: &Ctx) -> Result<ExitStatus> {
+    let store = ctx.store();
+    let jobs = store.load_all()?;
+    let sd = ctx.systemd()?;
+    let live = Live::query(&sd)?;
+    let mut rows: Vec<JobSummary> = Vec::with_capacity(jobs.len());
+    for entry in jobs {
+        match entry {
+            Ok(job) => rows.push(summarize(&sd, &live, &ctx.paths, &job)?),
+            Err((name, e)) => {
+                log::warn!("{name}: {e}");
+                rows.push(JobSummary {
+                    name,
+                    schedule: "-".into(),
+                    kind: "invalid",
+                    next_run: None,
+                    last_run: None,
+                    result: None,
+                    state: "invalid",
+                    description: e.message.clone(),
+                });
+            }
+        }
+    }
+    if ctx.out.json {
+        ctx.out.json(&rows)?;
+        return Ok(ExitStatus::Success);
+    }
+    if rows.is_empty() {
+        ctx.out.line(format!(
+            "no jobs in {} scope (create one with `piar submit`)",
+            ctx.scope.as_str()
+        ))?;
+        return Ok(ExitStatus::Success);
+    }
+    let time = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+            .map(human_time)
+            .unwrap_or_else(|| "-".into())
+    };
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.schedule.clone(),
+                time(&r.next_run),
+                time(&r.last_run),
+                r.result.clone().unwrap_or_else(|| "-".into()),
+                r.state.to_string(),
+            ]
+        })
+        .collect();
+    ctx.out.table(
+        &["NAME", "SCHEDULE", "NEXT", "LAST", "RESULT", "STATE"],
+        &table,
+    )?;
+    Ok(ExitStatus::Success)
+}

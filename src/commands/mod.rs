@@ -1,0 +1,72 @@
+//! One module per verb; glue between the CLI, the domain modules and the printer.
+
+mod list;
+mod logs;
+mod pause;
+mod rm;
+mod run;
+mod show;
+mod submit;
+mod trigger;
+
+use crate::cli::{Cli, Command};
+use crate::error::{ExitStatus, Result};
+use crate::manifest::store::Store;
+use crate::output::Printer;
+use crate::paths::{Paths, Scope};
+use crate::systemd::Systemd;
+
+/// What every command needs: the scope, its paths, the printer.
+pub struct Ctx {
+    /// System or user manager.
+    pub scope: Scope,
+    /// Directories of that scope.
+    pub paths: Paths,
+    /// The one stdout printer.
+    pub out: Printer,
+}
+
+impl Ctx {
+    /// The manifest store of this scope.
+    pub fn store(&self) -> Store {
+        Store::new(&self.paths)
+    }
+
+    /// A connection to this scope's manager.
+    pub fn systemd(&self) -> Result<Systemd> {
+        Systemd::connect(self.scope)
+    }
+}
+
+/// Run the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
+    let scope = if cli.system {
+        Scope::System
+    } else if cli.user {
+        Scope::User
+    } else {
+        Scope::default_for_euid()
+    };
+    let ctx = Ctx {
+        scope,
+        paths: Paths::for_scope(scope)?,
+        out: Printer { json: cli.json },
+    };
+    match cli.command {
+        Command::Submit(args) => submit::submit(&ctx, args),
+        Command::List(_) => list::list(&ctx),
+        Command::Show(args) => show::show(&ctx, &args.name),
+        Command::Run(args) => run::run(&ctx, &args.name, args.wait),
+        Command::Logs(args) => logs::logs(&ctx, &args),
+        Command::Pause(args) => pause::pause(&ctx, &args.name, false),
+        Command::Resume(args) => pause::pause(&ctx, &args.name, true),
+        Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
+        Command::Trigger(args) => trigger::trigger(&ctx, &args.name),
+    }
+}
+
+/// Validate a job name given on the command line and load the job.
+pub fn load_job(ctx: &Ctx, name: &str) -> Result<crate::manifest::Job> {
+    crate::manifest::validate::validate_name(name)?;
+    ctx.store().load(name)
+}

@@ -1,0 +1,38 @@
+//! `piar pause` and `piar resume`.
+
+use super::Ctx;
+use crate::error::{ExitStatus, Result};
+use crate::install;
+
+/// Pause (`resume == false`) or resume a job: the manifest's `enabled` is
+/// updated first and restored if the manager refuses.
+pub fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
+    crate::manifest::validate::validate_name(name)?;
+    let store = ctx.store();
+    let sd = ctx.systemd()?;
+    let _lock = store.lock()?;
+    let job = store.load(name)?;
+    let verb = if resume { "resumed" } else { "paused" };
+    if job.manifest.enabled != resume {
+        let mut m = job.manifest.clone();
+        m.enabled = resume;
+        m.updated = Some(jiff::Timestamp::now().to_string());
+        store.save(&m)?;
+        let applied = if resume {
+            install::resume(&sd, &ctx.paths, name)
+        } else {
+            install::pause(&sd, &ctx.paths, name)
+        };
+        if let Err(e) = applied {
+            store.save(&job.manifest)?;
+            return Err(e);
+        }
+    }
+    if ctx.out.json {
+        ctx.out
+            .json(&serde_json::json!({ "name": name, "enabled": resume }))?;
+    } else {
+        ctx.out.line(format!("{verb} {name}"))?;
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,42 @@
+//! `piar rm`.
+
+use super::Ctx;
+use crate::error::{Error, ExitStatus, Result};
+use crate::install;
+use crate::unit;
+
+/// Run `piar rm NAME [--purge]`: stop, disable, delete units and manifest;
+/// run records are kept unless `purge`. Also cleans up leftover units of a
+/// job whose manifest is already gone.
+pub fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
+    crate::manifest::validate::validate_name(name)?;
+    let store = ctx.store();
+    let sd = ctx.systemd()?;
+    let _lock = store.lock()?;
+    let has_manifest = store.exists(name);
+    let has_units = ctx.paths.unit_file(&unit::service_name(name)).exists()
+        || ctx.paths.unit_file(&unit::timer_name(name)).exists();
+    if !has_manifest && !has_units {
+        return Err(Error::not_found(format!("no job named {name:?}"))
+            .with_hint("`piar list` shows the jobs of this scope"));
+    }
+    let removed = install::uninstall(&sd, &ctx.paths, name)?;
+    store.remove(name)?;
+    let runs = ctx.paths.runs_dir(name);
+    if purge && runs.exists() {
+        std::fs::remove_dir_all(&runs).map_err(|e| Error::io("cannot remove", &runs, e))?;
+    }
+    if ctx.out.json {
+        ctx.out.json(&serde_json::json!({
+            "name": name,
+            "removed_units": removed,
+            "runs_purged": purge,
+        }))?;
+    } else {
+        ctx.out.line(format!(
+            "removed {name}{}",
+            if purge { " and its run records" } else { "" }
+        ))?;
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,165 @@
+//! `piar show`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::{ExitStatus, Result};
+use crate::output::human_time;
+use crate::record::{self, RunRecord};
+use crate::schedule::{Schedule, preview};
+use crate::status::{JobSummary, Live, summarize};
+use crate::unit;
+
+/// How many upcoming and past runs `show` lists.
+const SHOW_RUNS: usize = 5;
+
+/// What `show` prints with `--json`.
+#[derive(Debug, Serialize)]
+struct ShowView {
+    #[serde(flatten)]
+    summary: JobSummary,
+    scope: &'static str,
+    enabled: bool,
+    command: Vec<String>,
+    manifest_path: String,
+    manifest: crate::manifest::Manifest,
+    on_calendar: Vec<String>,
+    next_runs: Vec<String>,
+    last_runs: Vec<RunRecord>,
+    units: BTreeMap<String, String>,
+}
+
+/// Run `piar show NAME`.
+pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
+    let job = super::load_job(ctx, name)?;
+    let sd = ctx.systemd()?;
+    let live = Live::query(&sd)?;
+    let summary = summarize(&sd, &live, &ctx.paths, &job)?;
+    let spec = job.schedule.timer_spec();
+    let on_calendar = spec
+        .as_ref()
+        .map(|s| s.on_calendar.clone())
+        .unwrap_or_default();
+    let next_runs: Vec<jiff::Timestamp> = match &job.schedule {
+        _ if !job.manifest.enabled => vec![],
+        Schedule::Every { interval, .. } => summary
+            .next_run
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|first| {
+                let step = jiff::SignedDuration::try_from(*interval).unwrap_or_default();
+                (0..SHOW_RUNS as i32)
+                    .filter_map(|i| first.checked_add(step * i).ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ if !on_calendar.is_empty() => preview::next_elapses(&on_calendar, SHOW_RUNS, None)
+            .unwrap_or_else(|e| {
+                log::warn!("{name}: cannot compute next runs: {e}");
+                vec![]
+            }),
+        _ => vec![],
+    };
+    let mut units = BTreeMap::new();
+    for u in [unit::service_name(name), unit::timer_name(name)] {
+        if let Ok(text) = std::fs::read_to_string(ctx.paths.unit_file(&u)) {
+            units.insert(u, text);
+        }
+    }
+    let last_runs = record::recent(&ctx.paths, name, SHOW_RUNS);
+    if ctx.out.json {
+        ctx.out.json(&ShowView {
+            summary,
+            scope: ctx.scope.as_str(),
+            enabled: job.manifest.enabled,
+            command: job.manifest.command.clone(),
+            manifest_path: ctx.paths.manifest(name).display().to_string(),
+            manifest: job.manifest.clone(),
+            on_calendar,
+            next_runs: next_runs.iter().map(|t| t.to_string()).collect(),
+            last_runs,
+            units,
+        })?;
+        return Ok(ExitStatus::Success);
+    }
+    let out = &ctx.out;
+    out.line(format!(
+        "{}  ({}, {} scope)",
+        name,
+        summary.state,
+        ctx.scope.as_str()
+    ))?;
+    if !job.manifest.description.is_empty() {
+        out.line(format!("  description: {}", job.manifest.description))?;
+    }
+    out.line(format!(
+        "  command:     {}",
+        shell_words(&job.manifest.command)
+    ))?;
+    out.line(format!("  schedule:    {}", summary.schedule))?;
+    for line in &on_calendar {
+        out.line(format!("  OnCalendar:  {line}"))?;
+    }
+    if let Some(t) = job.timeout {
+        out.line(format!("  timeout:     {}", humantime::format_duration(t)))?;
+    }
+    out.line(format!(
+        "  manifest:    {}",
+        ctx.paths.manifest(name).display()
+    ))?;
+    out.line("next runs:")?;
+    if next_runs.is_empty() {
+        out.line("  -")?;
+    }
+    for t in &next_runs {
+        out.line(format!("  {}", human_time(*t)))?;
+    }
+    out.line("last runs:")?;
+    if last_runs.is_empty() {
+        out.line("  -")?;
+    }
+    for r in record::recent(&ctx.paths, name, SHOW_RUNS) {
+        let detail = match (&r.exit_code, &r.signal) {
+            (_, Some(sig)) => format!("signal {sig}"),
+            (Some(c), None) => format!("exit {c}"),
+            _ => String::new(),
+        };
+        let started = r
+            .started_at
+            .parse::<jiff::Timestamp>()
+            .map(human_time)
+            .unwrap_or_else(|_| r.started_at.clone());
+        out.line(format!(
+            "  {}  {}  {:<9} {} {}",
+            r.run_id,
+            started,
+            r.status.as_str(),
+            detail,
+            r.duration_ms.map(|d| format!("{d} ms")).unwrap_or_default()
+        ))?;
+    }
+    for (u, text) in &units {
+        out.line(format!("\n# {}", ctx.paths.unit_file(u).display()))?;
+        out.raw(text)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// argv joined for display, quoting words that need it.
+fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+            {
+                w.clone()
+            } else {
+                format!("'{}'", w.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,13 @@
+//! `piar trigger`: what `piar-<name>.service` runs.
+
+use super::Ctx;
+use crate::error::{ExitStatus, Result};
+
+/// Run `piar trigger NAME`: one run, recorded; exit with the job's status.
+pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
+    let job = super::load_job(ctx, name)?;
+    let sd = ctx.systemd()?;
+    let rec = crate::run::trigger(&ctx.paths, &sd, &job)?;
+    super::run::print_record(ctx, &rec)?;
+    Ok(ExitStatus::Job(rec.exit_status()))
+}

@@ -1,0 +1,36 @@
+//! piar's own log lines: to the journal when stderr is connected to it (as in
+//! `piar-<name>.service`), to stderr otherwise.
+
+use crate::cli::Command;
+
+/// Install the logger. `verbose`: 0 warnings, 1 info, 2+ debug (`PIAR_LOG`
+/// overrides with an env_logger filter, e.g. `PIAR_LOG=debug`). Under the
+/// journal, `trigger` logs at info and tags lines with `PIAR_JOB=<name>`.
+pub fn init(verbose: u8, command: &Command) {
+    let level = match verbose {
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    };
+    if systemd_journal_logger::connected_to_journal() {
+        let mut extra = Vec::new();
+        if let Command::Trigger(args) = command {
+            extra.push(("PIAR_JOB", args.name.clone()));
+        }
+        if let Ok(logger) = systemd_journal_logger::JournalLog::new() {
+            let logger = logger
+                .with_extra_fields(extra)
+                .with_syslog_identifier("piar".to_string());
+            if logger.install().is_ok() {
+                log::set_max_level(level.max(log::LevelFilter::Info));
+                return;
+            }
+        }
+    }
+    let mut builder = env_logger::Builder::new();
+    builder.filter_level(level).format_timestamp(None);
+    if let Ok(spec) = std::env::var("PIAR_LOG") {
+        builder.parse_filters(&spec);
+    }
+    let _ = builder.try_init();
+}

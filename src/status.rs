@@ -1,0 +1,142 @@
+//! A job's live status: its state, next and last run, combining the
+//! manager's view (one `ListUnitsByPatterns` call for all jobs, then the
+//! timer's properties per job) with the last run record.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use zbus::zvariant::OwnedObjectPath;
+
+use crate::error::Result;
+use crate::manifest::Job;
+use crate::output::usec_to_timestamp;
+use crate::paths::Paths;
+use crate::record;
+use crate::schedule::Schedule;
+use crate::systemd::Systemd;
+
+/// What the manager says about every piar unit, from one D-Bus call.
+pub struct Live {
+    /// Loaded `piar-*.timer` units: name -> (active state, sub state, object path).
+    timers: HashMap<String, (String, String, OwnedObjectPath)>,
+    /// Jobs that have a run unit that is active or activating.
+    running: HashSet<String>,
+}
+
+impl Live {
+    /// Ask the manager once for all piar timers and run units.
+    pub fn query(sd: &Systemd) -> Result<Live> {
+        let units = sd.list_units(&[], &["piar-*.timer", "piar-*-run-*.service"])?;
+        let mut timers = HashMap::new();
+        let mut running = HashSet::new();
+        for u in units {
+            let (name, _, _, active, sub, _, path, ..) = u;
+            if let Some(job) = name
+                .strip_prefix("piar-")
+                .and_then(|n| n.strip_suffix(".timer"))
+            {
+                timers.insert(job.to_string(), (active, sub, path));
+            } else if let Some((job, _)) = name
+                .strip_prefix("piar-")
+                .and_then(|n| n.rsplit_once("-run-"))
+                && matches!(active.as_str(), "active" | "activating" | "deactivating")
+            {
+                running.insert(job.to_string());
+            }
+        }
+        Ok(Live { timers, running })
+    }
+}
+
+/// One row of `piar list` (and the head of `piar show`).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobSummary {
+    /// Job name.
+    pub name: String,
+    /// The schedule as written (`cron */5 * * * * UTC`, `every 6h`, ...).
+    pub schedule: String,
+    /// `at`, `every`, `cron`, `on_calendar`, `manual`.
+    pub kind: &'static str,
+    /// Next time the timer elapses (RFC 3339, UTC), if any.
+    pub next_run: Option<String>,
+    /// Start of the last run (RFC 3339, UTC), if any.
+    pub last_run: Option<String>,
+    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `running`).
+    pub result: Option<String>,
+    /// `waiting`, `running`, `paused`, `manual`, `done` (one-shot elapsed),
+    /// `inactive` (timer not running although enabled: see `piar show`).
+    pub state: &'static str,
+    /// The job's description.
+    pub description: String,
+}
+
+/// The next elapse of a loaded timer, as an instant.
+pub fn next_elapse(sd: &Systemd, path: &OwnedObjectPath) -> Result<Option<jiff::Timestamp>> {
+    let timer = sd.timer(path)?;
+    let real = usec_to_timestamp(timer.next_elapse_usec_realtime()?);
+    let mono = timer.next_elapse_usec_monotonic()?;
+    let mono = if mono == 0 || mono == u64::MAX {
+        None
+    } else {
+        // CLOCK_MONOTONIC µs -> wall clock: now + (elapse - monotonic now).
+        let now_mono = monotonic_usec();
+        let delta = mono as i64 - now_mono as i64;
+        jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_micros(delta))
+            .ok()
+    };
+    Ok(match (real, mono) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
+fn monotonic_usec() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: ts is a valid, writable timespec; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
+}
+
+/// Build a job's summary from the manager's view and its run records.
+pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<JobSummary> {
+    let name = job.name();
+    let last = record::recent(paths, name, 1).into_iter().next();
+    let timer = live.timers.get(name);
+    let mut next_run = None;
+    let state = if live.running.contains(name) {
+        "running"
+    } else if !job.manifest.enabled {
+        "paused"
+    } else if job.schedule == Schedule::Manual {
+        "manual"
+    } else {
+        match timer {
+            Some((active, sub, _)) if active == "active" => match sub.as_str() {
+                "elapsed" => "done",
+                "running" => "running",
+                _ => "waiting",
+            },
+            _ => "inactive",
+        }
+    };
+    if job.manifest.enabled
+        && let Some((active, _, path)) = timer
+        && active == "active"
+    {
+        next_run = next_elapse(sd, path)?.map(|t| t.to_string());
+    }
+    Ok(JobSummary {
+        name: name.to_string(),
+        schedule: job.schedule.display(),
+        kind: job.schedule.kind(),
+        next_run,
+        last_run: last.as_ref().map(|r| r.started_at.clone()),
+        result: last.as_ref().map(|r| r.status.as_str().to_string()),
+        state,
+        description: job.manifest.description.clone(),
+    })
+}
