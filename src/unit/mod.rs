@@ -255,9 +255,10 @@ fn unit_section(out: &mut String, job: &Job) -> Result<()> {
 
 /// The piar binary as the first word of `ExecStart=`, quoted.
 ///
-/// `$` is refused rather than escaped: systemd substitutes variables in the
-/// arguments, but whether the executable path itself is substituted differs
-/// between versions, so no escaping is right everywhere.
+/// systemd refuses executable paths with quotes, backslashes or control
+/// characters ("Executable name contains special characters", checked on
+/// 252), and does not substitute `$` in the path (so `$$` would stay literal):
+/// those are reported here instead of writing a unit that cannot start.
 fn exec_path(piar_exe: &Path) -> Result<String> {
     let Some(text) = piar_exe.to_str() else {
         return Err(Error::invalid(format!(
@@ -270,11 +271,11 @@ fn exec_path(piar_exe: &Path) -> Result<String> {
             "piar executable {text:?}: expected an absolute path"
         )));
     }
-    if text.contains('$') {
+    if let Some(c) = text.chars().find(|c| matches!(c, '$' | '"' | '\'' | '\\')) {
         return Err(Error::invalid(format!(
-            "piar executable {text:?}: a path containing '$' cannot be used in ExecStart="
+            "piar executable {text:?}: systemd cannot run a path containing {c:?} from ExecStart="
         ))
-        .with_hint("install piar at a path without '$'"));
+        .with_hint("install piar at a path without quotes, backslashes or '$'"));
     }
     quote_exec_arg(text).map_err(|e| e.context("piar executable"))
 }

@@ -398,7 +398,8 @@ fn hostile_calendar_lines() {
 #[test]
 fn hostile_piar_exe() {
     let j = job("exe", "");
-    let weird = "/opt/my piar/\"q\"/back\\slash/100%/;/-piar";
+    // Checked on systemd 252: loads, and argv[0] reads back as written.
+    let weird = "/opt/my piar/100%/;/-piar";
     let text = render_service(&j, Path::new(weird), Scope::User, Path::new(MANIFEST)).unwrap();
     let e = parse_ini(&text);
     assert_eq!(keys(&e), SERVICE_KEYS, "{text}");
@@ -410,6 +411,9 @@ fn hostile_piar_exe() {
         ("piar", "absolute"),
         ("./piar", "absolute"),
         ("/usr/bin/pi$ar", "'$'"),
+        ("/opt/\"q\"/piar", "'\"'"),
+        ("/opt/it's/piar", "'\\''"),
+        ("/opt/back\\slash/piar", "'\\\\'"),
         ("/usr/bin/pi\nar", "newline"),
     ] {
         let err = render_service(&j, Path::new(bad), Scope::User, Path::new(MANIFEST)).unwrap_err();
