@@ -68,7 +68,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Derive a readable name from a command (basename of argv[0], lowercased,
+/// Derive a readable name from a command (basename of `argv[0]`, lowercased,
 /// runs of other characters -> `-`, at most [`DERIVED_NAME_MAX`] characters,
 /// `job` if nothing usable is left), unique among `taken` by appending `-2`,
 /// `-3`, ... The result always passes [`validate_name`]; if every suffix up to
