@@ -98,3 +98,10 @@ pub fn usec_to_timestamp(usec: u64) -> Option<jiff::Timestamp> {
     }
     jiff::Timestamp::from_microsecond(i64::try_from(usec).ok()?).ok()
 }
+
+/// Now, to the second, as RFC 3339 in UTC (`2026-11-21T12:00:00Z`): the
+/// form of the manifest's `created`/`updated`.
+pub fn now_rfc3339() -> String {
+    let now = jiff::Timestamp::now();
+    now.round(jiff::Unit::Second).unwrap_or(now).to_string()
+}

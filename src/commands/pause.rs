@@ -16,7 +16,7 @@ pub fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
     if job.manifest.enabled != resume {
         let mut m = job.manifest.clone();
         m.enabled = resume;
-        m.updated = Some(jiff::Timestamp::now().to_string());
+        m.updated = Some(crate::output::now_rfc3339());
         store.save(&m)?;
         let applied = if resume {
             install::resume(&sd, &ctx.paths, name)

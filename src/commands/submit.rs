@@ -40,7 +40,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         Some(path) => from_file(path, args.name.as_deref())?,
         None => from_args(&args, now)?,
     };
-    let stamp = now.to_string();
+    let stamp = crate::output::now_rfc3339();
     manifest.created = manifest.created.or_else(|| Some(stamp.clone()));
     manifest.updated = Some(stamp);
 
