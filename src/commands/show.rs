@@ -120,7 +120,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     if last_runs.is_empty() {
         out.line("  -")?;
     }
-    for r in record::recent(&ctx.paths, name, SHOW_RUNS) {
+    for r in &last_runs {
         let detail = match (&r.exit_code, &r.signal) {
             (_, Some(sig)) => format!("signal {sig}"),
             (Some(c), None) => format!("exit {c}"),
@@ -139,6 +139,10 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
             detail,
             r.duration_ms.map(|d| format!("{d} ms")).unwrap_or_default()
         ))?;
+    }
+    if let Some(text) = ctx.store().read_raw(name)? {
+        out.line(format!("\n# {}", ctx.paths.manifest(name).display()))?;
+        out.raw(&text)?;
     }
     for (u, text) in &units {
         out.line(format!("\n# {}", ctx.paths.unit_file(u).display()))?;
