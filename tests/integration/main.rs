@@ -1,0 +1,10 @@
+//! piar's integration tests: one test binary (casey/just style) run as root inside the
+//! project's throw-away systemd box. Run them with `scripts/test` (all tests) or
+//! `scripts/test --test integration` (just these); see docs/testing.md.
+//!
+//! Outside the box every test fails with a pointer to `scripts/test`: they need a real
+//! systemd and must never touch the host's.
+
+mod support;
+
+mod box_health;
