@@ -103,9 +103,14 @@ fn every_job_fires_and_is_recorded_and_logged() {
     assert!(row.last_run.is_some(), "{row:?}");
     assert_eq!(row.kind, "every");
     assert!(row.result.is_some());
-    assert!(matches!(row.state.as_str(), "waiting" | "running"), "{row:?}");
+    assert!(
+        matches!(row.state.as_str(), "waiting" | "running"),
+        "{row:?}"
+    );
     // It keeps firing: a second run appears.
-    poll_until("a second run", WAIT, || (runs(&name).len() >= 2).then_some(()));
+    poll_until("a second run", WAIT, || {
+        (runs(&name).len() >= 2).then_some(())
+    });
     rm(&name);
 }
 
@@ -113,7 +118,9 @@ fn every_job_fires_and_is_recorded_and_logged() {
 fn at_job_fires_once_at_its_time() {
     let name = unique("at");
     let out = Piar::new()
-        .args(["submit", "--name", &name, "--at", "+3s", "--json", "--", "true"])
+        .args([
+            "submit", "--name", &name, "--at", "+3s", "--json", "--", "true",
+        ])
         .run()
         .success()
         .json_value();
@@ -142,7 +149,14 @@ fn cron_next_run_matches_systemd_for_the_same_schedule() {
     let name = unique("cron");
     Piar::new()
         .args([
-            "submit", "--name", &name, "--cron", "*/7 3 * * 1-5", "--tz", "Europe/Berlin", "--",
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "*/7 3 * * 1-5",
+            "--tz",
+            "Europe/Berlin",
+            "--",
             "true",
         ])
         .run()
@@ -161,7 +175,17 @@ fn cron_next_run_matches_systemd_for_the_same_schedule() {
     // Day-of-month OR day-of-week: "0 12 13 * 5" is the 13th or any Friday.
     let name = unique("cron-or");
     Piar::new()
-        .args(["submit", "--name", &name, "--cron", "0 12 13 * 5", "--tz", "UTC", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "0 12 13 * 5",
+            "--tz",
+            "UTC",
+            "--",
+            "true",
+        ])
         .run()
         .success();
     let row = list_row(&name).expect("listed");
@@ -183,7 +207,16 @@ fn cron_next_run_matches_systemd_for_the_same_schedule() {
 fn run_wait_passes_the_exit_code_and_signals_through() {
     let name = unique("exit");
     Piar::new()
-        .args(["submit", "--name", &name, "--manual", "--", "sh", "-c", "echo out; exit 7"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--manual",
+            "--",
+            "sh",
+            "-c",
+            "echo out; exit 7",
+        ])
         .run()
         .success();
     let out = Piar::new().args(["run", "--wait", &name]).run().code(7);
@@ -200,7 +233,16 @@ fn run_wait_passes_the_exit_code_and_signals_through() {
 
     let name = unique("sig");
     Piar::new()
-        .args(["submit", "--name", &name, "--manual", "--", "sh", "-c", "kill -KILL $$"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--manual",
+            "--",
+            "sh",
+            "-c",
+            "kill -KILL $$",
+        ])
         .run()
         .success();
     let rec: Run = Piar::new()
@@ -225,7 +267,13 @@ fn run_wait_passes_the_exit_code_and_signals_through() {
     assert_eq!(rec.status, "succeeded");
     // The transient unit was garbage-collected: nothing failed stays behind.
     let failed = std::process::Command::new("systemctl")
-        .args(["list-units", "--failed", "--plain", "--no-legend", &format!("piar-{name}-run-*")])
+        .args([
+            "list-units",
+            "--failed",
+            "--plain",
+            "--no-legend",
+            &format!("piar-{name}-run-*"),
+        ])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&failed.stdout).trim().is_empty());
@@ -236,7 +284,17 @@ fn run_wait_passes_the_exit_code_and_signals_through() {
 fn timeout_ends_as_timed_out() {
     let name = unique("timeout");
     Piar::new()
-        .args(["submit", "--name", &name, "--manual", "--timeout", "1s", "--", "sleep", "60"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--manual",
+            "--timeout",
+            "1s",
+            "--",
+            "sleep",
+            "60",
+        ])
         .run()
         .success();
     let rec: Run = Piar::new()
@@ -258,7 +316,15 @@ fn pause_resume_rm_leave_exactly_the_expected_units() {
     let link = unit_dir().join(format!("timers.target.wants/piar-{name}.timer"));
     let manifest = format!("/var/lib/piar/jobs/{name}.toml");
     Piar::new()
-        .args(["submit", "--name", &name, "--cron", "0 4 * * *", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "0 4 * * *",
+            "--",
+            "true",
+        ])
         .run()
         .success();
     assert!(service.exists() && timer.exists() && link.symlink_metadata().is_ok());
@@ -266,11 +332,18 @@ fn pause_resume_rm_leave_exactly_the_expected_units() {
 
     Piar::new().args(["pause", &name]).run().success();
     assert!(service.exists() && timer.exists());
-    assert!(link.symlink_metadata().is_err(), "paused timer still enabled");
+    assert!(
+        link.symlink_metadata().is_err(),
+        "paused timer still enabled"
+    );
     let row = list_row(&name).unwrap();
     assert_eq!(row.state, "paused");
     assert_eq!(row.next_run, None);
-    assert!(std::fs::read_to_string(&manifest).unwrap().contains("enabled = false"));
+    assert!(
+        std::fs::read_to_string(&manifest)
+            .unwrap()
+            .contains("enabled = false")
+    );
     assert_eq!(timer_active(&name), "inactive");
 
     Piar::new().args(["resume", &name]).run().success();
@@ -301,18 +374,32 @@ fn timer_active(name: &str) -> String {
 fn hostile_arguments_reach_the_job_verbatim() {
     let name = unique("verbatim");
     let words = ["$HOME", "${PATH}", "%n %h %%", "a\"b'c\\d", "two words"];
-    let mut args = vec!["submit", "--name", &name, "--manual", "--", "printf", "[%s]\\n"];
+    let mut args = vec![
+        "submit", "--name", &name, "--manual", "--", "printf", "[%s]\\n",
+    ];
     args.extend(words);
     Piar::new().args(&args).run().success();
     Piar::new().args(["run", "--wait", &name]).run().success();
     let out = journal(&["-t", &format!("piar-{name}")]);
     for w in words {
-        assert!(out.contains(&format!("[{w}]")), "{w:?} not verbatim in:\n{out}");
+        assert!(
+            out.contains(&format!("[{w}]")),
+            "{w:?} not verbatim in:\n{out}"
+        );
     }
     // Description with a newline would add a directive: rejected, nothing written.
     let bad = unique("badesc");
     let res = Piar::new()
-        .args(["submit", "--name", &bad, "--manual", "--description", "x\nExecStartPre=/bin/false", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &bad,
+            "--manual",
+            "--description",
+            "x\nExecStartPre=/bin/false",
+            "--",
+            "true",
+        ])
         .run()
         .code(2);
     assert!(res.stderr.contains("description"), "{}", res.stderr);
@@ -324,22 +411,44 @@ fn hostile_arguments_reach_the_job_verbatim() {
 #[test]
 fn errors_have_documented_codes_and_leave_nothing_behind() {
     // Unknown job: 3, with a JSON error object on stderr under --json.
-    let out = Piar::new().args(["show", "no-such-job", "--json"]).run().code(3);
+    let out = Piar::new()
+        .args(["show", "no-such-job", "--json"])
+        .run()
+        .code(3);
     let err: serde_json::Value = serde_json::from_str(out.stderr.trim()).expect("JSON error");
     assert_eq!(err["error"]["code"], "not_found");
     assert_eq!(err["error"]["exit_code"], 3);
     assert!(out.stdout.is_empty());
     // Bad names, bad cron fields: 2, naming the problem.
-    Piar::new().args(["submit", "--name", "Bad_Name", "--manual", "--", "true"]).run().code(2);
+    Piar::new()
+        .args(["submit", "--name", "Bad_Name", "--manual", "--", "true"])
+        .run()
+        .code(2);
     let out = Piar::new()
-        .args(["submit", "--name", &unique("badcron"), "--cron", "0 24 * * *", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &unique("badcron"),
+            "--cron",
+            "0 24 * * *",
+            "--",
+            "true",
+        ])
         .run()
         .code(2);
     assert!(out.stderr.contains("hour"), "{}", out.stderr);
     // An OnCalendar spec systemd rejects: 2, and no manifest or unit left.
     let name = unique("badcal");
     let out = Piar::new()
-        .args(["submit", "--name", &name, "--on-calendar", "Funday 25:00", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--on-calendar",
+            "Funday 25:00",
+            "--",
+            "true",
+        ])
         .run()
         .code(2);
     assert!(out.stderr.contains("Funday"), "{}", out.stderr);
@@ -348,24 +457,55 @@ fn errors_have_documented_codes_and_leave_nothing_behind() {
     assert!(!Path::new(&format!("/var/lib/piar/jobs/{name}.toml")).exists());
     // A name that exists: 4; --replace changes it and keeps one job.
     let name = unique("dup");
-    Piar::new().args(["submit", "--name", &name, "--manual", "--", "true"]).run().success();
-    Piar::new().args(["submit", "--name", &name, "--manual", "--", "true"]).run().code(4);
     Piar::new()
-        .args(["submit", "--name", &name, "--replace", "--cron", "@daily", "--", "true"])
+        .args(["submit", "--name", &name, "--manual", "--", "true"])
+        .run()
+        .success();
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual", "--", "true"])
+        .run()
+        .code(4);
+    Piar::new()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--replace",
+            "--cron",
+            "@daily",
+            "--",
+            "true",
+        ])
         .run()
         .success();
     assert_eq!(list_row(&name).unwrap().kind, "cron");
     assert!(unit_dir().join(format!("piar-{name}.timer")).exists());
     // Replace back to manual removes the timer.
     Piar::new()
-        .args(["submit", "--name", &name, "--replace", "--manual", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--replace",
+            "--manual",
+            "--",
+            "true",
+        ])
         .run()
         .success();
     assert!(!unit_dir().join(format!("piar-{name}.timer")).exists());
     rm(&name);
     // A past --at: 2.
     Piar::new()
-        .args(["submit", "--name", &unique("past"), "--at", "2020-01-01 00:00", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &unique("past"),
+            "--at",
+            "2020-01-01 00:00",
+            "--",
+            "true",
+        ])
         .run()
         .code(2);
 }
@@ -374,13 +514,33 @@ fn errors_have_documented_codes_and_leave_nothing_behind() {
 fn dry_run_prints_units_and_writes_nothing() {
     let name = unique("dry");
     let out = Piar::new()
-        .args(["submit", "--name", &name, "--dry-run", "--json", "--cron", "*/15 * * * *", "--tz", "UTC", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--dry-run",
+            "--json",
+            "--cron",
+            "*/15 * * * *",
+            "--tz",
+            "UTC",
+            "--",
+            "true",
+        ])
         .run()
         .success()
         .json_value();
-    let timer = out["units"][format!("piar-{name}.timer")].as_str().expect("timer text");
-    assert!(timer.contains("OnCalendar=*-*-* *:00,15,30,45:00 UTC"), "{timer}");
-    assert!(timer.contains("AccuracySec=1s") && timer.contains("Persistent=true"), "{timer}");
+    let timer = out["units"][format!("piar-{name}.timer")]
+        .as_str()
+        .expect("timer text");
+    assert!(
+        timer.contains("OnCalendar=*-*-* *:00,15,30,45:00 UTC"),
+        "{timer}"
+    );
+    assert!(
+        timer.contains("AccuracySec=1s") && timer.contains("Persistent=true"),
+        "{timer}"
+    );
     assert!(!unit_dir().join(format!("piar-{name}.timer")).exists());
     assert!(!Path::new(&format!("/var/lib/piar/jobs/{name}.toml")).exists());
 }

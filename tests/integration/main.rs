@@ -8,3 +8,5 @@
 mod support;
 
 mod box_health;
+mod core;
+mod user_scope;

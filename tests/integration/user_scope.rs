@@ -30,7 +30,11 @@ fn user_scope_job_fires_logs_and_is_removed() {
 
     // It fired in the user manager and the run was recorded in the user's state dir.
     let run = poll_until("a succeeded run in user scope", WAIT, || {
-        let v = as_user(user).args(["show", &name, "--json"]).run().success().json_value();
+        let v = as_user(user)
+            .args(["show", &name, "--json"])
+            .run()
+            .success()
+            .json_value();
         v["last_runs"]
             .as_array()?
             .iter()
@@ -52,7 +56,10 @@ fn user_scope_job_fires_logs_and_is_removed() {
     let unit = format!("_SYSTEMD_USER_UNIT=piar-{name}-run-{run_id}.service");
     assert!(journal(&[&uid, &unit]).contains(&marker));
     // piar logs, run as the user, finds it too.
-    let logs = as_user(user).args(["logs", &name, "--run", &run_id]).run().success();
+    let logs = as_user(user)
+        .args(["logs", &name, "--run", &run_id])
+        .run()
+        .success();
     assert!(logs.stdout.contains(&marker), "{}", logs.stdout);
 
     // run --wait works through the user manager.
