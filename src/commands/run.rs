@@ -5,7 +5,6 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
 use crate::record::{self, RunRecord};
-use crate::systemd::hex;
 use crate::unit;
 
 /// What `run` (without `--wait`) prints with `--json`.
@@ -46,15 +45,20 @@ pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
         }
         return Ok(ExitStatus::Success);
     }
+    // The service may be garbage-collected as soon as it finished (a manual
+    // job has no timer holding it), so find the run by the records it wrote:
+    // systemd runs one start job of the service at a time, so the newest new
+    // record written by a service invocation is ours.
+    let before: std::collections::HashSet<String> =
+        record::run_ids(&ctx.paths, name).into_iter().collect();
     let job_result = sd.start_and_wait(&service)?;
     log::debug!("{service}: start job {job_result}");
-    let path = sd
-        .loaded_unit(&service)?
-        .ok_or_else(|| Error::failed(format!("{service} is not loaded after its run")))?;
-    let invocation = hex(&sd.unit(&path)?.invocation_id()?);
-    let rec = record::recent(&ctx.paths, name, 50)
+    let rec = record::run_ids(&ctx.paths, name)
         .into_iter()
-        .find(|r| r.trigger_invocation_id.as_deref() == Some(invocation.as_str()))
+        .rev()
+        .filter(|id| !before.contains(id))
+        .filter_map(|id| record::load(&record::record_path(&ctx.paths, name, &id)).ok())
+        .find(|r| r.trigger_invocation_id.is_some())
         .ok_or_else(|| {
             Error::failed(format!(
                 "{service} finished ({job_result}) but wrote no run record"

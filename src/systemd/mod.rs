@@ -194,10 +194,12 @@ impl Systemd {
         Ok(self.manager.start_unit(name, "replace")?)
     }
 
-    /// Restart a unit (mode `replace`).
+    /// Restart a unit (mode `replace`) and wait until its job finished, so
+    /// the unit's state (a timer's next elapse) is settled on return.
     pub fn restart(&self, name: &str) -> Result<()> {
-        self.manager.restart_unit(name, "replace")?;
-        Ok(())
+        let signals = self.job_removed_stream()?;
+        let job = self.manager.restart_unit(name, "replace")?;
+        wait_job(signals, &job, far_future()).map(|_| ())
     }
 
     /// Stop a unit if it is loaded; a unit that is not loaded is not an error.

@@ -129,7 +129,9 @@ fn at_job_fires_once_at_its_time() {
         .expect("next_run set")
         .parse()
         .unwrap();
-    let run = poll_until("the one-shot run", WAIT, || runs(&name).into_iter().next());
+    let run = poll_until("the one-shot run to finish", WAIT, || {
+        runs(&name).into_iter().find(|r| r.status != "running")
+    });
     assert_eq!(run.status, "succeeded");
     // Second precision, never early.
     let started: jiff::Timestamp = run.started_at.parse().unwrap();
