@@ -8,6 +8,10 @@ pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     let sd = ctx.systemd()?;
     let rec = crate::run::trigger(&ctx.paths, &sd, &job)?;
-    super::run::print_record(ctx, &rec)?;
+    // Under a unit stdout is the journal, where run::trigger already logged
+    // the outcome; print it for a person at a terminal or for --json.
+    if ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        super::run::print_record(ctx, &rec)?;
+    }
     Ok(ExitStatus::Job(rec.exit_status()))
 }
