@@ -92,6 +92,18 @@ pub enum Command {
     /// this yourself: use `piar run`.
     #[command(hide = true)]
     Trigger(NameArgs),
+    /// Manage named callback secrets (stored 0600 under the state directory).
+    Secret(SecretArgs),
+    /// List callback deliveries and their attempts; `retry` redelivers dead letters.
+    Callbacks(CallbacksArgs),
+    /// Internal: deliver or re-arm callbacks (what retry timers run).
+    #[command(hide = true)]
+    Callback(CallbackArgs),
+    /// Check a Standard Webhooks signature (for receivers): body on stdin.
+    ///
+    /// Exits 0 if the signature is valid and the timestamp within 5 minutes
+    /// of now, 1 otherwise (the reason on stderr).
+    Verify(VerifyArgs),
 }
 
 const SUBMIT_EXAMPLES: &str = "\
@@ -152,6 +164,9 @@ pub struct SubmitArgs {
     /// Print the manifest and unit files that would be written; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub callback: SubmitCallbackArgs,
 
     /// The command and its arguments, after `--`. No shell: write
     /// `sh -c '...'` for one.
@@ -236,4 +251,128 @@ pub struct RmArgs {
     /// Also delete the job's run records.
     #[arg(long)]
     pub purge: bool,
+}
+
+/// The callback flags of `submit` (see the `[callback]` table in piar.toml(5)).
+#[derive(Debug, Args)]
+pub struct SubmitCallbackArgs {
+    /// POST a signed JSON payload to this http(s) URL when a run finishes.
+    #[arg(long = "callback", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Sign with this named secret (`piar secret set NAME`).
+    #[arg(long = "callback-secret", value_name = "NAME", requires = "url")]
+    pub secret: Option<String>,
+
+    /// Which runs send a callback: success, failure or always (default).
+    #[arg(long = "callback-on", value_name = "WHEN", requires = "url")]
+    pub on: Option<String>,
+
+    /// Also send pi-agent-runner's X-Runner-* headers: `pi-agent-runner`.
+    #[arg(long = "callback-compat", value_name = "MODE", requires = "url")]
+    pub compat: Option<String>,
+
+    /// Delivery attempts before a callback is dead-lettered (1-20, default 8).
+    #[arg(long = "callback-attempts", value_name = "N", requires = "url")]
+    pub attempts: Option<u32>,
+
+    /// Total timeout of one delivery attempt (default 30s).
+    #[arg(long = "callback-timeout", value_name = "DURATION", requires = "url")]
+    pub timeout: Option<String>,
+}
+
+/// `piar secret`.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SecretAction,
+}
+
+/// `piar secret` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SecretAction {
+    /// Store a secret: the value is read from stdin (one line), or generated.
+    Set {
+        /// The secret's name, [a-z0-9][a-z0-9_-]{0,62}.
+        name: String,
+        /// Generate a new `whsec_` secret and print it once (give it to the receiver).
+        #[arg(long)]
+        generate: bool,
+    },
+    /// List the secrets' names (never their values).
+    #[command(visible_alias = "ls")]
+    List,
+    /// Delete a secret.
+    #[command(visible_alias = "remove")]
+    Rm {
+        /// The secret's name.
+        name: String,
+    },
+}
+
+/// `piar callbacks`.
+#[derive(Debug, Args)]
+pub struct CallbacksArgs {
+    /// Only dead-lettered and gone deliveries.
+    #[arg(long)]
+    pub failed: bool,
+
+    /// `retry ID|--all`.
+    #[command(subcommand)]
+    pub action: Option<CallbacksAction>,
+}
+
+/// `piar callbacks` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CallbacksAction {
+    /// Redeliver a dead-lettered (or gone) delivery now, with a fresh attempt budget.
+    Retry {
+        /// The delivery id (from `piar callbacks`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every dead-lettered delivery.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// `piar callback` (internal).
+#[derive(Debug, Args)]
+pub struct CallbackArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: CallbackAction,
+}
+
+/// `piar callback` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CallbackAction {
+    /// Make the next attempt of one delivery.
+    Deliver {
+        /// The delivery id.
+        id: String,
+    },
+    /// Re-arm pending deliveries that have no retry timer.
+    Rearm,
+}
+
+/// `piar verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// File holding the secret (`whsec_<base64>`).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: PathBuf,
+
+    /// The `webhook-id` header.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+
+    /// The `webhook-timestamp` header (Unix seconds).
+    #[arg(long, value_name = "TS")]
+    pub timestamp: String,
+
+    /// The `webhook-signature` header (`v1,<base64>`, possibly several).
+    #[arg(long, value_name = "SIG")]
+    pub signature: String,
 }
