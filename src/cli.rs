@@ -154,7 +154,7 @@ pub struct SubmitArgs {
 
     /// Read the job from a manifest file (see piar.toml(5)); command-line
     /// options then may only add --name, --replace, --dry-run.
-    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual"])]
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
     pub file: Option<PathBuf>,
 
     /// Replace an existing job of the same name (its run history is kept).
@@ -257,27 +257,52 @@ pub struct RmArgs {
 #[derive(Debug, Args)]
 pub struct SubmitCallbackArgs {
     /// POST a signed JSON payload to this http(s) URL when a run finishes.
-    #[arg(long = "callback", value_name = "URL")]
+    #[arg(id = "callback_url", long = "callback", value_name = "URL")]
     pub url: Option<String>,
 
     /// Sign with this named secret (`piar secret set NAME`).
-    #[arg(long = "callback-secret", value_name = "NAME", requires = "url")]
+    #[arg(
+        id = "callback_secret",
+        long = "callback-secret",
+        value_name = "NAME",
+        requires = "callback_url"
+    )]
     pub secret: Option<String>,
 
     /// Which runs send a callback: success, failure or always (default).
-    #[arg(long = "callback-on", value_name = "WHEN", requires = "url")]
+    #[arg(
+        id = "callback_on",
+        long = "callback-on",
+        value_name = "WHEN",
+        requires = "callback_url"
+    )]
     pub on: Option<String>,
 
     /// Also send pi-agent-runner's X-Runner-* headers: `pi-agent-runner`.
-    #[arg(long = "callback-compat", value_name = "MODE", requires = "url")]
+    #[arg(
+        id = "callback_compat",
+        long = "callback-compat",
+        value_name = "MODE",
+        requires = "callback_url"
+    )]
     pub compat: Option<String>,
 
     /// Delivery attempts before a callback is dead-lettered (1-20, default 8).
-    #[arg(long = "callback-attempts", value_name = "N", requires = "url")]
+    #[arg(
+        id = "callback_attempts",
+        long = "callback-attempts",
+        value_name = "N",
+        requires = "callback_url"
+    )]
     pub attempts: Option<u32>,
 
     /// Total timeout of one delivery attempt (default 30s).
-    #[arg(long = "callback-timeout", value_name = "DURATION", requires = "url")]
+    #[arg(
+        id = "callback_timeout",
+        long = "callback-timeout",
+        value_name = "DURATION",
+        requires = "callback_url"
+    )]
     pub timeout: Option<String>,
 }
 
@@ -375,4 +400,14 @@ pub struct VerifyArgs {
     /// The `webhook-signature` header (`v1,<base64>`, possibly several).
     #[arg(long, value_name = "SIG")]
     pub signature: String,
+}
+
+#[cfg(test)]
+mod callback_cli_tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

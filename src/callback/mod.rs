@@ -314,7 +314,7 @@ pub fn schedule(sd: &Systemd, paths: &Paths, d: &Delivery, delay: Duration) -> R
         ),
         (
             "TimersMonotonic",
-            Value::from(vec![("OnActiveUSec".to_string(), usec)]),
+            Value::from(vec![("OnActiveSec".to_string(), usec)]),
         ),
         ("AccuracyUSec", Value::from(1_000_000u64)),
         ("RemainAfterElapse", Value::from(false)),

@@ -8,5 +8,6 @@
 mod support;
 
 mod box_health;
+mod callbacks;
 mod core;
 mod user_scope;
