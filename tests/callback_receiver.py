@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Test webhook receiver for piar's integration tests.
 
-Usage: callback_receiver.py SECRET_FILE LOG_FILE PORT_FILE RESPONSES
+Usage: callback_receiver.py SECRET_FILE LOG_FILE PORT_FILE RESPONSES [PORT]
 
-Listens on 127.0.0.1 (a free port, written to PORT_FILE), verifies every POST
+Listens on 127.0.0.1:PORT (default 0: a free port; the port is written to PORT_FILE), verifies every POST
 with the official `standardwebhooks` library (PyPI), answers with the next
 status from RESPONSES (comma-separated, e.g. "500,200"; the last repeats) and
 appends one JSON line per request to LOG_FILE:
@@ -52,7 +52,8 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-server = HTTPServer(("127.0.0.1", 0), Handler)
+port = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+server = HTTPServer(("127.0.0.1", port), Handler)
 with open(port_file + ".tmp", "w") as f:
     f.write(str(server.server_address[1]))
 import os  # noqa: E402

@@ -48,6 +48,11 @@ struct Receiver {
 
 impl Receiver {
     fn start(secret: &str, responses: &str) -> Receiver {
+        Receiver::start_on(secret, responses, 0)
+    }
+
+    /// Start on `port` (0: any free port).
+    fn start_on(secret: &str, responses: &str, port: u16) -> Receiver {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("receiver.py");
         std::fs::write(&script, RECEIVER).unwrap();
@@ -59,6 +64,7 @@ impl Receiver {
             .arg(dir.path().join("log"))
             .arg(&port_file)
             .arg(responses)
+            .arg(port.to_string())
             .stdin(Stdio::null())
             .spawn()
             .unwrap();
@@ -285,4 +291,57 @@ fn verify_accepts_the_known_vector_shape_and_rejects_bad_input() {
     };
     verify(r#"{"a": 1}"#).success();
     verify(r#"{"a": 2}"#).code(1);
+}
+
+/// A port nothing listens on right now (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn receiver_outage_loses_nothing_even_without_the_retry_timer() {
+    let (secret, value) = new_secret("cbsecret");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let name = unique("cb-outage");
+    submit_with_callback(&name, &url, &secret, &[]);
+    Piar::new().args(["run", "--wait", &name]).run().success();
+    let d = deliveries(&name);
+    assert_eq!(d[0]["state"], "pending", "{d:?}");
+    let id = d[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        d[0]["attempts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("refused")
+    );
+    // Lose the retry timer, as a reboot would: the outbox entry must still be delivered.
+    let stop = Command::new("systemctl")
+        .args(["stop", &format!("piar-cb-{id}-*.timer")])
+        .status()
+        .unwrap();
+    assert!(stop.success());
+    let rx = Receiver::start_on(&value, "200", port);
+    let armed: Value = Piar::new()
+        .args(["callback", "rearm", "--json"])
+        .run()
+        .success()
+        .json();
+    assert!(
+        armed.as_array().unwrap().iter().any(|x| x == id.as_str()),
+        "{armed}"
+    );
+    let reqs = poll_until("the re-armed delivery", Duration::from_secs(30), || {
+        let r = rx.requests();
+        (!r.is_empty()).then_some(r)
+    });
+    assert_eq!(reqs[0]["id"], id.as_str());
+    assert_eq!(reqs[0]["valid"], true);
+    poll_until("delivered state", Duration::from_secs(10), || {
+        (deliveries(&name).first()?["state"] == "delivered").then_some(())
+    });
 }
