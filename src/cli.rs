@@ -104,6 +104,10 @@ pub enum Command {
     /// Exits 0 if the signature is valid and the timestamp within 5 minutes
     /// of now, 1 otherwise (the reason on stderr).
     Verify(VerifyArgs),
+    /// Wait until a job's next run (or the given run) finishes; exit with its status.
+    Wait(WaitArgs),
+    /// Print one run in the shape of a callback's `data`.
+    Result(ResultArgs),
 }
 
 const SUBMIT_EXAMPLES: &str = "\
@@ -400,6 +404,24 @@ pub struct VerifyArgs {
     /// The `webhook-signature` header (`v1,<base64>`, possibly several).
     #[arg(long, value_name = "SIG")]
     pub signature: String,
+}
+
+/// `piar wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// A job name (wait for its next run to start and finish) or a run id.
+    pub target: String,
+
+    /// Give up after this long (30s, 10m; default: wait forever); exit 1.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
+
+/// `piar result`.
+#[derive(Debug, Args)]
+pub struct ResultArgs {
+    /// The run id (from `piar show`, `piar callbacks`, or a callback's `data.run_id`).
+    pub run: String,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod callbacks;
 mod list;
 mod logs;
 mod pause;
+mod poll;
 mod rm;
 mod run;
 mod show;
@@ -67,6 +68,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Callbacks(args) => callbacks::callbacks(&ctx, &args),
         Command::Callback(args) => callbacks::callback(&ctx, args.action),
         Command::Verify(args) => callbacks::verify(&ctx, &args),
+        Command::Wait(args) => poll::wait(&ctx, &args),
+        Command::Result(args) => poll::result(&ctx, &args.run),
     }
 }
 

@@ -345,3 +345,82 @@ fn receiver_outage_loses_nothing_even_without_the_retry_timer() {
         (deliveries(&name).first()?["state"] == "delivered").then_some(())
     });
 }
+
+#[test]
+fn wait_and_result_poll_for_runs() {
+    let name = unique("cb-wait");
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual", "--meta", "k=v"])
+        .args(["--", "sh", "-c", "sleep 1; exit 3"])
+        .run()
+        .success();
+    // Nothing runs: the timeout ends the wait with exit 1.
+    Piar::new()
+        .args(["wait", &name, "--timeout", "1s"])
+        .run()
+        .code(1);
+    let waiter = {
+        let name = name.clone();
+        std::thread::spawn(move || {
+            Piar::new()
+                .args(["wait", &name, "--timeout", "40s", "--json"])
+                .run()
+        })
+    };
+    // Give `wait` time to note the existing runs (none) before the run starts.
+    poll_until("the waiter to start", Duration::from_secs(10), || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .any(|c| String::from_utf8_lossy(&c).contains(&format!("wait\0{name}")))
+            .then_some(())
+    });
+    Piar::new().args(["run", &name]).run().success();
+    let out = waiter.join().unwrap().code(3);
+    let rec = out.json_value();
+    assert_eq!(rec["status"], "failed");
+    let run_id = rec["run_id"].as_str().unwrap().to_string();
+
+    let data = Piar::new()
+        .args(["result", &run_id, "--json"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(data["job"], name.as_str());
+    assert_eq!(data["exit_code"], 3);
+    assert_eq!(data["metadata"]["k"], "v");
+    // Same shape as a callback's data: exactly the documented keys.
+    let mut keys: Vec<&str> = data
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "artifact",
+            "duration_ms",
+            "error",
+            "exit_code",
+            "finished_at",
+            "invocation_id",
+            "job",
+            "metadata",
+            "output_tail",
+            "run_id",
+            "scheduled_at",
+            "signal",
+            "started_at",
+            "status"
+        ]
+    );
+    // A finished run: wait returns at once with its status.
+    Piar::new().args(["wait", &run_id]).run().code(3);
+    Piar::new()
+        .args(["result", "20000101-000000-0000"])
+        .run()
+        .code(3);
+}
