@@ -5,11 +5,13 @@ Usage: callback_receiver.py SECRET_FILE LOG_FILE PORT_FILE RESPONSES [PORT]
 
 Listens on 127.0.0.1:PORT (default 0: a free port; the port is written to PORT_FILE), verifies every POST
 with the official `standardwebhooks` library (PyPI), answers with the next
-status from RESPONSES (comma-separated, e.g. "500,200"; the last repeats) and
+status from RESPONSES (comma-separated, e.g. "500,200"; the last repeats; "slow"
+waits 5 s, then answers 200) and
 appends one JSON line per request to LOG_FILE:
 {"id", "timestamp", "valid", "error", "answered", "headers", "body"}.
 """
 import json
+import time
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -17,7 +19,7 @@ from standardwebhooks.webhooks import Webhook
 
 secret_file, log_file, port_file, responses = sys.argv[1:5]
 secret = open(secret_file).read().strip()
-codes = [int(c) for c in responses.split(",")]
+codes = responses.split(",")
 count = 0
 
 
@@ -34,6 +36,10 @@ class Handler(BaseHTTPRequestHandler):
             error = repr(e)
         code = codes[min(count, len(codes) - 1)]
         count += 1
+        if code == "slow":
+            time.sleep(5)
+            code = "200"
+        code = int(code)
         with open(log_file, "a") as f:
             f.write(json.dumps({
                 "id": headers.get("webhook-id"),

@@ -424,3 +424,36 @@ fn wait_and_result_poll_for_runs() {
         .run()
         .code(3);
 }
+
+#[test]
+fn slow_receiver_hits_the_attempt_timeout() {
+    let (secret, value) = new_secret("cbsecret");
+    let rx = Receiver::start(&value, "slow");
+    let name = unique("cb-slow");
+    submit_with_callback(
+        &name,
+        &rx.url(),
+        &secret,
+        &["--callback-timeout", "1s", "--callback-attempts", "1"],
+    );
+    Piar::new().args(["run", "--wait", &name]).run().success();
+    let d = poll_until("the dead letter", Duration::from_secs(30), || {
+        let d = deliveries(&name);
+        (d.first()?["state"] == "dead").then_some(d)
+    });
+    let attempt = &d[0]["attempts"][0];
+    assert!(
+        attempt["error"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("timeout")
+            || attempt["error"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("timed out"),
+        "{attempt}"
+    );
+    assert!(attempt["duration_ms"].as_u64().unwrap() < 4000, "{attempt}");
+}
