@@ -92,6 +92,22 @@ pub enum Command {
     /// this yourself: use `piar run`.
     #[command(hide = true)]
     Trigger(NameArgs),
+    /// Manage named callback secrets (stored 0600 under the state directory).
+    Secret(SecretArgs),
+    /// List callback deliveries and their attempts; `retry` redelivers dead letters.
+    Callbacks(CallbacksArgs),
+    /// Internal: deliver or re-arm callbacks (what retry timers run).
+    #[command(hide = true)]
+    Callback(CallbackArgs),
+    /// Check a Standard Webhooks signature (for receivers): body on stdin.
+    ///
+    /// Exits 0 if the signature is valid and the timestamp within 5 minutes
+    /// of now, 1 otherwise (the reason on stderr).
+    Verify(VerifyArgs),
+    /// Wait until a job's next run (or the given run) finishes; exit with its status.
+    Wait(WaitArgs),
+    /// Print one run in the shape of a callback's `data`.
+    Result(ResultArgs),
 }
 
 const SUBMIT_EXAMPLES: &str = "\
@@ -142,7 +158,7 @@ pub struct SubmitArgs {
 
     /// Read the job from a manifest file (see piar.toml(5)); command-line
     /// options then may only add --name, --replace, --dry-run.
-    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual"])]
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
     pub file: Option<PathBuf>,
 
     /// Replace an existing job of the same name (its run history is kept).
@@ -152,6 +168,9 @@ pub struct SubmitArgs {
     /// Print the manifest and unit files that would be written; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub callback: SubmitCallbackArgs,
 
     /// The command and its arguments, after `--`. No shell: write
     /// `sh -c '...'` for one.
@@ -236,4 +255,181 @@ pub struct RmArgs {
     /// Also delete the job's run records.
     #[arg(long)]
     pub purge: bool,
+}
+
+/// The callback flags of `submit` (see the `[callback]` table in piar.toml(5)).
+#[derive(Debug, Args)]
+pub struct SubmitCallbackArgs {
+    /// POST a signed JSON payload to this http(s) URL when a run finishes.
+    #[arg(id = "callback_url", long = "callback", value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Sign with this named secret (`piar secret set NAME`).
+    #[arg(
+        id = "callback_secret",
+        long = "callback-secret",
+        value_name = "NAME",
+        requires = "callback_url"
+    )]
+    pub secret: Option<String>,
+
+    /// Which runs send a callback: success, failure or always (default).
+    #[arg(
+        id = "callback_on",
+        long = "callback-on",
+        value_name = "WHEN",
+        requires = "callback_url"
+    )]
+    pub on: Option<String>,
+
+    /// Also send pi-agent-runner's X-Runner-* headers: `pi-agent-runner`.
+    #[arg(
+        id = "callback_compat",
+        long = "callback-compat",
+        value_name = "MODE",
+        requires = "callback_url"
+    )]
+    pub compat: Option<String>,
+
+    /// Delivery attempts before a callback is dead-lettered (1-20, default 8).
+    #[arg(
+        id = "callback_attempts",
+        long = "callback-attempts",
+        value_name = "N",
+        requires = "callback_url"
+    )]
+    pub attempts: Option<u32>,
+
+    /// Total timeout of one delivery attempt (default 30s).
+    #[arg(
+        id = "callback_timeout",
+        long = "callback-timeout",
+        value_name = "DURATION",
+        requires = "callback_url"
+    )]
+    pub timeout: Option<String>,
+}
+
+/// `piar secret`.
+#[derive(Debug, Args)]
+pub struct SecretArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SecretAction,
+}
+
+/// `piar secret` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SecretAction {
+    /// Store a secret: the value is read from stdin (one line), or generated.
+    Set {
+        /// The secret's name, [a-z0-9][a-z0-9_-]{0,62}.
+        name: String,
+        /// Generate a new `whsec_` secret and print it once (give it to the receiver).
+        #[arg(long)]
+        generate: bool,
+    },
+    /// List the secrets' names (never their values).
+    #[command(visible_alias = "ls")]
+    List,
+    /// Delete a secret.
+    #[command(visible_alias = "remove")]
+    Rm {
+        /// The secret's name.
+        name: String,
+    },
+}
+
+/// `piar callbacks`.
+#[derive(Debug, Args)]
+pub struct CallbacksArgs {
+    /// Only dead-lettered and gone deliveries.
+    #[arg(long)]
+    pub failed: bool,
+
+    /// `retry ID|--all`.
+    #[command(subcommand)]
+    pub action: Option<CallbacksAction>,
+}
+
+/// `piar callbacks` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CallbacksAction {
+    /// Redeliver a dead-lettered (or gone) delivery now, with a fresh attempt budget.
+    Retry {
+        /// The delivery id (from `piar callbacks`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every dead-lettered delivery.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// `piar callback` (internal).
+#[derive(Debug, Args)]
+pub struct CallbackArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: CallbackAction,
+}
+
+/// `piar callback` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CallbackAction {
+    /// Make the next attempt of one delivery.
+    Deliver {
+        /// The delivery id.
+        id: String,
+    },
+    /// Re-arm pending deliveries that have no retry timer.
+    Rearm,
+}
+
+/// `piar verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// File holding the secret (`whsec_<base64>`).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: PathBuf,
+
+    /// The `webhook-id` header.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+
+    /// The `webhook-timestamp` header (Unix seconds).
+    #[arg(long, value_name = "TS")]
+    pub timestamp: String,
+
+    /// The `webhook-signature` header (`v1,<base64>`, possibly several).
+    #[arg(long, value_name = "SIG")]
+    pub signature: String,
+}
+
+/// `piar wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// A job name (wait for its next run to start and finish) or a run id.
+    pub target: String,
+
+    /// Give up after this long (30s, 10m; default: wait forever); exit 1.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
+
+/// `piar result`.
+#[derive(Debug, Args)]
+pub struct ResultArgs {
+    /// The run id (from `piar show`, `piar callbacks`, or a callback's `data.run_id`).
+    pub run: String,
+}
+
+#[cfg(test)]
+mod callback_cli_tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -8,6 +8,7 @@
 //! Flow of one invocation: parse (clap) -> logging -> dispatch -> render the
 //! error -> exit code ([`error::ExitStatus`]).
 
+pub mod callback;
 pub mod cli;
 pub mod commands;
 pub mod error;

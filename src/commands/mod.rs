@@ -1,8 +1,10 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
+mod callbacks;
 mod list;
 mod logs;
 mod pause;
+mod poll;
 mod rm;
 mod run;
 mod show;
@@ -62,6 +64,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Resume(args) => pause::pause(&ctx, &args.name, true),
         Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
         Command::Trigger(args) => trigger::trigger(&ctx, &args.name),
+        Command::Secret(args) => callbacks::secret(&ctx, args.action),
+        Command::Callbacks(args) => callbacks::callbacks(&ctx, &args),
+        Command::Callback(args) => callbacks::callback(&ctx, args.action),
+        Command::Verify(args) => callbacks::verify(&ctx, &args),
+        Command::Wait(args) => poll::wait(&ctx, &args),
+        Command::Result(args) => poll::result(&ctx, &args.run),
     }
 }
 

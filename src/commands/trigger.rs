@@ -8,6 +8,7 @@ pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     let sd = ctx.systemd()?;
     let rec = crate::run::trigger(&ctx.paths, &sd, &job)?;
+    crate::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
     // Under a unit stdout is the journal, where run::trigger already logged
     // the outcome; print it for a person at a terminal or for --json.
     if ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()) {

@@ -24,6 +24,10 @@
 //!
 //! [metadata]                   # free table for the user or agent
 //! owner = "ops"
+//!
+//! [callback]                   # optional, see crate::callback::config
+//! url = "https://example.org/hook"
+//! secret = "hook"
 //! ```
 
 pub mod store;
@@ -76,6 +80,9 @@ pub struct Manifest {
     /// Free table kept for the user or agent; piar never interprets it.
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub metadata: toml::Table,
+    /// Optional webhook sent when a run finishes (see [`crate::callback::config`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<crate::callback::config::CallbackSpec>,
 }
 
 fn default_true() -> bool {

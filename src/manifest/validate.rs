@@ -144,6 +144,9 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
         .flatten();
     check_description(&m.description)?;
     check_metadata(&m.metadata)?;
+    if let Some(cb) = &m.callback {
+        crate::callback::config::validate(cb).map_err(|e| e.context("callback"))?;
+    }
     for (field, value) in [("created", &m.created), ("updated", &m.updated)] {
         if let Some(text) = value {
             text.parse::<jiff::Timestamp>().map_err(|e| {

@@ -8,6 +8,7 @@
 mod support;
 
 mod box_health;
+mod callbacks;
 mod core;
 mod hardening;
 mod user_scope;
