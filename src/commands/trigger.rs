@@ -9,6 +9,14 @@ pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
     let rec = crate::run::trigger(&ctx.paths, &sd, &job)?;
     crate::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
+    // No daemon re-arms callbacks after a reboot (transient retry timers do
+    // not survive one), so every run re-arms pending deliveries that lost
+    // their timer. Cheap when the outbox is empty.
+    match crate::callback::rearm_all(&ctx.paths, &sd) {
+        Ok(ids) if !ids.is_empty() => log::info!("re-armed callbacks: {}", ids.join(", ")),
+        Ok(_) => {}
+        Err(e) => log::warn!("cannot re-arm pending callbacks: {e}"),
+    }
     // Under a unit stdout is the journal, where run::trigger already logged
     // the outcome; print it for a person at a terminal or for --json.
     if ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()) {
