@@ -92,6 +92,9 @@ pub enum Command {
     /// this yourself: use `piar run`.
     #[command(hide = true)]
     Trigger(NameArgs),
+    /// Write man pages or shell completions generated from this binary (for packagers).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 const SUBMIT_EXAMPLES: &str = "\
@@ -236,4 +239,30 @@ pub struct RmArgs {
     /// Also delete the job's run records.
     #[arg(long)]
     pub purge: bool,
+}
+
+/// `piar generate` (hidden): documentation generated from the code.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[command(subcommand)]
+    pub what: GenerateWhat,
+}
+
+/// The outputs of `piar generate`.
+#[derive(Debug, Subcommand)]
+pub enum GenerateWhat {
+    /// Write piar.1 and one piar-<verb>.1 per subcommand into DIR.
+    Man {
+        /// Output directory (created if missing).
+        dir: PathBuf,
+    },
+    /// Print the completion script for SHELL, or write it into DIR under the
+    /// name that shell's vendor directory expects (piar, _piar, piar.fish).
+    Completions {
+        /// bash, zsh or fish (also elvish, powershell).
+        shell: clap_complete::Shell,
+        /// Output directory (created if missing); stdout if omitted.
+        dir: Option<PathBuf>,
+    },
 }

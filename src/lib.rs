@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod generate;
 pub mod install;
 pub mod logging;
 pub mod manifest;

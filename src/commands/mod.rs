@@ -1,5 +1,6 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
+mod generate;
 mod list;
 mod logs;
 mod pause;
@@ -40,6 +41,10 @@ impl Ctx {
 
 /// Run the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
+    // Needs no scope (runs at package build time, maybe without HOME).
+    if let Command::Generate(args) = &cli.command {
+        return generate::generate(Printer { json: cli.json }, &args.what);
+    }
     let scope = if cli.system {
         Scope::System
     } else if cli.user {
@@ -62,6 +67,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Resume(args) => pause::pause(&ctx, &args.name, true),
         Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
         Command::Trigger(args) => trigger::trigger(&ctx, &args.name),
+        Command::Generate(args) => generate::generate(ctx.out, &args.what),
     }
 }
 

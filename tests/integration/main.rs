@@ -9,4 +9,5 @@ mod support;
 
 mod box_health;
 mod core;
+mod generated_docs;
 mod user_scope;

@@ -1,0 +1,151 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_piar_global_optspecs
+    string join \n system user json v/verbose h/help V/version
+end
+
+function __fish_piar_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_piar_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_piar_using_subcommand
+    set -l cmd (__fish_piar_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c piar -n "__fish_piar_needs_command" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_needs_command" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_needs_command" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_needs_command" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_needs_command" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_needs_command" -f -a "submit" -d 'Create a job: write its manifest and units, enable and start its timer'
+complete -c piar -n "__fish_piar_needs_command" -f -a "list" -d 'List jobs with their schedule, next and last run'
+complete -c piar -n "__fish_piar_needs_command" -f -a "ls" -d 'List jobs with their schedule, next and last run'
+complete -c piar -n "__fish_piar_needs_command" -f -a "show" -d 'Show one job: manifest, generated units, next runs, last runs'
+complete -c piar -n "__fish_piar_needs_command" -f -a "run" -d 'Start a run now (through the job\'s service, like the timer does)'
+complete -c piar -n "__fish_piar_needs_command" -f -a "logs" -d 'Show a job\'s log lines from the journal'
+complete -c piar -n "__fish_piar_needs_command" -f -a "pause" -d 'Stop and disable a job\'s timer; the manifest remembers it is paused'
+complete -c piar -n "__fish_piar_needs_command" -f -a "resume" -d 'Re-enable and start a paused job\'s timer'
+complete -c piar -n "__fish_piar_needs_command" -f -a "rm" -d 'Remove a job: stop it, disable and delete its units and manifest'
+complete -c piar -n "__fish_piar_needs_command" -f -a "remove" -d 'Remove a job: stop it, disable and delete its units and manifest'
+complete -c piar -n "__fish_piar_needs_command" -f -a "trigger" -d 'Run one job now and record it (what piar-<name>.service executes)'
+complete -c piar -n "__fish_piar_needs_command" -f -a "generate" -d 'Write man pages or shell completions generated from this binary (for packagers)'
+complete -c piar -n "__fish_piar_using_subcommand submit" -s n -l name -d 'Job name, [a-z0-9][a-z0-9_-]{0,62}; derived from the command if omitted' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l at -d 'Once, at a time: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (in --tz), or relative: \'in 5m\', \'+90s\'' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l every -d 'Soon after submit, then every interval: 90s, 15m, 6h, 1d, 1h30m' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l cron -d '5-field cron expression (crontab(5)), read in --tz: \'0 9 * * 1-5\', \'@daily\'' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l on-calendar -d 'Raw systemd calendar spec (systemd.time(7)), repeatable: \'Mon *-*-* 09:00\'' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l tz -d 'IANA time zone for --cron and --at (default: the system zone, written into the manifest)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; 0 = no limit)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -s e -l env -d 'Environment variable for the run (repeatable)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -s d -l description -d 'Free text describing the job' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l meta -d 'Metadata kept with the job for you or your agent (repeatable KEY=VALUE)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -l manual -d 'No timer: the job runs only through `piar run`'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l replace -d 'Replace an existing job of the same name (its run history is kept)'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l dry-run -d 'Print the manifest and unit files that would be written; change nothing'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand submit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand submit" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand submit" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand list" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand list" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand list" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand list" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand ls" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand ls" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand ls" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand ls" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand ls" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand show" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand show" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand show" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand show" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand show" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand run" -s w -l wait -d 'Wait for the run to finish and exit with the job\'s status (its exit code, 128+N for signal N, 124 for a timeout)'
+complete -c piar -n "__fish_piar_using_subcommand run" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand run" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand run" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand run" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand logs" -s n -l lines -d 'Show the last N lines' -r
+complete -c piar -n "__fish_piar_using_subcommand logs" -l run -d 'Only the lines of this run (a run id from `piar show`)' -r
+complete -c piar -n "__fish_piar_using_subcommand logs" -s f -l follow -d 'Keep printing new lines as they are written'
+complete -c piar -n "__fish_piar_using_subcommand logs" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand logs" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand logs" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand logs" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand logs" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand pause" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand pause" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand pause" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand pause" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand pause" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand resume" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand resume" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand resume" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand resume" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand resume" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand rm" -l purge -d 'Also delete the job\'s run records'
+complete -c piar -n "__fish_piar_using_subcommand rm" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand rm" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand rm" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand rm" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand rm" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand remove" -l purge -d 'Also delete the job\'s run records'
+complete -c piar -n "__fish_piar_using_subcommand remove" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand remove" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand remove" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand remove" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand remove" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand remove" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -f -a "man" -d 'Write piar.1 and one piar-<verb>.1 per subcommand into DIR'
+complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -f -a "completions" -d 'Print the completion script for SHELL, or write it into DIR under the name that shell\'s vendor directory expects (piar, _piar, piar.fish)'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from man" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from man" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from man" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
