@@ -41,6 +41,7 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "resume" -d 'Re-enable and
 complete -c piar -n "__fish_piar_needs_command" -f -a "rm" -d 'Remove a job: stop it, disable and delete its units and manifest'
 complete -c piar -n "__fish_piar_needs_command" -f -a "remove" -d 'Remove a job: stop it, disable and delete its units and manifest'
 complete -c piar -n "__fish_piar_needs_command" -f -a "trigger" -d 'Run one job now and record it (what piar-<name>.service executes)'
+complete -c piar -n "__fish_piar_needs_command" -f -a "doctor" -d 'Check systemd, permissions, lingering, clock sync, drift and disk space'
 complete -c piar -n "__fish_piar_needs_command" -f -a "generate" -d 'Write man pages or shell completions generated from this binary (for packagers)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s n -l name -d 'Job name, [a-z0-9][a-z0-9_-]{0,62}; derived from the command if omitted' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l at -d 'Once, at a time: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (in --tz), or relative: \'in 5m\', \'+90s\'' -r
@@ -129,6 +130,12 @@ complete -c piar -n "__fish_piar_using_subcommand trigger" -l json -d 'Print mac
 complete -c piar -n "__fish_piar_using_subcommand trigger" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand doctor" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand doctor" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand doctor" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand doctor" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand generate; and not __fish_seen_subcommand_from man completions" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'

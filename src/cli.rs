@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success
-  1  failure (or, for `run --wait`, the job failed without an exit code)
+  1  failure (`run --wait`: the job failed without an exit code; `doctor`: a check FAILed)
   2  invalid invocation or input (bad flag, schedule, name, manifest field)
   3  the named job or run does not exist
   4  conflict: a job with that name already exists
@@ -92,6 +92,11 @@ pub enum Command {
     /// this yourself: use `piar run`.
     #[command(hide = true)]
     Trigger(NameArgs),
+    /// Check systemd, permissions, lingering, clock sync, drift and disk space.
+    ///
+    /// Each check prints OK, WARN or FAIL with a fix. Exits 0 when no check
+    /// is FAIL, 1 otherwise.
+    Doctor,
     /// Write man pages or shell completions generated from this binary (for packagers).
     #[command(hide = true)]
     Generate(GenerateArgs),

@@ -10,6 +10,8 @@
 
 pub mod cli;
 pub mod commands;
+pub mod doctor;
+pub mod drift;
 pub mod error;
 pub mod generate;
 pub mod install;

@@ -1,5 +1,6 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
+mod doctor;
 mod generate;
 mod list;
 mod logs;
@@ -67,6 +68,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Resume(args) => pause::pause(&ctx, &args.name, true),
         Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
         Command::Trigger(args) => trigger::trigger(&ctx, &args.name),
+        Command::Doctor => doctor::doctor(&ctx),
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
     }
 }

@@ -9,5 +9,6 @@ mod support;
 
 mod box_health;
 mod core;
+mod doctor;
 mod generated_docs;
 mod user_scope;
