@@ -92,6 +92,15 @@ pub enum Command {
     /// this yourself: use `piar run`.
     #[command(hide = true)]
     Trigger(NameArgs),
+    /// Apply drop-in manifests and repair units: create, update or remove jobs.
+    ///
+    /// Reads /etc/piar/jobs.d/*.toml (system) or ~/.config/piar/jobs.d/*.toml
+    /// (user): each NAME.toml becomes job NAME, replacing a submitted job of
+    /// that name; a job created from a drop-in is removed when its file goes.
+    /// Also removes orphaned piar-* units (no manifest) and rewrites missing
+    /// or changed ones. Idempotent. Exits 2 if a manifest is invalid (the
+    /// others are still applied). piar-sync.path runs it on every change.
+    Sync,
     /// Check systemd, permissions, lingering, clock sync, drift and disk space.
     ///
     /// Each check prints OK, WARN or FAIL with a fix. Exits 0 when no check

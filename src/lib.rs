@@ -23,6 +23,7 @@ pub mod record;
 pub mod run;
 pub mod schedule;
 pub mod status;
+pub mod sync;
 pub mod systemd;
 pub mod unit;
 

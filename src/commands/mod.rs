@@ -9,6 +9,7 @@ mod rm;
 mod run;
 mod show;
 mod submit;
+mod sync;
 mod trigger;
 
 use crate::cli::{Cli, Command};
@@ -68,6 +69,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Resume(args) => pause::pause(&ctx, &args.name, true),
         Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
         Command::Trigger(args) => trigger::trigger(&ctx, &args.name),
+        Command::Sync => sync::sync(&ctx),
         Command::Doctor => doctor::doctor(&ctx),
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
     }

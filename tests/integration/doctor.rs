@@ -69,14 +69,19 @@ fn doctor_in_the_box_reports_every_check_and_exits_0() {
 
 #[test]
 fn doctor_reports_an_orphaned_unit() {
+    // A state dir of its own, so a concurrent `piar sync` (which repairs orphans owned by
+    // /var/lib/piar/jobs) leaves this orphan alone.
     let name = unique("orphan");
+    let state = format!("/var/lib/piar-test-{name}");
     Piar::new()
+        .env("PIAR_STATE_DIR", &state)
         .args(["submit", "--name", &name, "--manual", "--", "true"])
         .run()
         .success();
-    let manifest = format!("/var/lib/piar/jobs/{name}.toml");
+    let manifest = format!("{state}/jobs/{name}.toml");
     std::fs::remove_file(&manifest).expect("remove the manifest by hand");
     let doc: Doctor = Piar::new()
+        .env("PIAR_STATE_DIR", &state)
         .args(["doctor", "--json"])
         .run()
         .success()
@@ -91,6 +96,7 @@ fn doctor_reports_an_orphaned_unit() {
     assert!(drift.fix.as_deref().unwrap_or("").contains("piar sync"));
     // clean up what doctor found (piar sync does this too)
     let _ = std::fs::remove_file(format!("/etc/systemd/system/{unit}"));
+    let _ = std::fs::remove_dir_all(&state);
 }
 
 #[test]

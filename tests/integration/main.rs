@@ -11,4 +11,5 @@ mod box_health;
 mod core;
 mod doctor;
 mod generated_docs;
+mod sync;
 mod user_scope;
