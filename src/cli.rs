@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success
-  1  failure (or, for `run --wait`, the job failed without an exit code)
+  1  failure (`run --wait`: the job failed without an exit code; `doctor`: a check FAILed)
   2  invalid invocation or input (bad flag, schedule, name, manifest field)
   3  the named job or run does not exist
   4  conflict: a job with that name already exists
@@ -108,6 +108,23 @@ pub enum Command {
     Wait(WaitArgs),
     /// Print one run in the shape of a callback's `data`.
     Result(ResultArgs),
+    /// Apply drop-in manifests and repair units: create, update or remove jobs.
+    ///
+    /// Reads /etc/piar/jobs.d/*.toml (system) or ~/.config/piar/jobs.d/*.toml
+    /// (user): each NAME.toml becomes job NAME, replacing a submitted job of
+    /// that name; a job created from a drop-in is removed when its file goes.
+    /// Also removes orphaned piar-* units (no manifest) and rewrites missing
+    /// or changed ones. Idempotent. Exits 2 if a manifest is invalid (the
+    /// others are still applied). piar-sync.path runs it on every change.
+    Sync,
+    /// Check systemd, permissions, lingering, clock sync, drift and disk space.
+    ///
+    /// Each check prints OK, WARN or FAIL with a fix. Exits 0 when no check
+    /// is FAIL, 1 otherwise.
+    Doctor,
+    /// Write man pages or shell completions generated from this binary (for packagers).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
 }
 
 const SUBMIT_EXAMPLES: &str = "\
@@ -432,4 +449,29 @@ mod callback_cli_tests {
     fn cli_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+/// `piar generate` (hidden): documentation generated from the code.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[command(subcommand)]
+    pub what: GenerateWhat,
+}
+
+/// The outputs of `piar generate`.
+#[derive(Debug, Subcommand)]
+pub enum GenerateWhat {
+    /// Write piar.1 and one piar-<verb>.1 per subcommand into DIR.
+    Man {
+        /// Output directory (created if missing).
+        dir: PathBuf,
+    },
+    /// Print the completion script for SHELL, or write it into DIR under the
+    /// name that shell's vendor directory expects (piar, _piar, piar.fish).
+    Completions {
+        /// bash, zsh or fish (also elvish, powershell).
+        shell: clap_complete::Shell,
+        /// Output directory (created if missing); stdout if omitted.
+        dir: Option<PathBuf>,
+    },
 }

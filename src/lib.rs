@@ -11,7 +11,10 @@
 pub mod callback;
 pub mod cli;
 pub mod commands;
+pub mod doctor;
+pub mod drift;
 pub mod error;
+pub mod generate;
 pub mod install;
 pub mod logging;
 pub mod manifest;
@@ -21,6 +24,7 @@ pub mod record;
 pub mod run;
 pub mod schedule;
 pub mod status;
+pub mod sync;
 pub mod systemd;
 pub mod unit;
 

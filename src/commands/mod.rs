@@ -1,6 +1,8 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
 mod callbacks;
+mod doctor;
+mod generate;
 mod list;
 mod logs;
 mod pause;
@@ -9,6 +11,7 @@ mod rm;
 mod run;
 mod show;
 mod submit;
+mod sync;
 mod trigger;
 
 use crate::cli::{Cli, Command};
@@ -42,6 +45,10 @@ impl Ctx {
 
 /// Run the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
+    // Needs no scope (runs at package build time, maybe without HOME).
+    if let Command::Generate(args) = &cli.command {
+        return generate::generate(Printer { json: cli.json }, &args.what);
+    }
     let scope = if cli.system {
         Scope::System
     } else if cli.user {
@@ -70,6 +77,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Verify(args) => callbacks::verify(&ctx, &args),
         Command::Wait(args) => poll::wait(&ctx, &args),
         Command::Result(args) => poll::result(&ctx, &args.run),
+        Command::Sync => sync::sync(&ctx),
+        Command::Doctor => doctor::doctor(&ctx),
+        Command::Generate(args) => generate::generate(ctx.out, &args.what),
     }
 }
 

@@ -31,6 +31,10 @@ pub const DESCRIPTION_MAX: usize = 512;
 /// Maximum size of the `metadata` table serialized as TOML, in bytes (64 KiB).
 pub const METADATA_MAX_BYTES: usize = 64 * 1024;
 
+/// Names whose units piar itself ships (`units/piar-sync.*`): a job of that
+/// name would shadow them.
+pub const RESERVED_NAMES: &[&str] = &["sync"];
+
 /// The name rule, as quoted in errors.
 const NAME_RULE: &str = "[a-z0-9][a-z0-9_-]{0,62}";
 
@@ -58,6 +62,11 @@ pub fn validate_name(name: &str) -> Result<()> {
                 fail(format!("character {c:?} at position {pos} is not allowed"))
             };
         }
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return fail(format!(
+            "it is reserved: piar ships its own piar-{name}.path/.service units"
+        ));
     }
     if name.len() > NAME_MAX {
         return fail(format!(
@@ -97,7 +106,7 @@ pub fn derive_name(command: &[String], taken: &dyn Fn(&str) -> bool) -> String {
     if name.is_empty() {
         name = "job".to_string();
     }
-    if !taken(&name) {
+    if !taken(&name) && !RESERVED_NAMES.contains(&name.as_str()) {
         return name;
     }
     let mut candidate = name.clone();

@@ -10,5 +10,8 @@ mod support;
 mod box_health;
 mod callbacks;
 mod core;
+mod doctor;
+mod generated_docs;
 mod hardening;
+mod sync;
 mod user_scope;

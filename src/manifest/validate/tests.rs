@@ -315,3 +315,10 @@ fn derived_names_are_unique() {
     let taken = [base.as_str()];
     assert_eq!(derive(&[&long], &taken), format!("{base}-2"));
 }
+
+#[test]
+fn reserved_names_are_rejected_and_never_derived() {
+    let err = validate_name("sync").unwrap_err();
+    assert!(err.message.contains("reserved"), "{}", err.message);
+    assert_eq!(derive(&["/bin/sync"], &[]), "sync-2");
+}
