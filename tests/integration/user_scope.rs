@@ -54,7 +54,9 @@ fn user_scope_job_fires_logs_and_is_removed() {
         journal(&[&uid, &ident]).contains(&marker).then_some(())
     });
     let unit = format!("_SYSTEMD_USER_UNIT=piar-{name}-run-{run_id}.service");
-    assert!(journal(&[&uid, &unit]).contains(&marker));
+    poll_until("the run's lines under its user unit", WAIT, || {
+        journal(&[&uid, &unit]).contains(&marker).then_some(())
+    });
     // piar logs, run as the user, finds it too.
     let logs = as_user(user)
         .args(["logs", &name, "--run", &run_id])
