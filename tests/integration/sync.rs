@@ -68,6 +68,10 @@ fn dropin(name: &str, every: &str, description: &str) -> String {
     )
 }
 
+/// The user-scope sync tests share one drop-in directory, and a sync
+/// reconciles all of it: one test's sync would apply the other's actions.
+static USER_DROPINS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn user_sync(user: &TestUser, code: i32) -> SyncOut {
     Piar::new()
         .user(Some(user))
@@ -79,6 +83,7 @@ fn user_sync(user: &TestUser, code: i32) -> SyncOut {
 
 #[test]
 fn sync_reconciles_user_dropins_both_ways_and_is_idempotent() {
+    let _serial = USER_DROPINS.lock().unwrap_or_else(|e| e.into_inner());
     let user = TestUser::get();
     let dir = user.home.join(".config/piar/jobs.d");
     let units = user.home.join(".config/systemd/user");
@@ -134,6 +139,7 @@ fn sync_reconciles_user_dropins_both_ways_and_is_idempotent() {
 
 #[test]
 fn sync_reports_invalid_dropins_and_keeps_submitted_jobs() {
+    let _serial = USER_DROPINS.lock().unwrap_or_else(|e| e.into_inner());
     let user = TestUser::get();
     let dir = user.home.join(".config/piar/jobs.d");
     let submitted = unique("submitted");
