@@ -9,4 +9,5 @@ mod support;
 
 mod box_health;
 mod core;
+mod cron_diff;
 mod user_scope;
