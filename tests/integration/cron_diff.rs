@@ -80,8 +80,8 @@ fn star_step_day_rule(expr: &str) -> bool {
 }
 
 /// The `OnCalendar=` lines piar writes for `expr` in `tz` (the library's compiler, through the
-/// same path `submit` uses).
-fn piar_lines(expr: &str, tz: &str) -> Vec<String> {
+/// same path `submit` uses) when submitted at `now`.
+fn piar_lines_at(expr: &str, tz: &str, now: Timestamp) -> Vec<String> {
     let spec = ScheduleSpec {
         cron: Some(expr.to_owned()),
         tz: Some(tz.to_owned()),
@@ -90,9 +90,14 @@ fn piar_lines(expr: &str, tz: &str) -> Vec<String> {
     let schedule = Schedule::from_spec(&spec, Timestamp::now())
         .unwrap_or_else(|e| panic!("piar rejects {expr:?}: {}", e.message));
     schedule
-        .timer_spec()
+        .timer_spec_from(now)
         .map(|t| t.on_calendar)
         .unwrap_or_default()
+}
+
+/// [`piar_lines_at`] now.
+fn piar_lines(expr: &str, tz: &str) -> Vec<String> {
+    piar_lines_at(expr, tz, Timestamp::now())
 }
 
 /// The python with croniter: `$PIAR_ORACLE_PYTHON`, else `oracle-venv/bin/python3` in the
@@ -299,15 +304,20 @@ fn corpus_is_big_and_covers_the_forms() {
 /// piar's DST policy applied to croniter's answer (croniter alone is not cron here):
 /// - a time in the repeated autumn hour runs once, at its first occurrence (cronie runs a
 ///   fixed-time job once; systemd fires once): croniter's second occurrence is dropped;
-/// - a time in the spring-forward gap: systemd 252 skips that day, croniter (like cronie)
-///   runs at the first valid instant, the end of the gap. piar currently keeps systemd's
-///   behaviour, so a croniter firing exactly at the end of a gap that systemd lacks is dropped.
+/// - a time in the spring-forward gap runs at the first valid instant, the end of the gap
+///   (croniter and cronie agree; systemd alone would skip the day): piar writes dated
+///   compensating lines for the next `COMPENSATION_YEARS` only, so beyond that horizon a
+///   croniter firing exactly at the end of a gap that systemd lacks is dropped.
 fn apply_dst_policy(
+    base: Timestamp,
     croniter: &[Timestamp],
     systemd: &[Timestamp],
     tz: &jiff::tz::TimeZone,
 ) -> Vec<Timestamp> {
     let second = jiff::SignedDuration::from_secs(1);
+    // A day of margin below the horizon piar's compensating lines were written for.
+    let days = 365 * piar::schedule::dst::COMPENSATION_YEARS - 1;
+    let compensated_until = base + jiff::SignedDuration::from_hours(24 * days);
     croniter
         .iter()
         .copied()
@@ -321,7 +331,8 @@ fn apply_dst_policy(
                 .checked_sub(second)
                 .map(|p| tz.to_offset(p) < tz.to_offset(*t))
                 .unwrap_or(false);
-            let skipped_by_systemd = gap_end && systemd.binary_search(t).is_err();
+            let skipped_by_systemd =
+                gap_end && *t >= compensated_until && systemd.binary_search(t).is_err();
             !(repeated || skipped_by_systemd)
         })
         .collect()
@@ -351,13 +362,17 @@ fn systemd_agrees_with_croniter_on_the_corpus() {
     let mut compared = 0usize;
     for (tz, base, cases, child) in pending {
         let zone = jiff::tz::TimeZone::get(tz).expect("zone");
-        let lines: Vec<Vec<String>> = entries.iter().map(|(e, _)| piar_lines(e, tz)).collect();
+        // Submitted at the base time: the compensating DST lines start there.
+        let lines: Vec<Vec<String>> = entries
+            .iter()
+            .map(|(e, _)| piar_lines_at(e, tz, base))
+            .collect();
         let got = systemd_union(base, N, &lines, Some(tz));
         let want = croniter_collect(child, &cases);
         for (((expr, _), lines), (want, got)) in
             entries.iter().zip(&lines).zip(want.iter().zip(&got))
         {
-            let want: Vec<Timestamp> = apply_dst_policy(want, got, &zone)
+            let want: Vec<Timestamp> = apply_dst_policy(base, want, got, &zone)
                 .into_iter()
                 .filter(|t| *t < horizon)
                 .collect();
@@ -401,7 +416,10 @@ fn systemd_agrees_with_croniter_on_the_corpus() {
 fn zoned_specs_agree() {
     for (tz, base) in CASES {
         let base: Timestamp = base.parse().expect("base");
-        let lines: Vec<String> = corpus().iter().flat_map(|e| piar_lines(e, tz)).collect();
+        let lines: Vec<String> = corpus()
+            .iter()
+            .flat_map(|e| piar_lines_at(e, tz, base))
+            .collect();
         let zoned = systemd_firings(base, 20, &lines, None);
         let local = systemd_firings(base, 20, &lines, Some(tz));
         for ((line, z), l) in lines.iter().zip(&zoned).zip(&local) {
