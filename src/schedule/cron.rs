@@ -12,7 +12,8 @@
 //! Output uses systemd.time(7) syntax only: explicit comma lists and `a..b`
 //! ranges (never `*/n`, which systemd rejects), weekday names, the zone name.
 //! DST: systemd 252 skips a day whose time falls in the spring-forward gap and
-//! fires once in the repeated hour; piar keeps systemd's behaviour here.
+//! fires once in the repeated hour; piar adds compensating lines for the gap
+//! (see [`super::dst`] for the policy).
 
 use crate::error::{Error, Result};
 
@@ -209,6 +210,32 @@ impl CronExpr {
         }
         lines.dedup();
         lines
+    }
+
+    /// Whether every hour is selected (`5 * * * *`): such a job just runs in the next hour
+    /// after a DST gap, so it gets no compensating line ([`super::dst`]).
+    pub fn every_hour(&self) -> bool {
+        self.hours & bits(0, 23) == bits(0, 23)
+    }
+
+    /// Whether the expression fires at the wall-clock minute of `dt` (seconds ignored), by
+    /// crontab(5)'s rule: minute, hour and month match, and the day matches (day-of-month OR
+    /// day-of-week when both are restricted, else both). `@reboot` never does.
+    pub fn fires_at(&self, dt: jiff::civil::DateTime) -> bool {
+        if self.reboot {
+            return false;
+        }
+        let has = |set: u64, v: i8| u8::try_from(v).is_ok_and(|v| set & (1u64 << v) != 0);
+        let dom = has(self.days, dt.day());
+        let dow = has(self.weekdays, dt.weekday().to_sunday_zero_offset());
+        let day = if self.days_restricted && self.weekdays_restricted {
+            dom || dow
+        } else {
+            dom && dow
+        };
+        day && has(self.months, dt.month())
+            && has(self.hours, dt.hour())
+            && has(self.minutes, dt.minute())
     }
 
     /// Whether some selected month has some selected day of month (Feb 29

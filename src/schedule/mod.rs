@@ -5,11 +5,13 @@
 //! Submodules:
 //! - [`cron`]: 5-field Vixie cron -> `OnCalendar=` lines (crontab(5)).
 //! - [`at`]: one-shot times (`--at`) -> an absolute instant.
+//! - [`dst`]: the DST policy for cron (compensating lines for spring-forward gaps).
 //! - [`every`]: intervals (`--every 6h`).
 //! - [`preview`]: next elapse times, asked of `systemd-analyze calendar`.
 
 pub mod at;
 pub mod cron;
+pub mod dst;
 pub mod every;
 pub mod preview;
 
@@ -184,6 +186,12 @@ impl Schedule {
     /// `OnUnitActiveSec=` alone never fires on a freshly started timer
     /// (systemd#4572).
     pub fn timer_spec(&self) -> Option<TimerSpec> {
+        self.timer_spec_from(jiff::Timestamp::now())
+    }
+
+    /// [`Schedule::timer_spec`] as written at `now`: the DST compensating lines of a cron
+    /// schedule cover the spring-forward gaps of the [`dst::COMPENSATION_YEARS`] after `now`.
+    pub fn timer_spec_from(&self, now: jiff::Timestamp) -> Option<TimerSpec> {
         let base = TimerSpec {
             accuracy: Duration::from_secs(1),
             ..TimerSpec::default()
@@ -205,7 +213,12 @@ impl Schedule {
                     ..base
                 },
                 false => TimerSpec {
-                    on_calendar: parsed.on_calendar(tz),
+                    on_calendar: {
+                        // DST policy (dst.rs): gap times run at the gap's end.
+                        let mut lines = parsed.on_calendar(tz);
+                        lines.extend(dst::gap_lines(parsed, tz, now));
+                        lines
+                    },
                     persistent: true,
                     ..base
                 },

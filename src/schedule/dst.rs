@@ -1,0 +1,200 @@
+//! piar's DST policy for cron schedules (`--cron` in a zone with daylight saving time).
+//!
+//! - **Spring forward** (a wall-clock gap, e.g. 02:00-03:00 on the last Sunday of March in
+//!   Europe/Berlin): a cron time inside the gap runs **once, at the first valid instant after
+//!   the gap** (03:00), as cronie does for fixed-time jobs and as croniter computes. systemd
+//!   252 alone skips that day (checked with `systemd-analyze calendar`), so piar adds one
+//!   dated compensating `OnCalendar=` line per affected transition, e.g.
+//!   `2027-03-28 03:00:00 Europe/Berlin`, for the transitions of the next
+//!   [`COMPENSATION_YEARS`] years (from the time the units are written; `piar submit
+//!   --replace` refreshes them). No line is added when the job fires at the gap's end anyway,
+//!   nor for jobs that run every hour (`5 * * * *`: the next run is within the hour; cronie
+//!   and croniter do not catch those up either).
+//! - **Fall back** (a repeated hour, e.g. 02:00-03:00 twice on the last Sunday of October in
+//!   Europe/Berlin): a cron time inside it runs **once, at its first occurrence** (systemd's
+//!   behaviour, and cronie's for fixed-time jobs). Jobs with a wildcard hour (`30 * * * *`)
+//!   therefore also run once in the repeated hour, where cronie would run them twice.
+//! - A one-shot `--at` inside a gap is rejected with the nearest valid times ([`super::at`]).
+
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use super::cron::CronExpr;
+
+/// How many years ahead compensating lines for spring-forward gaps are written.
+pub const COMPENSATION_YEARS: i64 = 10;
+
+/// The compensating `OnCalendar=` lines for `expr` read in zone `tz` (an IANA name), for
+/// the spring-forward transitions between `now` and [`COMPENSATION_YEARS`] later: one line
+/// `YYYY-MM-DD HH:MM:SS <tz>` at the end of each gap that contains a time the expression
+/// fires at on that day. Empty for zones without DST, unknown zones and `@reboot`.
+pub fn gap_lines(expr: &CronExpr, tz: &str, now: Timestamp) -> Vec<String> {
+    let Ok(zone) = TimeZone::get(tz) else {
+        return Vec::new();
+    };
+    if expr.reboot() || expr.every_hour() {
+        return Vec::new();
+    }
+    let horizon = now
+        .checked_add(SignedDuration::from_hours(24 * 366 * COMPENSATION_YEARS))
+        .unwrap_or(Timestamp::MAX);
+    let mut lines = Vec::new();
+    for transition in zone.following(now) {
+        let t = transition.timestamp();
+        if t > horizon {
+            break;
+        }
+        let Some(just_before) = t.checked_sub(SignedDuration::from_secs(1)).ok() else {
+            continue;
+        };
+        let (before, after) = (zone.to_offset(just_before), transition.offset());
+        if after <= before {
+            continue; // fall back (or a zone rename): no wall-clock gap
+        }
+        let gap_start = before.to_datetime(t);
+        let gap_end = after.to_datetime(t);
+        if expr.fires_at(gap_end) || !fires_within(expr, gap_start, gap_end) {
+            continue;
+        }
+        lines.push(format!("{} {tz}", gap_end.strftime("%Y-%m-%d %H:%M:%S")));
+    }
+    lines
+}
+
+/// Whether `expr` fires at some minute in `[start, end)` (wall-clock, at most a few hours).
+fn fires_within(expr: &CronExpr, start: DateTime, end: DateTime) -> bool {
+    let mut dt = start;
+    // Gaps are an hour (30 min on Lord Howe Island); stop after a day whatever happens.
+    for _ in 0..(24 * 60) {
+        if dt >= end {
+            return false;
+        }
+        if expr.fires_at(dt) {
+            return true;
+        }
+        match dt.checked_add(SignedDuration::from_mins(1)) {
+            Ok(next) => dt = next,
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(expr: &str, tz: &str, now: &str) -> Vec<String> {
+        let c = CronExpr::parse(expr).expect("cron");
+        gap_lines(&c, tz, now.parse().expect("now"))
+    }
+
+    #[test]
+    fn compensates_times_inside_the_gap() {
+        let now = "2026-11-21T00:00:00Z";
+        let berlin = lines("30 2 * * *", "Europe/Berlin", now);
+        assert_eq!(
+            berlin.len(),
+            usize::try_from(COMPENSATION_YEARS).expect("n")
+        );
+        assert_eq!(berlin[0], "2027-03-28 03:00:00 Europe/Berlin");
+        assert_eq!(berlin[1], "2028-03-26 03:00:00 Europe/Berlin");
+        let ny = lines("15 2 * * *", "America/New_York", now);
+        assert_eq!(ny[0], "2027-03-14 03:00:00 America/New_York");
+        // Only when the day matches: Mondays never fall on a transition Sunday.
+        assert!(lines("30 2 * * 1", "Europe/Berlin", now).is_empty());
+        assert_eq!(
+            lines("30 2 * * 0", "Europe/Berlin", now).len(),
+            berlin.len()
+        );
+        // Outside the gap, or already firing at its end, or no DST: nothing.
+        for (expr, tz) in [
+            ("30 1 * * *", "Europe/Berlin"),
+            ("0 3 * * *", "Europe/Berlin"),
+            ("*/15 * * * *", "Europe/Berlin"),
+            ("30 * * * *", "Europe/Berlin"),
+            ("0 2,3 * * *", "America/New_York"),
+            ("30 2 * * *", "UTC"),
+            ("30 2 * * *", "Asia/Kolkata"),
+            ("@reboot", "Europe/Berlin"),
+        ] {
+            assert!(lines(expr, tz, now).is_empty(), "{expr} {tz}");
+        }
+        // A wildcard-minute job with all its times in the gap runs once at its end.
+        assert_eq!(
+            lines("*/30 2 * * *", "Europe/Berlin", now)[0],
+            "2027-03-28 03:00:00 Europe/Berlin"
+        );
+    }
+
+    /// The policy as systemd executes it (systemd-analyze on the lines piar writes), around
+    /// the 2027 transitions; expectations derived by hand from the zones' rules.
+    #[test]
+    fn systemd_runs_gap_times_at_gap_end_and_repeated_times_once() {
+        use crate::schedule::{Schedule, ScheduleSpec};
+        let table: &[(&str, &str, &str, [&str; 3])] = &[
+            // Berlin spring: 02:30 CET, then 03:00 CEST (gap), then 02:30 CEST.
+            (
+                "30 2 * * *",
+                "Europe/Berlin",
+                "2027-03-27T00:00:00Z",
+                [
+                    "2027-03-27T01:30:00Z",
+                    "2027-03-28T01:00:00Z",
+                    "2027-03-29T00:30:00Z",
+                ],
+            ),
+            // Berlin autumn: 02:30 CEST, then 02:30 CEST once (not 02:30 CET), then CET.
+            (
+                "30 2 * * *",
+                "Europe/Berlin",
+                "2027-10-30T00:00:00Z",
+                [
+                    "2027-10-30T00:30:00Z",
+                    "2027-10-31T00:30:00Z",
+                    "2027-11-01T01:30:00Z",
+                ],
+            ),
+            // New York spring: 02:30 EST, then 03:00 EDT (gap), then 02:30 EDT.
+            (
+                "30 2 * * *",
+                "America/New_York",
+                "2027-03-13T00:00:00Z",
+                [
+                    "2027-03-13T07:30:00Z",
+                    "2027-03-14T07:00:00Z",
+                    "2027-03-15T06:30:00Z",
+                ],
+            ),
+            // New York autumn: 01:30 EDT, then 01:30 EDT once, then 01:30 EST.
+            (
+                "30 1 * * *",
+                "America/New_York",
+                "2027-11-06T00:00:00Z",
+                [
+                    "2027-11-06T05:30:00Z",
+                    "2027-11-07T05:30:00Z",
+                    "2027-11-08T06:30:00Z",
+                ],
+            ),
+        ];
+        for (expr, tz, base, want) in table {
+            let base: Timestamp = base.parse().expect("base");
+            let spec = ScheduleSpec {
+                cron: Some(expr.to_string()),
+                tz: Some(tz.to_string()),
+                ..ScheduleSpec::default()
+            };
+            let lines = Schedule::from_spec(&spec, base)
+                .expect("schedule")
+                .timer_spec_from(base)
+                .expect("timer")
+                .on_calendar;
+            let got = crate::schedule::preview::next_elapses(&lines, 3, Some(base))
+                .expect("systemd-analyze");
+            let want: Vec<Timestamp> = want.iter().map(|t| t.parse().expect("ts")).collect();
+            assert_eq!(got, want, "{expr} in {tz}: {lines:?}");
+        }
+    }
+}
