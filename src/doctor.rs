@@ -56,7 +56,7 @@ impl Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
     /// Stable identifier: `systemd`, `unit-dir`, `state-dir`, `linger`,
-    /// `clock-sync`, `time-wait-sync`, `drift`, `disk-space`.
+    /// `clock-sync`, `time-wait-sync`, `drift`, `callbacks`, `disk-space`.
     pub name: &'static str,
     /// ok, warn or fail.
     pub status: Status,
@@ -114,8 +114,37 @@ pub fn run_checks(paths: &Paths) -> Vec<Check> {
     }
     checks.extend(clock_checks());
     checks.push(drift_check(paths));
+    checks.push(callbacks_check(paths));
     checks.push(disk_check(&paths.state_dir));
     checks
+}
+
+/// Undelivered callbacks: dead letters (WARN, with the retry command) and
+/// pending deliveries (OK, reported with their count).
+fn callbacks_check(paths: &Paths) -> Check {
+    use crate::callback::outbox::{self, State};
+    let all = match outbox::load_all(paths) {
+        Ok(all) => all,
+        Err(e) => return check("callbacks", Status::Warn, e.message, e.hint),
+    };
+    let count = |s: State| all.iter().filter(|d| d.state == s).count();
+    let (pending, dead) = (count(State::Pending), count(State::Dead));
+    if dead > 0 {
+        return check(
+            "callbacks",
+            Status::Warn,
+            format!("{dead} callback(s) dead-lettered, {pending} pending"),
+            Some(
+                "see `piar callbacks --failed`; redeliver with `piar callbacks retry --all`".into(),
+            ),
+        );
+    }
+    check(
+        "callbacks",
+        Status::Ok,
+        format!("no dead-lettered callbacks ({pending} pending)"),
+        None,
+    )
 }
 
 /// The leading number of a systemd version string (`252.38-1~deb12u1` -> 252).

@@ -45,6 +45,7 @@ fn doctor_in_the_box_reports_every_check_and_exits_0() {
         "clock-sync",
         "time-wait-sync",
         "drift",
+        "callbacks",
         "disk-space",
     ] {
         assert!(names.contains(&name), "missing check {name}: {names:?}");
