@@ -53,16 +53,16 @@ fn user_scope_job_fires_logs_and_is_removed() {
     poll_until("the marker in the journal", WAIT, || {
         journal(&[&uid, &ident]).contains(&marker).then_some(())
     });
-    let unit = format!("_SYSTEMD_USER_UNIT=piar-{name}-run-{run_id}.service");
-    poll_until("the run's lines under its user unit", WAIT, || {
-        journal(&[&uid, &unit]).contains(&marker).then_some(())
-    });
-    // piar logs, run as the user, finds it too.
-    let logs = as_user(user)
+    // piar logs, run as the user, finds it too (by the identifier: journald
+    // tags the lines of a process that exits at once with its user unit only
+    // when it read the process's cgroup in time, so `--run` is best effort in
+    // user scope; see the README).
+    let logs = as_user(user).args(["logs", &name]).run().success();
+    assert!(logs.stdout.contains(&marker), "{}", logs.stdout);
+    as_user(user)
         .args(["logs", &name, "--run", &run_id])
         .run()
         .success();
-    assert!(logs.stdout.contains(&marker), "{}", logs.stdout);
 
     // run --wait works through the user manager.
     as_user(user).args(["run", "--wait", &name]).run().success();
