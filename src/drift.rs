@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::install;
 use crate::manifest::store::Store;
 use crate::paths::Paths;
@@ -78,24 +78,15 @@ pub fn owner_of(path: &Path) -> Option<PathBuf> {
 /// Every piar-generated `piar-*.service`/`piar-*.timer` file in the unit
 /// directory, sorted by name. A missing directory means none.
 pub fn generated_units(paths: &Paths) -> Result<Vec<UnitFile>> {
-    let dir = &paths.unit_dir;
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("cannot read directory", dir, e)),
-    };
     let mut units = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("cannot read directory", dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
+    for (name, path) in crate::paths::dir_entries(&paths.unit_dir)? {
         if !name.starts_with("piar-") || !(name.ends_with(".service") || name.ends_with(".timer")) {
             continue;
         }
-        if let Some(owner) = owner_of(&entry.path()) {
+        if let Some(owner) = owner_of(&path) {
             units.push(UnitFile { unit: name, owner });
         }
     }
-    units.sort_by(|a, b| a.unit.cmp(&b.unit));
     Ok(units)
 }
 

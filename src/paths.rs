@@ -138,3 +138,36 @@ impl Paths {
 pub fn ensure_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))
 }
+
+/// The entries of `dir` as (file name, path), sorted by name. A missing
+/// directory has none; names that are not UTF-8 are converted lossily.
+/// Errors: the directory or an entry cannot be read (naming `dir`).
+pub fn dir_entries(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let read_err = |e| Error::io("cannot read directory", dir, e);
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(read_err(e)),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(read_err)?;
+        out.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            entry.path(),
+        ));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The `*.toml` files of `dir` as (stem, path), sorted; hidden files (such
+/// as the temp file of a write in progress) are skipped. A missing directory
+/// has none.
+pub fn toml_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    Ok(dir_entries(dir)?
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with('.'))
+        .filter_map(|(name, path)| Some((name.strip_suffix(".toml")?.to_string(), path)))
+        .collect())
+}

@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::install;
 use crate::manifest::store::Store;
 use crate::manifest::{Manifest, validate};
-use crate::paths::{Paths, Scope, ensure_dir};
+use crate::paths::{self, Paths, Scope, ensure_dir};
 use crate::systemd::Systemd;
 
 /// The drop-in directory of `paths`' scope (see the module docs).
@@ -103,29 +103,6 @@ fn read_dropin(path: &Path, stem: &str) -> Result<Manifest> {
     Ok(manifest)
 }
 
-/// `*.toml` files of `dir` (not hidden), as (stem, path), sorted. A missing
-/// directory has none.
-fn list_toml(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("cannot read directory", dir, e)),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("cannot read directory", dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        if let Some(stem) = name.strip_suffix(".toml") {
-            out.push((stem.to_string(), entry.path()));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
 /// Equal apart from the timestamps piar maintains.
 fn same_job(a: &Manifest, b: &Manifest) -> bool {
     let strip = |m: &Manifest| Manifest {
@@ -155,7 +132,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     };
 
     // 1) drop-ins -> store + units
-    let dropins = list_toml(&dir)?;
+    let dropins = paths::toml_files(&dir)?;
     for (stem, path) in &dropins {
         let manifest = match read_dropin(path, stem) {
             Ok(m) => m,
@@ -201,7 +178,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     }
 
     // 2) jobs created from drop-ins whose file is gone -> removed
-    for (name, marker) in list_entries(&ledger)? {
+    for (name, marker) in paths::dir_entries(&ledger)? {
         if dropins.iter().any(|(stem, _)| *stem == name) {
             continue;
         }
@@ -277,25 +254,6 @@ fn mark(ledger: &Path, name: &str) -> Result<()> {
         std::fs::write(&path, b"").map_err(|e| Error::io("cannot write", &path, e))?;
     }
     Ok(())
-}
-
-/// The ledger's entries as (name, path).
-fn list_entries(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io("cannot read directory", dir, e)),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("cannot read directory", dir, e))?;
-        out.push((
-            entry.file_name().to_string_lossy().into_owned(),
-            entry.path(),
-        ));
-    }
-    out.sort();
-    Ok(out)
 }
 
 #[cfg(test)]

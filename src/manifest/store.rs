@@ -121,24 +121,10 @@ impl Store {
     /// Considers `*.toml` files only (not hidden ones, such as temp files of a
     /// write in progress). A missing jobs directory means no jobs.
     pub fn load_all(&self) -> Result<Vec<std::result::Result<Job, (String, crate::error::Error)>>> {
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("cannot read directory", &self.dir, e)),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("cannot read directory", &self.dir, e))?;
-            let file_name = entry.file_name();
-            let file_name = file_name.to_string_lossy();
-            if file_name.starts_with('.') {
-                continue;
-            }
-            if let Some(stem) = file_name.strip_suffix(".toml") {
-                names.push(stem.to_string());
-            }
-        }
-        names.sort();
+        let names: Vec<String> = crate::paths::toml_files(&self.dir)?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
         Ok(names
             .into_iter()
             .map(|name| self.load(&name).map_err(|e| (name, e)))
