@@ -65,7 +65,9 @@ pub struct Action {
     /// `created`, `updated` (from a drop-in), `removed` (its drop-in is
     /// gone), `orphan-removed` (units without a manifest), `repaired` (units
     /// rewritten to match the manifest), `invalid` (a drop-in or stored
-    /// manifest that does not validate; left alone).
+    /// manifest that does not validate; left alone), `callback-rearmed` (a
+    /// pending callback delivery had lost its retry timer; the detail is the
+    /// delivery id).
     pub action: &'static str,
     /// Details: the file, the units, or the error.
     pub detail: String,
@@ -231,6 +233,14 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         if !dropins.iter().any(|(stem, _)| stem == name) {
             act(name, "invalid", msg.clone());
         }
+    }
+    // Callback deliveries whose retry timer was lost (a crash, a reboot).
+    drop(_lock);
+    for id in crate::callback::rearm_all(paths, sd)? {
+        let job = crate::callback::outbox::load(paths, &id)
+            .map(|d| d.job)
+            .unwrap_or_default();
+        act(&job, "callback-rearmed", id);
     }
     Ok(Outcome {
         dropin_dir: dir,

@@ -6,10 +6,18 @@ Usage: callback_receiver.py SECRET_FILE LOG_FILE PORT_FILE RESPONSES [PORT]
 Listens on 127.0.0.1:PORT (default 0: a free port; the port is written to PORT_FILE), verifies every POST
 with the official `standardwebhooks` library (PyPI), answers with the next
 status from RESPONSES (comma-separated, e.g. "500,200"; the last repeats; "slow"
-waits 5 s, then answers 200) and
+waits 5 s, then answers 200; "hang" waits 8 s, then answers 200, long enough
+for a test to kill the sender mid-request) and
 appends one JSON line per request to LOG_FILE:
-{"id", "timestamp", "valid", "error", "answered", "headers", "body"}.
+{"id", "timestamp", "valid", "error", "answered", "headers", "body",
+"compat_valid"}, where compat_valid says whether X-Runner-Signature is the hex
+HMAC-SHA256 over "<X-Runner-Timestamp>.<body>" keyed with the secret's text
+(pi-agent-runner's scheme; null when the header is absent). Each request's
+arrival is also appended to LOG_FILE.arrivals (its webhook-id) before any
+waiting, so a test knows a request is in flight.
 """
+import hashlib
+import hmac
 import json
 import time
 import sys
@@ -34,10 +42,23 @@ class Handler(BaseHTTPRequestHandler):
             valid = True
         except Exception as e:  # noqa: BLE001 - any failure is recorded
             error = repr(e)
+        compat_valid = None
+        if "x-runner-signature" in headers:
+            expected = hmac.new(
+                secret.encode(),
+                headers.get("x-runner-timestamp", "").encode() + b"." + body,
+                hashlib.sha256,
+            ).hexdigest()
+            compat_valid = hmac.compare_digest(expected, headers["x-runner-signature"])
+        with open(log_file + ".arrivals", "a") as f:
+            f.write(str(headers.get("webhook-id")) + "\n")
         code = codes[min(count, len(codes) - 1)]
         count += 1
         if code == "slow":
             time.sleep(5)
+            code = "200"
+        if code == "hang":
+            time.sleep(8)
             code = "200"
         code = int(code)
         with open(log_file, "a") as f:
@@ -49,6 +70,7 @@ class Handler(BaseHTTPRequestHandler):
                 "answered": code,
                 "headers": headers,
                 "body": body.decode("utf-8", "replace"),
+                "compat_valid": compat_valid,
             }) + "\n")
         self.send_response(code)
         self.send_header("Content-Length", "0")

@@ -83,6 +83,9 @@ pub fn enqueue(
     let event = payload::event_type(rec.status);
     let data = payload::run_data(Some(job), rec, payload::output_tail(scope, rec));
     let compat = spec.compat.clone();
+    let compat_fields = compat
+        .as_ref()
+        .map(|_| payload::CompatFields::from_data(&data));
     let body = payload::Payload {
         kind: event.to_string(),
         timestamp: rec
@@ -91,6 +94,7 @@ pub fn enqueue(
             .unwrap_or_else(crate::output::now_rfc3339),
         data,
         event: compat.as_ref().map(|_| compat_event(event).to_string()),
+        compat: compat_fields,
     };
     let body = serde_json::to_string(&body)
         .map_err(|e| Error::failed(format!("cannot encode callback: {e}")))?;

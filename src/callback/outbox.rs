@@ -4,7 +4,9 @@
 //! every attempt, so a crash or reboot at any point loses nothing: a
 //! `pending` entry with no retry timer is re-armed by [`super::rearm_all`].
 //! Entries are kept after they end (`delivered`, `gone`, `dead`) so
-//! `piar callbacks` can show them.
+//! `piar callbacks` can show them, then pruned by [`prune`]: delivered ones
+//! [`KEEP_DELIVERED`] after their last attempt, gone and dead ones
+//! [`KEEP_FAILED`] after it. Pending entries are never pruned.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -18,6 +20,13 @@ use crate::paths::Paths;
 
 /// Outbox entry format version.
 pub const VERSION: u32 = 1;
+
+/// How long a delivered entry stays in the outbox: 7 days.
+pub const KEEP_DELIVERED: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
+/// How long a dead or gone entry (a dead letter) stays: 30 days, time to
+/// notice it (`piar doctor`, `piar callbacks --failed`) and retry it.
+pub const KEEP_FAILED: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +172,56 @@ pub fn load_all(paths: &Paths) -> Result<Vec<Delivery>> {
     Ok(all)
 }
 
+/// Remove ended entries older than their retention ([`KEEP_DELIVERED`],
+/// [`KEEP_FAILED`]) as of `now`, measured from the last attempt (or the
+/// creation when there was none). Returns the ids removed. An entry whose
+/// lock another process holds is left for the next prune.
+pub fn prune(paths: &Paths, now: jiff::Timestamp) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for d in load_all(paths)? {
+        let keep = match d.state {
+            State::Pending => continue,
+            State::Delivered => KEEP_DELIVERED,
+            State::Gone | State::Dead => KEEP_FAILED,
+        };
+        let last = d
+            .attempts
+            .last()
+            .map(|a| a.at.as_str())
+            .unwrap_or(d.created_at.as_str());
+        let Ok(last) = last.parse::<jiff::Timestamp>() else {
+            continue;
+        };
+        let age = now.as_second().saturating_sub(last.as_second());
+        if age < keep.as_secs() as i64 {
+            continue;
+        }
+        let lock_path = dir(paths).join(format!("{}.lock", d.id));
+        let Ok(f) = fs::OpenOptions::new().write(true).open(&lock_path) else {
+            // No lock file: nobody is attempting it.
+            remove_entry(paths, &d.id)?;
+            removed.push(d.id);
+            continue;
+        };
+        if f.try_lock().is_err() {
+            continue;
+        }
+        remove_entry(paths, &d.id)?;
+        let _ = fs::remove_file(&lock_path);
+        removed.push(d.id);
+    }
+    Ok(removed)
+}
+
+fn remove_entry(paths: &Paths, id: &str) -> Result<()> {
+    let p = path(paths, id);
+    match fs::remove_file(&p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("cannot remove", &p, e)),
+    }
+}
+
 /// Take the per-delivery lock (`<state>/outbox/<id>.lock`, flock(2)), so
 /// two processes never attempt the same delivery at once.
 pub fn lock(paths: &Paths, id: &str) -> Result<fs::File> {
@@ -177,4 +236,76 @@ pub fn lock(paths: &Paths, id: &str) -> Result<fs::File> {
         .map_err(|e| Error::io("cannot open", &p, e))?;
     f.lock().map_err(|e| Error::io("cannot lock", &p, e))?;
     Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(dir: &std::path::Path) -> Paths {
+        Paths {
+            scope: crate::paths::Scope::User,
+            unit_dir: dir.join("units"),
+            state_dir: dir.join("state"),
+        }
+    }
+
+    fn entry(id: &str, state: State, last_attempt: Option<&str>) -> Delivery {
+        Delivery {
+            version: VERSION,
+            id: id.into(),
+            job: "j".into(),
+            run_id: "20261101-000000-abcd".into(),
+            event: "job.completed".into(),
+            url: "http://127.0.0.1:9/".into(),
+            secret: None,
+            compat: None,
+            body: "{}".into(),
+            max_attempts: 8,
+            timeout_ms: 1000,
+            state,
+            created_at: "2026-11-01T00:00:00Z".into(),
+            next_attempt_at: None,
+            attempts: last_attempt
+                .map(|at| Attempt {
+                    at: at.into(),
+                    status: Some(200),
+                    error: None,
+                    duration_ms: 1,
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn prune_removes_only_ended_entries_past_their_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = paths(dir.path());
+        let now: jiff::Timestamp = "2026-11-21T00:00:00Z".parse().unwrap();
+        // 20 days ago: past 7 days (delivered), within 30 days (dead, gone).
+        let old = Some("2026-11-01T00:00:00Z");
+        let recent = Some("2026-11-20T00:00:00Z");
+        for d in [
+            entry("delivered-old", State::Delivered, old),
+            entry("delivered-new", State::Delivered, recent),
+            entry("dead-20d", State::Dead, old),
+            entry("gone-20d", State::Gone, old),
+            entry("pending-old", State::Pending, None),
+        ] {
+            save(&p, &d).unwrap();
+        }
+        let held = lock(&p, "delivered-new").unwrap();
+        assert_eq!(prune(&p, now).unwrap(), ["delivered-old"]);
+        assert_eq!(load_all(&p).unwrap().len(), 4);
+        // 40 days later every ended entry is past its retention, but one
+        // whose lock is held (an attempt in progress) is left alone.
+        let later: jiff::Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(prune(&p, later).unwrap(), ["dead-20d", "gone-20d"]);
+        drop(held);
+        assert_eq!(prune(&p, later).unwrap(), ["delivered-new"]);
+        let left: Vec<String> = load_all(&p).unwrap().into_iter().map(|d| d.id).collect();
+        assert_eq!(left, ["pending-old"]);
+        assert!(!super::dir(&p).join("delivered-new.lock").exists());
+    }
 }

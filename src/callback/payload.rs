@@ -22,6 +22,73 @@ pub struct Payload {
     /// pi-agent-runner compat only: `job.completed` or `job.failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    /// pi-agent-runner compat only: that project's top-level body fields.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub compat: Option<CompatFields>,
+}
+
+/// The body fields pi-agent-runner's receivers read (its
+/// `docs/webhook-contract.md` and worker: `jobId`, `jobType`, `status`,
+/// `startedAt`, `finishedAt`, `summary`, `artifactPath`; on failure also
+/// `error` and `attemptsMade`). Sent at the top level beside piar's own
+/// `type`/`timestamp`/`data`, so both kinds of receiver read the same body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompatFields {
+    /// The run id (pi-agent-runner sent its queue job id).
+    pub job_id: String,
+    /// The job name (pi-agent-runner sent its task type).
+    pub job_type: String,
+    /// `completed` or `failed`.
+    pub status: String,
+    /// RFC 3339 start time.
+    pub started_at: String,
+    /// RFC 3339 end time.
+    pub finished_at: Option<String>,
+    /// One line: `<job> completed` or `<job> failed: <reason>`.
+    pub summary: String,
+    /// Path of the run's artifact, if any.
+    pub artifact_path: Option<String>,
+    /// Why the run failed (failures only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Attempts made so far (failures only; 1 for a run without retries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_made: Option<u32>,
+}
+
+impl CompatFields {
+    /// The compat fields of a run's `data`.
+    pub fn from_data(d: &RunData) -> CompatFields {
+        let ok = d.status == "succeeded";
+        let reason = if ok {
+            None
+        } else {
+            Some(
+                d.error
+                    .clone()
+                    .unwrap_or_else(|| match (d.exit_code, &d.signal) {
+                        (_, Some(sig)) => format!("killed by {sig}"),
+                        (Some(code), None) => format!("exited with status {code}"),
+                        (None, None) => d.status.replace('_', " "),
+                    }),
+            )
+        };
+        CompatFields {
+            job_id: d.run_id.clone(),
+            job_type: d.job.clone(),
+            status: if ok { "completed" } else { "failed" }.to_string(),
+            started_at: d.started_at.clone(),
+            finished_at: d.finished_at.clone(),
+            summary: match &reason {
+                None => format!("{} completed", d.job),
+                Some(r) => format!("{} {}: {r}", d.job, d.status.replace('_', " ")),
+            },
+            artifact_path: d.artifact.clone(),
+            attempts_made: reason.as_ref().map(|_| 1),
+            error: reason,
+        }
+    }
 }
 
 /// What a callback (and `piar result --json`) says about one run.
@@ -145,5 +212,55 @@ mod tests {
         assert_eq!(tail(text, 8), "cccc\n");
         let long = "é".repeat(3000);
         assert!(tail(&long, 4096).len() <= 4096);
+    }
+
+    fn data(status: &str, exit_code: Option<i32>) -> RunData {
+        RunData {
+            job: "brief".into(),
+            run_id: "20261121-090000-abcd".into(),
+            invocation_id: None,
+            status: status.into(),
+            exit_code,
+            signal: None,
+            started_at: "2026-11-21T09:00:00Z".into(),
+            finished_at: Some("2026-11-21T09:00:02Z".into()),
+            duration_ms: Some(2000),
+            scheduled_at: None,
+            metadata: Default::default(),
+            output_tail: None,
+            artifact: Some("/srv/brief.md".into()),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn compat_fields_follow_pi_agent_runner_names() {
+        let body = Payload {
+            kind: "job.completed".into(),
+            timestamp: "2026-11-21T09:00:02Z".into(),
+            data: data("succeeded", Some(0)),
+            event: Some("job.completed".into()),
+            compat: Some(CompatFields::from_data(&data("succeeded", Some(0)))),
+        };
+        let v = serde_json::to_value(&body).unwrap();
+        assert_eq!(v["jobId"], "20261121-090000-abcd");
+        assert_eq!(v["jobType"], "brief");
+        assert_eq!(v["status"], "completed");
+        assert_eq!(v["startedAt"], "2026-11-21T09:00:00Z");
+        assert_eq!(v["finishedAt"], "2026-11-21T09:00:02Z");
+        assert_eq!(v["summary"], "brief completed");
+        assert_eq!(v["artifactPath"], "/srv/brief.md");
+        assert!(v.get("error").is_none() && v.get("attemptsMade").is_none());
+        assert_eq!(v["data"]["job"], "brief");
+        let back: Payload = serde_json::from_value(v).unwrap();
+        assert_eq!(back, body);
+
+        let failed = CompatFields::from_data(&data("failed", Some(3)));
+        assert_eq!(failed.status, "failed");
+        assert_eq!(failed.error.as_deref(), Some("exited with status 3"));
+        assert_eq!(failed.summary, "brief failed: exited with status 3");
+        assert_eq!(failed.attempts_made, Some(1));
+        let timed_out = CompatFields::from_data(&data("timed_out", None));
+        assert_eq!(timed_out.error.as_deref(), Some("timed out"));
     }
 }

@@ -17,6 +17,11 @@ pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         Ok(_) => {}
         Err(e) => log::warn!("cannot re-arm pending callbacks: {e}"),
     }
+    match crate::callback::outbox::prune(&ctx.paths, jiff::Timestamp::now()) {
+        Ok(ids) if !ids.is_empty() => log::info!("pruned old callbacks: {}", ids.join(", ")),
+        Ok(_) => {}
+        Err(e) => log::warn!("cannot prune old callbacks: {e}"),
+    }
     // Under a unit stdout is the journal, where run::trigger already logged
     // the outcome; print it for a person at a terminal or for --json.
     if ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()) {
