@@ -77,12 +77,14 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l json -d 'Print mach
 complete -c piar -n "__fish_piar_using_subcommand submit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand list" -l names -d 'Print only the job names, one per line, sorted (reads the manifests only, no systemd query: for scripts and shell completion)'
 complete -c piar -n "__fish_piar_using_subcommand list" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand list" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand list" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand list" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand ls" -l names -d 'Print only the job names, one per line, sorted (reads the manifests only, no systemd query: for scripts and shell completion)'
 complete -c piar -n "__fish_piar_using_subcommand ls" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand ls" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand ls" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
@@ -275,3 +277,6 @@ complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subc
 complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+
+# Job names for the verbs that take one (added by piar, not clap_complete).
+complete -c piar -n "__fish_seen_subcommand_from show run logs pause resume rm" -f -a "(piar list --names 2>/dev/null)" -d job

@@ -223,7 +223,12 @@ pub struct ScheduleArgs {
 
 /// `piar list`.
 #[derive(Debug, Args)]
-pub struct ListArgs {}
+pub struct ListArgs {
+    /// Print only the job names, one per line, sorted (reads the manifests
+    /// only, no systemd query: for scripts and shell completion).
+    #[arg(long)]
+    pub names: bool,
+}
 
 /// Commands that take one job name.
 #[derive(Debug, Args)]

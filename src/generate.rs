@@ -162,7 +162,78 @@ pub fn completion(shell: Shell) -> (String, Vec<u8>) {
     let mut cmd = command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "piar", &mut buf);
+    let verbs = job_name_verbs(&cmd);
+    match shell {
+        Shell::Bash => buf.extend_from_slice(bash_job_names(&verbs).as_bytes()),
+        Shell::Fish => buf.extend_from_slice(fish_job_names(&verbs).as_bytes()),
+        _ => {}
+    }
     (file, buf)
+}
+
+/// The verbs whose first positional argument is a job name (an argument
+/// with id `name`), in clap's order.
+pub fn job_name_verbs(cmd: &clap::Command) -> Vec<String> {
+    cmd.get_subcommands()
+        .filter(|sub| {
+            !sub.is_hide_set()
+                && sub
+                    .get_positionals()
+                    .next()
+                    .is_some_and(|a| a.get_id() == "name")
+        })
+        .map(|sub| sub.get_name().to_string())
+        .collect()
+}
+
+/// Bash: complete job names (from `piar list --names`, in the scope given
+/// by a `--user`/`--system` already typed) as the first word after a verb
+/// that takes one; everything else goes to clap's generated `_piar`.
+fn bash_job_names(verbs: &[String]) -> String {
+    format!(
+        r#"
+# Job names for the verbs that take one (added by piar, not clap_complete).
+_piar_job_names() {{
+    local cur="${{COMP_WORDS[COMP_CWORD]}}" verb="" scope="" i w
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w="${{COMP_WORDS[i]}}"
+        case "$w" in
+            --user|--system) scope="$w" ;;
+            -*) ;;
+            *)
+                if [[ -z "$verb" ]]; then
+                    verb="$w"
+                else
+                    # A word after the verb: the name is already there.
+                    _piar "$@"
+                    return
+                fi
+                ;;
+        esac
+    done
+    case "$verb" in
+        {verbs})
+            if [[ "$cur" != -* ]]; then
+                COMPREPLY=( $(compgen -W "$(piar $scope list --names 2>/dev/null)" -- "$cur") )
+                return 0
+            fi
+            ;;
+    esac
+    _piar "$@"
+}}
+complete -F _piar_job_names -o bashdefault -o default piar
+"#,
+        verbs = verbs.join("|")
+    )
+}
+
+/// Fish: job names after the verbs that take one.
+fn fish_job_names(verbs: &[String]) -> String {
+    format!(
+        "\n# Job names for the verbs that take one (added by piar, not clap_complete).\n\
+         complete -c piar -n \"__fish_seen_subcommand_from {}\" -f -a \"(piar list --names 2>/dev/null)\" -d job\n",
+        verbs.join(" ")
+    )
 }
 
 /// Write `contents` to `dir/file`, creating `dir` if needed; returns the path.

@@ -5,11 +5,30 @@ use crate::error::{ExitStatus, Result};
 use crate::output::human_time;
 use crate::status::{JobSummary, Live, summarize};
 
+/// `piar list --names`: the names of the stored manifests, one per line
+/// (`--json`: an array of strings). No D-Bus, no validation: fast enough for
+/// shell completion, and a job whose manifest is invalid is still named.
+fn names(ctx: &Ctx, store: &crate::manifest::store::Store) -> Result<ExitStatus> {
+    let mut names = store.names()?;
+    names.sort();
+    if ctx.out.json {
+        ctx.out.json(&names)?;
+    } else {
+        for n in names {
+            ctx.out.line(n)?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
 /// Run `piar list`: one row per job, from one `ListUnitsByPatterns` call
 /// plus the timers' properties. A manifest that fails to load is listed with
 /// state `invalid` (and its error logged) instead of failing the listing.
-pub fn list(ctx: &Ctx) -> Result<ExitStatus> {
+pub fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
     let store = ctx.store();
+    if args.names {
+        return names(ctx, &store);
+    }
     let jobs = store.load_all()?;
     let sd = ctx.systemd()?;
     let live = Live::query(&sd)?;

@@ -63,7 +63,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     };
     match cli.command {
         Command::Submit(args) => submit::submit(&ctx, args),
-        Command::List(_) => list::list(&ctx),
+        Command::List(args) => list::list(&ctx, &args),
         Command::Show(args) => show::show(&ctx, &args.name),
         Command::Run(args) => run::run(&ctx, &args.name, args.wait),
         Command::Logs(args) => logs::logs(&ctx, &args),

@@ -121,13 +121,19 @@ impl Store {
     /// Considers `*.toml` files only (not hidden ones, such as temp files of a
     /// write in progress). A missing jobs directory means no jobs.
     pub fn load_all(&self) -> Result<Vec<std::result::Result<Job, (String, crate::error::Error)>>> {
-        let names: Vec<String> = crate::paths::toml_files(&self.dir)?
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect();
-        Ok(names
+        Ok(self
+            .names()?
             .into_iter()
             .map(|name| self.load(&name).map_err(|e| (name, e)))
+            .collect())
+    }
+
+    /// The names of the stored manifests (`*.toml`, not hidden), in
+    /// directory order; nothing is parsed. A missing directory means none.
+    pub fn names(&self) -> Result<Vec<String>> {
+        Ok(crate::paths::toml_files(&self.dir)?
+            .into_iter()
+            .map(|(name, _)| name)
             .collect())
     }
 

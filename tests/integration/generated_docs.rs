@@ -76,3 +76,62 @@ fn committed_man_pages_and_completions_are_current() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// Run the committed bash completion for the words `line` (the last one is
+/// being completed) with this build's piar first on PATH; returns COMPREPLY.
+fn bash_complete(words: &[&str]) -> Vec<String> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin_dir = crate::support::piar_bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let script = format!(
+        "source '{}'; COMP_WORDS=({}); COMP_CWORD={}; \
+         _piar_job_names piar '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        repo.join("completions/piar").display(),
+        quoted.join(" "),
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len().saturating_sub(2)],
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .env("PATH", path)
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completes_job_names_after_verbs_that_take_one() {
+    let name = unique("compl");
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual", "--", "true"])
+        .run()
+        .success();
+    let names = Piar::new().args(["list", "--names"]).run().success();
+    assert!(names.stdout.lines().any(|l| l == name), "{}", names.stdout);
+    let prefix = &name[..name.len() - 2];
+    for verb in ["show", "rm", "logs", "pause"] {
+        let got = bash_complete(&["piar", verb, prefix]);
+        assert!(got.contains(&name), "piar {verb} {prefix}<TAB>: {got:?}");
+    }
+    // Not after a verb without a job name, nor in the second position.
+    assert!(!bash_complete(&["piar", "list", prefix]).contains(&name));
+    assert!(!bash_complete(&["piar", "show", &name, prefix]).contains(&name));
+    // Options still come from clap's completion.
+    assert!(bash_complete(&["piar", "show", "--"]).contains(&"--json".to_string()));
+    Piar::new().args(["rm", &name]).run().success();
+}
