@@ -1,0 +1,126 @@
+//! Every command's `--json` output validates against its JSON Schema in `docs/schemas/`,
+//! checked by Python's `jsonschema` (PyPI; `<target>/schema-venv`, installed by scripts/test),
+//! not by piar's own types. The schemas forbid unknown properties, so a new field that is not
+//! documented fails here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::support::{Piar, piar_bin};
+
+/// The Python that has `jsonschema`; panics with instructions if there is none.
+fn python() -> PathBuf {
+    let candidate = std::env::var_os("PIAR_SCHEMA_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let bin = piar_bin();
+            let target = bin.parent().and_then(|p| p.parent()).unwrap();
+            target.join("schema-venv/bin/python3")
+        });
+    let ok = Command::new(&candidate)
+        .args(["-c", "import jsonschema"])
+        .stdin(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "schema tests need Python with `jsonschema` at {} (or set PIAR_SCHEMA_PYTHON); \
+         scripts/test installs it",
+        candidate.display()
+    );
+    candidate
+}
+
+const VALIDATOR: &str = r#"
+import json, sys
+from jsonschema import Draft202012Validator
+cases = json.load(sys.stdin)
+bad = 0
+for c in cases:
+    schema = json.load(open(c["schema"]))
+    Draft202012Validator.check_schema(schema)
+    errors = list(Draft202012Validator(schema).iter_errors(c["value"]))
+    for e in errors:
+        bad += 1
+        print(f"{c['what']}: {c['schema']}: {'/'.join(map(str, e.absolute_path))}: {e.message}")
+sys.exit(1 if bad else 0)
+"#;
+
+/// Collects (what, schema file, value) cases and validates them in one Python run.
+#[derive(Default)]
+pub struct Cases(Vec<Value>);
+
+impl Cases {
+    /// Expect `value` (the output of `what`) to match `docs/schemas/<schema>`.
+    pub fn add(&mut self, what: &str, schema: &str, value: Value) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/schemas")
+            .join(schema);
+        assert!(path.exists(), "no schema {}", path.display());
+        self.0.push(serde_json::json!({
+            "what": what, "schema": path, "value": value
+        }));
+    }
+
+    /// Run `piar ARGS --json`, expect exit `code`, and check stdout against `schema`.
+    pub fn piar(&mut self, schema: &str, args: &[&str], code: i32) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = Piar::new().args(&all).run().code(code);
+        let value = out.json_value();
+        self.add(&format!("piar {}", all.join(" ")), schema, value.clone());
+        value
+    }
+
+    /// Run `piar ARGS --json`, expect exit `code`, and check stderr against error.json.
+    pub fn piar_error(&mut self, args: &[&str], code: i32) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = Piar::new().args(&all).run().code(code);
+        assert!(out.stdout.trim().is_empty(), "stdout: {}", out.stdout);
+        let value: Value = serde_json::from_str(out.stderr.trim())
+            .unwrap_or_else(|e| panic!("stderr is not one JSON object ({e}): {}", out.stderr));
+        assert_eq!(value["error"]["exit_code"], code);
+        self.add(&format!("piar {} (error)", all.join(" ")), "error.json", value.clone());
+        value
+    }
+
+    /// Validate every case; panics listing each violation.
+    pub fn check(self) {
+        let mut child = Command::new(python())
+            .args(["-c", VALIDATOR])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        serde_json::to_writer(child.stdin.take().unwrap(), &self.0).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "outputs do not match their schemas:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn maintenance_commands_match_their_schemas() {
+    let mut cases = Cases::default();
+    cases.piar("doctor.json", &["doctor"], 0);
+    cases.piar("sync.json", &["sync"], 0);
+    cases.piar("names.json", &["list", "--names"], 0);
+    cases.piar("names.json", &["secret", "list"], 0);
+    cases.piar("callbacks.json", &["callbacks"], 0);
+    cases.piar("callbacks.json", &["callbacks", "--failed"], 0);
+    let name = crate::support::unique("schema-secret");
+    let set = cases.piar("secret-set.json", &["secret", "set", "--generate", &name], 0);
+    assert!(set["secret"].as_str().unwrap().starts_with("whsec_"));
+    cases.piar("secret-rm.json", &["secret", "rm", &name], 0);
+    // Errors, one per kind that needs no special setup.
+    cases.piar_error(&["show", "no-such-job-anywhere"], 3);
+    cases.piar_error(&["show", "Bad Name"], 2);
+    cases.piar_error(&["submit", "--every", "1h"], 2);
+    cases.check();
+}
