@@ -312,7 +312,7 @@ fn run(
         }
     }
 
-    let write = !common.dry_run && !(common.strict && !errors.is_empty());
+    let write = !common.dry_run && (!common.strict || errors.is_empty());
     let mut jobs = Vec::new();
     for (c, plan) in plans {
         let (job, action) = match plan {
