@@ -50,6 +50,7 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "result" -d 'Print one run
 complete -c piar -n "__fish_piar_needs_command" -f -a "sync" -d 'Apply drop-in manifests and repair units: create, update or remove jobs'
 complete -c piar -n "__fish_piar_needs_command" -f -a "doctor" -d 'Check systemd, permissions, lingering, clock sync, drift and disk space'
 complete -c piar -n "__fish_piar_needs_command" -f -a "generate" -d 'Write man pages or shell completions generated from this binary (for packagers)'
+complete -c piar -n "__fish_piar_needs_command" -f -a "import" -d 'Create jobs from a crontab or from pi-agent-runner\'s manifests'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s n -l name -d 'Job name, [a-z0-9][a-z0-9_-]{0,62}; derived from the command if omitted' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l at -d 'Once, at a time: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (in --tz), or relative: \'in 5m\', \'+90s\'' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l every -d 'Soon after submit, then every interval: 90s, 15m, 6h, 1d, 1h30m' -r
@@ -277,6 +278,38 @@ complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subc
 complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -f -a "crontab" -d 'One job per crontab line: FILE, or `-` for stdin'
+complete -c piar -n "__fish_piar_using_subcommand import; and not __fish_seen_subcommand_from crontab pi-agent-runner" -f -a "pi-agent-runner" -d 'One job per pi-agent-runner systemd manifest (DIR/*.json)'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l prefix -d 'Prefix for the derived job names (e.g. `cron-`)' -r
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l tz -d 'Default IANA time zone (default: the system zone)' -r
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l system-crontab -d 'The file has a user column (the /etc/crontab and /etc/cron.d format); implied for those paths'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l dry-run -d 'Print the jobs that would be created; change nothing'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l strict -d 'Write nothing at all if any entry is bad'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l replace -d 'Replace existing jobs of the same name whose content differs'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from crontab" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l api-url -d 'The runner API that the jobs POST to' -r
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l prefix -d 'Prefix for the derived job names (e.g. `cron-`)' -r
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l tz -d 'Default IANA time zone (default: the system zone)' -r
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l dry-run -d 'Print the jobs that would be created; change nothing'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l strict -d 'Write nothing at all if any entry is bad'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l replace -d 'Replace existing jobs of the same name whose content differs'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s V -l version -d 'Print version'
 
 # Job names for the verbs that take one (added by piar, not clap_complete).
 complete -c piar -n "__fish_seen_subcommand_from show run logs pause resume rm" -f -a "(piar list --names 2>/dev/null)" -d job

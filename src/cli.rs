@@ -125,6 +125,8 @@ pub enum Command {
     /// Write man pages or shell completions generated from this binary (for packagers).
     #[command(hide = true)]
     Generate(GenerateArgs),
+    /// Create jobs from a crontab or from pi-agent-runner's manifests.
+    Import(ImportArgs),
 }
 
 const SUBMIT_EXAMPLES: &str = "\
@@ -479,4 +481,127 @@ pub enum GenerateWhat {
         /// Output directory (created if missing); stdout if omitted.
         dir: Option<PathBuf>,
     },
+}
+
+/// `piar import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Where the jobs come from.
+    #[command(subcommand)]
+    pub source: ImportSource,
+}
+
+/// What `piar import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// One job per crontab line: FILE, or `-` for stdin.
+    ///
+    /// Each entry line becomes a job running `$SHELL -c 'COMMAND'` (SHELL
+    /// from the crontab, default /bin/sh, as cron does) on the line's cron
+    /// schedule, in the zone set by the last CRON_TZ= or TZ= line above it
+    /// (else --tz, else the system zone). Other NAME=VALUE lines become the
+    /// job's environment (PATH, HOME, ...); MAILTO is not supported (a
+    /// warning: piar sends no mail, use a callback). Text after an unescaped
+    /// `%` is the command's stdin, each further `%` a newline (crontab(5));
+    /// write `\%` for a literal percent sign.
+    ///
+    /// System crontabs (/etc/crontab, /etc/cron.d/*, or --system-crontab)
+    /// have a user column: a line for another user than the one piar runs
+    /// this scope's jobs as (root for --system, you for --user) is reported
+    /// as bad; the user is kept in metadata.cron_user.
+    ///
+    /// Job names: PREFIX + the program's name + `-` + the line number
+    /// (`backup-sh-12`). Importing the same file again changes nothing:
+    /// identical jobs are skipped; a job of that name with other content is
+    /// reported as a conflict unless --replace.
+    #[command(after_help = IMPORT_CRONTAB_HELP)]
+    Crontab(ImportCrontabArgs),
+    /// One job per pi-agent-runner systemd manifest (DIR/*.json).
+    ///
+    /// Reads files with schema pi-agent-runner.systemd-manifest.v1 (others
+    /// are skipped with a warning): payload.schedule.cron (read in
+    /// payload.schedule.tz, the zone that project's installer dropped; no tz
+    /// -> --tz or the system zone), .everySeconds or .runAt become the
+    /// schedule; `enabled: false` jobs are imported paused. Each job runs
+    /// `curl -fsS -X POST API_URL/internal/systemd/trigger/ID` as the
+    /// original units did, so the runner still runs the work and sends its
+    /// callback. The job name is PREFIX + the id (lowercased); the payload is
+    /// kept as JSON in metadata.pi_agent_runner_payload. Stop that project's
+    /// installer first: it rewrites piar-<id> units every 15 seconds.
+    #[command(name = "pi-agent-runner", after_help = IMPORT_PI_HELP)]
+    PiAgentRunner(ImportPiAgentRunnerArgs),
+}
+
+const IMPORT_CRONTAB_HELP: &str = "\
+Examples:
+  crontab -l | piar --user import crontab --dry-run -
+  piar --user import crontab --prefix cron- ~/old-crontab
+  sudo piar import crontab /etc/cron.d/backup            # user column: root lines only
+  piar import crontab --strict --json my.crontab         # all lines or nothing
+
+Exit status: 0 every line imported (or already there), 2 some line was bad
+(each is reported with its line number; the others are imported, unless
+--strict: then nothing is written), 5/6 as for submit.";
+
+const IMPORT_PI_HELP: &str = "\
+Examples:
+  sudo piar import pi-agent-runner --dry-run /app/data/systemd-manifests
+  sudo piar import pi-agent-runner --api-url http://127.0.0.1:8787 /app/data/systemd-manifests
+
+Exit status: 0 every file imported (or already there), 2 some file was bad
+(reported by file name; the others are imported unless --strict).";
+
+/// Options shared by the `import` sources.
+#[derive(Debug, Args)]
+pub struct ImportCommonArgs {
+    /// Print the jobs that would be created; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write nothing at all if any entry is bad.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Replace existing jobs of the same name whose content differs.
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Prefix for the derived job names (e.g. `cron-`).
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub prefix: String,
+
+    /// Default IANA time zone (default: the system zone).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+}
+
+/// `piar import crontab`.
+#[derive(Debug, Args)]
+pub struct ImportCrontabArgs {
+    /// The crontab file; `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The file has a user column (the /etc/crontab and /etc/cron.d format);
+    /// implied for those paths.
+    #[arg(long)]
+    pub system_crontab: bool,
+
+    #[command(flatten)]
+    pub common: ImportCommonArgs,
+}
+
+/// `piar import pi-agent-runner`.
+#[derive(Debug, Args)]
+pub struct ImportPiAgentRunnerArgs {
+    /// The directory holding the *.json manifests (RUNNER_DATA_DIR/systemd-manifests).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// The runner API that the jobs POST to.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8787")]
+    pub api_url: String,
+
+    #[command(flatten)]
+    pub common: ImportCommonArgs,
 }

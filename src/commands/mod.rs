@@ -3,6 +3,7 @@
 mod callbacks;
 mod doctor;
 mod generate;
+mod import;
 mod list;
 mod logs;
 mod pause;
@@ -80,6 +81,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Sync => sync::sync(&ctx),
         Command::Doctor => doctor::doctor(&ctx),
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
+        Command::Import(args) => import::import(&ctx, args),
     }
 }
 

@@ -102,18 +102,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
             job.manifest.created = old.created;
         }
     }
-    let rendered = install::render(&job, &ctx.paths)?;
-    store.save(&job.manifest)?;
-    if let Err(e) = install::apply(&sd, &ctx.paths, &job, &rendered) {
-        let restored = match &previous {
-            Some(text) => store.save_raw(&name, text),
-            None => store.remove(&name),
-        };
-        if let Err(r) = restored {
-            log::error!("{name}: could not restore the manifest: {r}");
-        }
-        return Err(e);
-    }
+    let rendered = install_job(ctx, &sd, &job, previous.as_deref())?;
     drop(_lock);
 
     let live = crate::status::Live::query(&sd)?;
@@ -154,9 +143,35 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Save `job`'s manifest and apply its units; on failure put the previous
+/// manifest text back (`previous`: what the store held, `None` = nothing) and
+/// let [`install::apply`] roll the units back. The caller holds the store lock.
+pub(super) fn install_job(
+    ctx: &Ctx,
+    sd: &crate::systemd::Systemd,
+    job: &manifest::Job,
+    previous: Option<&str>,
+) -> Result<install::Rendered> {
+    let store = ctx.store();
+    let name = job.name();
+    let rendered = install::render(job, &ctx.paths)?;
+    store.save(&job.manifest)?;
+    if let Err(e) = install::apply(sd, &ctx.paths, job, &rendered) {
+        let restored = match previous {
+            Some(text) => store.save_raw(name, text),
+            None => store.remove(name),
+        };
+        if let Err(r) = restored {
+            log::error!("{name}: could not restore the manifest: {r}");
+        }
+        return Err(e);
+    }
+    Ok(rendered)
+}
+
 /// Validate a manifest the way submit needs: fields, schedule in the future,
 /// raw calendar specs accepted by systemd, program found.
-fn check(manifest: Manifest, now: jiff::Timestamp) -> Result<manifest::Job> {
+pub(super) fn check(manifest: Manifest, now: jiff::Timestamp) -> Result<manifest::Job> {
     validate::validate_name(&manifest.name)?;
     let job = validate::validate(manifest, Some(now))?;
     if let Schedule::OnCalendar { specs } = &job.schedule {
@@ -273,7 +288,7 @@ fn from_args(args: &SubmitArgs, now: jiff::Timestamp) -> Result<Manifest> {
 }
 
 /// Split `KEY=VALUE`; errors name the flag.
-fn split_kv(flag: &str, kv: &str) -> Result<(String, String)> {
+pub(super) fn split_kv(flag: &str, kv: &str) -> Result<(String, String)> {
     kv.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| Error::invalid(format!("{flag}: expected KEY=VALUE, got {kv:?}")))

@@ -246,7 +246,14 @@ impl Systemd {
     /// Subscribe to `JobRemoved` before starting anything, so no signal is missed.
     fn job_removed_stream(&self) -> Result<proxies::JobRemovedIterator> {
         let it = self.manager.receive_job_removed()?;
-        self.manager.subscribe()?;
+        match self.manager.subscribe() {
+            Ok(()) => {}
+            // A second wait on this connection (`piar import` installs many jobs): the
+            // subscription made for the first one still holds.
+            Err(zbus::Error::MethodError(name, _, _))
+                if name.as_str() == "org.freedesktop.systemd1.AlreadySubscribed" => {}
+            Err(e) => return Err(e.into()),
+        }
         Ok(it)
     }
 

@@ -15,5 +15,6 @@ mod doctor;
 mod generated_docs;
 mod hardening;
 mod schemas;
+mod import;
 mod sync;
 mod user_scope;
