@@ -189,6 +189,9 @@ pub struct SubmitArgs {
     #[command(flatten)]
     pub callback: SubmitCallbackArgs,
 
+    #[command(flatten)]
+    pub template: TemplateArgs,
+
     /// The command and its arguments, after `--`. No shell: write
     /// `sh -c '...'` for one.
     #[arg(last = true, value_name = "COMMAND")]
@@ -325,6 +328,36 @@ pub struct SubmitCallbackArgs {
         requires = "callback_url"
     )]
     pub timeout: Option<String>,
+}
+
+/// The templated input and artifact flags of `submit` (see TEMPLATES in
+/// piar.toml(5)). Templates use minijinja syntax, strict: an undefined
+/// variable is an error at submit time. Variables: job, run_id, date
+/// (YYYY-MM-DD in the job's zone), now, scheduled_for, metadata.KEY, vars.KEY.
+#[derive(Debug, Default, Args)]
+pub struct TemplateArgs {
+    /// The run's standard input, a template rendered per run:
+    /// 'Write the brief for {{ date }}'.
+    #[arg(long, value_name = "TEXT", conflicts_with = "stdin_file")]
+    pub stdin: Option<String>,
+
+    /// Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB).
+    #[arg(long, value_name = "FILE")]
+    pub stdin_file: Option<PathBuf>,
+
+    /// A template variable, {{ vars.KEY }} (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Render the command's arguments (not the program) as templates too.
+    #[arg(long)]
+    pub template_args: bool,
+
+    /// Save each run's stdout to this path template, atomically (at most
+    /// 16 MiB); relative paths go under the state dir's artifacts/. A failed
+    /// run writes PATH.failed instead.
+    #[arg(long, value_name = "PATH_TEMPLATE")]
+    pub output: Option<String>,
 }
 
 /// `piar secret`.

@@ -15,4 +15,5 @@ mod doctor;
 mod generated_docs;
 mod hardening;
 mod sync;
+mod template;
 mod user_scope;
