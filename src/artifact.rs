@@ -112,7 +112,8 @@ pub fn check_rendered(rendered: &str) -> Result<()> {
 /// directory. Errors: the directory cannot be created.
 pub fn properties(input: &RunInput) -> Result<Vec<(&'static str, Value<'static>)>> {
     let mut props: Vec<(&'static str, Value<'static>)> = Vec::new();
-    if let Some(data) = &input.stdin {
+    // Empty input is what the default (/dev/null) gives anyway.
+    if let Some(data) = input.stdin.as_ref().filter(|d| !d.is_empty()) {
         props.push(("StandardInput", Value::from("data")));
         props.push(("StandardInputData", Value::from(data.clone())));
     }
@@ -249,6 +250,36 @@ mod tests {
         ] {
             assert!(check_rendered(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn save_caps_renames_and_drops_a_stale_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Target {
+            dest: dir.path().join("out.txt"),
+            capture: dir.path().join(".out.txt.piar-r.part"),
+        };
+        std::fs::write(t.failed_path(), "old note").unwrap();
+        let big = vec![b'x'; ARTIFACT_MAX as usize + 10];
+        std::fs::write(&t.capture, &big).unwrap();
+        save(&t).unwrap();
+        let saved = std::fs::read(&t.dest).unwrap();
+        assert!(saved.starts_with(&big[..ARTIFACT_MAX as usize]));
+        let tail = String::from_utf8_lossy(&saved[ARTIFACT_MAX as usize..]).into_owned();
+        assert!(
+            tail.contains("output truncated at 16777216 bytes"),
+            "{tail}"
+        );
+        assert!(
+            tail.contains(&format!("wrote {} bytes", big.len())),
+            "{tail}"
+        );
+        assert!(!t.capture.exists());
+        assert!(!t.failed_path().exists());
+
+        std::fs::write(&t.capture, "small\n").unwrap();
+        save(&t).unwrap();
+        assert_eq!(std::fs::read_to_string(&t.dest).unwrap(), "small\n");
     }
 
     #[test]

@@ -136,7 +136,10 @@ Examples:
   piar submit --at '2026-12-01 09:00' --tz Europe/London -- systemctl reboot
   piar submit --on-calendar 'Sat *-*-* 03:00' -- apt-get -y upgrade
   piar submit --manual --name deploy -- /srv/deploy.sh
-  piar submit --dry-run --every 1h -- true      # print manifest and units only";
+  piar submit --dry-run --every 1h -- true      # print manifest and units only
+  piar submit --name brief --cron '0 6 * * *' --var topic=ops \\
+      --stdin 'Write the {{ vars.topic }} brief for {{ date }}' \\
+      --output 'brief/{{ date }}.md' -- claude -p   # templated prompt, saved output";
 
 /// `piar submit`.
 #[derive(Debug, Args)]
@@ -174,7 +177,8 @@ pub struct SubmitArgs {
     pub metadata: Vec<String>,
 
     /// Read the job from a manifest file (see piar.toml(5)); command-line
-    /// options then may only add --name, --replace, --dry-run.
+    /// options then may only add --name, --replace, --dry-run and the
+    /// template flags.
     #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
     pub file: Option<PathBuf>,
 

@@ -335,3 +335,33 @@ fn timer_started_run_knows_when_it_was_scheduled() {
         std::fs::remove_file(format!("/var/lib/piar/artifacts/{id}.txt")).unwrap();
     }
 }
+
+#[test]
+fn user_scope_stdin_and_artifact() {
+    let user = crate::support::TestUser::get();
+    let as_user = || Piar::new().user(Some(user));
+    let name = unique("tmpl-user");
+    as_user()
+        .args(["submit", "--name", &name, "--manual", "--var", "greet=hi"])
+        .args(["--stdin", "{{ vars.greet }} from {{ job }}\n"])
+        .args(["--output", "{{ job }}.txt", "--", "cat"])
+        .run()
+        .success();
+    let rec = as_user()
+        .args(["run", "--wait", "--json", &name])
+        .run()
+        .code(0)
+        .json_value();
+    let artifact = user
+        .home
+        .join(format!(".local/state/piar/artifacts/{name}.txt"));
+    assert_eq!(rec["artifact"], artifact.to_str().unwrap(), "{rec}");
+    assert_eq!(read(&artifact), format!("hi from {name}\n"));
+    let meta = std::fs::metadata(&artifact).unwrap();
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&meta),
+        user.uid,
+        "the user owns the artifact"
+    );
+    as_user().args(["rm", &name, "--purge"]).run().success();
+}
