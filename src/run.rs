@@ -148,7 +148,7 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         }
     };
     // Templated input and artifacts (crate::template, crate::artifact).
-    let input = match crate::template::prepare(paths, job, &run_id, scheduled, started)
+    let (input, stdio) = match crate::template::prepare(paths, job, &run_id, scheduled, started)
         .and_then(|input| crate::artifact::properties(&input).map(|p| (input, p)))
     {
         Ok(v) => v,
@@ -161,7 +161,6 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
             return Ok(rec);
         }
     };
-    let (input, stdio) = input;
     rec.command = input.command.clone();
     rec.command[0] = program.to_string_lossy().into_owned();
     record::save(paths, &rec)?;
