@@ -62,16 +62,21 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -s e -l env -d 'Enviro
 complete -c piar -n "__fish_piar_using_subcommand submit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -s d -l description -d 'Free text describing the job' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l meta -d 'Metadata kept with the job for you or your agent (repeatable KEY=VALUE)' -r
-complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run and the template flags' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback -d 'POST a signed JSON payload to this http(s) URL when a run finishes' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-secret -d 'Sign with this named secret (`piar secret set NAME`)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-on -d 'Which runs send a callback: success, failure or always (default)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-compat -d 'Also send pi-agent-runner\'s X-Runner-* headers: `pi-agent-runner`' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-attempts -d 'Delivery attempts before a callback is dead-lettered (1-20, default 8)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-timeout -d 'Total timeout of one delivery attempt (default 30s)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin -d 'The run\'s standard input, a template rendered per run: \'Write the brief for {{ date }}\'' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin-file -d 'Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB)' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -l var -d 'A template variable, {{ vars.KEY }} (repeatable)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l output -d 'Save each run\'s stdout to this path template, atomically (at most 16 MiB); relative paths go under the state dir\'s artifacts/. A failed run writes PATH.failed instead' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l manual -d 'No timer: the job runs only through `piar run`'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l replace -d 'Replace an existing job of the same name (its run history is kept)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l dry-run -d 'Print the manifest and unit files that would be written; change nothing'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l template-args -d 'Render the command\'s arguments (not the program) as templates too'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'

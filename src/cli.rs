@@ -138,7 +138,10 @@ Examples:
   piar submit --at '2026-12-01 09:00' --tz Europe/London -- systemctl reboot
   piar submit --on-calendar 'Sat *-*-* 03:00' -- apt-get -y upgrade
   piar submit --manual --name deploy -- /srv/deploy.sh
-  piar submit --dry-run --every 1h -- true      # print manifest and units only";
+  piar submit --dry-run --every 1h -- true      # print manifest and units only
+  piar submit --name brief --cron '0 6 * * *' --var topic=ops \\
+      --stdin 'Write the {{ vars.topic }} brief for {{ date }}' \\
+      --output 'brief/{{ date }}.md' -- claude -p   # templated prompt, saved output";
 
 /// `piar submit`.
 #[derive(Debug, Args)]
@@ -176,7 +179,8 @@ pub struct SubmitArgs {
     pub metadata: Vec<String>,
 
     /// Read the job from a manifest file (see piar.toml(5)); command-line
-    /// options then may only add --name, --replace, --dry-run.
+    /// options then may only add --name, --replace, --dry-run and the
+    /// template flags.
     #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
     pub file: Option<PathBuf>,
 
@@ -190,6 +194,9 @@ pub struct SubmitArgs {
 
     #[command(flatten)]
     pub callback: SubmitCallbackArgs,
+
+    #[command(flatten)]
+    pub template: TemplateArgs,
 
     /// The command and its arguments, after `--`. No shell: write
     /// `sh -c '...'` for one.
@@ -332,6 +339,36 @@ pub struct SubmitCallbackArgs {
         requires = "callback_url"
     )]
     pub timeout: Option<String>,
+}
+
+/// The templated input and artifact flags of `submit` (see TEMPLATES in
+/// piar.toml(5)). Templates use minijinja syntax, strict: an undefined
+/// variable is an error at submit time. Variables: job, run_id, date
+/// (YYYY-MM-DD in the job's zone), now, scheduled_for, metadata.KEY, vars.KEY.
+#[derive(Debug, Default, Args)]
+pub struct TemplateArgs {
+    /// The run's standard input, a template rendered per run:
+    /// 'Write the brief for {{ date }}'.
+    #[arg(long, value_name = "TEXT", conflicts_with = "stdin_file")]
+    pub stdin: Option<String>,
+
+    /// Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB).
+    #[arg(long, value_name = "FILE")]
+    pub stdin_file: Option<PathBuf>,
+
+    /// A template variable, {{ vars.KEY }} (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+
+    /// Render the command's arguments (not the program) as templates too.
+    #[arg(long)]
+    pub template_args: bool,
+
+    /// Save each run's stdout to this path template, atomically (at most
+    /// 16 MiB); relative paths go under the state dir's artifacts/. A failed
+    /// run writes PATH.failed instead.
+    #[arg(long, value_name = "PATH_TEMPLATE")]
+    pub output: Option<String>,
 }
 
 /// `piar secret`.

@@ -8,6 +8,7 @@
 //! Flow of one invocation: parse (clap) -> logging -> dispatch -> render the
 //! error -> exit code ([`error::ExitStatus`]).
 
+pub mod artifact;
 pub mod callback;
 pub mod cli;
 pub mod commands;
@@ -27,6 +28,7 @@ pub mod schedule;
 pub mod status;
 pub mod sync;
 pub mod systemd;
+pub mod template;
 pub mod unit;
 
 use std::ffi::OsString;

@@ -85,6 +85,15 @@ pub struct RunRecord {
     /// Why the run could not be started or recorded, if it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    // -- Templated input and artifacts (see crate::template, crate::artifact).
+    /// When the job's timer was due (RFC 3339, UTC); `None` for runs not
+    /// started by the timer (`piar run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<String>,
+    /// The file this run wrote for the job's `output`: the artifact, or
+    /// `<artifact>.failed` when the run did not succeed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
 }
 
 impl RunRecord {
@@ -251,6 +260,8 @@ mod tests {
             finished_at: None,
             duration_ms: None,
             error: None,
+            scheduled_for: None,
+            artifact: None,
         }
     }
 

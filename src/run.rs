@@ -101,7 +101,12 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         finished_at: None,
         duration_ms: None,
         error: None,
+        scheduled_for: None,
+        artifact: None,
     };
+    // Templated input (crate::template): when the timer was due.
+    let scheduled = crate::template::scheduled_for(paths, sd, job);
+    rec.scheduled_for = scheduled.map(|t| t.to_string());
 
     let lock_path = paths.job_lock_file(name);
     crate::paths::ensure_dir(lock_path.parent().unwrap_or(Path::new("/")))?;
@@ -142,10 +147,26 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
             return Ok(rec);
         }
     };
+    // Templated input and artifacts (crate::template, crate::artifact).
+    let (input, stdio) = match crate::template::prepare(paths, job, &run_id, scheduled, started)
+        .and_then(|input| crate::artifact::properties(&input).map(|p| (input, p)))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            log::error!("{name}: run {run_id}: {e}");
+            rec.status = RunStatus::Failed;
+            rec.error = Some(e.message.clone());
+            finish(&mut rec, started);
+            record::save(paths, &rec)?;
+            return Ok(rec);
+        }
+    };
+    rec.command = input.command.clone();
     rec.command[0] = program.to_string_lossy().into_owned();
     record::save(paths, &rec)?;
 
-    let props = transient_properties(job, sd.scope, &run_id, &program);
+    let mut props = transient_properties(job, sd.scope, &run_id, &program, &input);
+    props.extend(stdio);
     log::info!("{name}: starting run {run_id} as {unit_name}");
     // The lock is released once the unit exists, so a concurrent trigger sees it.
     let outcome = {
@@ -163,6 +184,7 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         }
     }
     finish(&mut rec, started);
+    crate::artifact::finish(sd.scope, &input, &mut rec);
     record::save(paths, &rec)?;
     log::info!(
         "{name}: run {run_id} {} (result {})",
@@ -179,20 +201,22 @@ fn transient_properties<'a>(
     scope: Scope,
     run_id: &str,
     program: &Path,
+    input: &crate::template::RunInput,
 ) -> Vec<(&'static str, Value<'a>)> {
     let name = job.name();
-    let mut env: Vec<String> = Vec::with_capacity(job.manifest.env.len() + 3);
+    let mut env: Vec<String> = Vec::with_capacity(job.manifest.env.len() + 4);
     if !job.manifest.env.contains_key("PATH") {
         env.push(format!("PATH={DEFAULT_PATH}"));
     }
     env.extend(job.manifest.env.iter().map(|(k, v)| format!("{k}={v}")));
     env.push(format!("PIAR_JOB={name}"));
     env.push(format!("PIAR_RUN={run_id}"));
+    env.push(format!("PIAR_SCHEDULED_FOR={}", input.scheduled_for));
     // ExecStartEx with "no-env-expand" passes argv verbatim: no $VAR expansion
     // (systemd.service(5), the ":" prefix).
     let exec: Vec<(String, Vec<String>, Vec<String>)> = vec![(
         program.to_string_lossy().into_owned(),
-        job.manifest.command.clone(),
+        input.command.clone(),
         vec!["no-env-expand".to_string()],
     )];
     let mut props: Vec<(&'static str, Value<'a>)> = vec![

@@ -112,13 +112,15 @@ pub struct RunData {
     pub finished_at: Option<String>,
     /// Duration in milliseconds.
     pub duration_ms: Option<u64>,
-    /// When the timer was due (RFC 3339), if known.
-    pub scheduled_at: Option<String>,
+    /// When the job's timer was due (RFC 3339, UTC); null for runs not
+    /// started by the timer.
+    pub scheduled_for: Option<String>,
     /// The job's `[metadata]` table.
     pub metadata: serde_json::Map<String, serde_json::Value>,
     /// The last lines of the run's output (at most 4096 bytes), if readable.
     pub output_tail: Option<String>,
-    /// Path of an artifact the run produced, if any.
+    /// The file the run wrote for the job's `output` (the artifact, or
+    /// `<artifact>.failed`), if any.
     pub artifact: Option<String>,
     /// Why the run could not be started, if it could not.
     pub error: Option<String>,
@@ -153,10 +155,10 @@ pub fn run_data(job: Option<&Job>, rec: &RunRecord, output_tail: Option<String>)
         started_at: rec.started_at.clone(),
         finished_at: rec.finished_at.clone(),
         duration_ms: rec.duration_ms,
-        scheduled_at: None,
+        scheduled_for: rec.scheduled_for.clone(),
         metadata,
         output_tail,
-        artifact: None,
+        artifact: rec.artifact.clone(),
         error: rec.error.clone(),
     }
 }
@@ -225,7 +227,7 @@ mod tests {
             started_at: "2026-11-21T09:00:00Z".into(),
             finished_at: Some("2026-11-21T09:00:02Z".into()),
             duration_ms: Some(2000),
-            scheduled_at: None,
+            scheduled_for: None,
             metadata: Default::default(),
             output_tail: None,
             artifact: Some("/srv/brief.md".into()),

@@ -203,6 +203,7 @@ fn crontab_manifest(e: &crontab::Entry, prefix: &str, source: &str) -> Manifest 
         env: e.env.clone(),
         metadata,
         callback: None,
+        ..Default::default()
     }
 }
 

@@ -30,6 +30,8 @@ pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
         )));
     }
     let sd = ctx.systemd()?;
+    // Not a timer firing: the run gets no scheduled_for (crate::template).
+    crate::template::note_manual_start(&ctx.paths, name);
     if !wait {
         sd.start(&service)?;
         if ctx.out.json {

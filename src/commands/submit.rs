@@ -40,6 +40,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         Some(path) => from_file(path, args.name.as_deref())?,
         None => from_args(&args, now)?,
     };
+    crate::template::apply(&args.template, &mut manifest)?;
     let stamp = crate::output::now_rfc3339();
     manifest.created = manifest.created.or_else(|| Some(stamp.clone()));
     manifest.updated = Some(stamp);
@@ -284,6 +285,10 @@ fn from_args(args: &SubmitArgs, now: jiff::Timestamp) -> Result<Manifest> {
         env,
         metadata,
         callback: super::callbacks::spec_from_args(&args.callback)?,
+        stdin: None,
+        template_args: false,
+        output: None,
+        vars: BTreeMap::new(),
     })
 }
 

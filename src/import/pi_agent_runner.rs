@@ -176,6 +176,7 @@ pub fn to_manifest(v: &Value, opts: &Options) -> Result<Manifest> {
         env: Default::default(),
         metadata,
         callback: None,
+        ..Default::default()
     })
 }
 

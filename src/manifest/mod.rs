@@ -29,6 +29,9 @@
 //! url = "https://example.org/hook"
 //! secret = "hook"
 //! ```
+//!
+//! Templated input and artifacts (see [`crate::template`]): `stdin`,
+//! `template_args`, `output` and a `[vars]` table.
 
 pub mod store;
 pub mod validate;
@@ -83,10 +86,37 @@ pub struct Manifest {
     /// Optional webhook sent when a run finishes (see [`crate::callback::config`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<crate::callback::config::CallbackSpec>,
+    // -- Templated input and artifacts (see crate::template, crate::artifact).
+    /// The run's standard input: a minijinja template rendered per run
+    /// (at most 64 KiB); absent = no input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdin: Option<String>,
+    /// Render `command[1..]` as templates too (`command[0]` never is).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub template_args: bool,
+    /// Path template of the file each run's stdout is saved to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// Template variables `vars.KEY` (`--var KEY=VALUE`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, String>,
 }
 
 fn default_true() -> bool {
     true
+}
+
+impl Default for Manifest {
+    /// An empty manifest of the current [`VERSION`]: no name, no command, no
+    /// schedule, enabled. For building manifests field by field
+    /// (`Manifest { name, command, ..Default::default() }`); it does not
+    /// validate as is.
+    fn default() -> Self {
+        toml::from_str::<Manifest>(&format!(
+            "version = {VERSION}\nname = \"\"\ncommand = []\n[schedule]\n"
+        ))
+        .unwrap_or_else(|e| unreachable!("the empty manifest parses: {e}"))
+    }
 }
 
 /// A validated job, built from a [`Manifest`] by [`validate::validate`].

@@ -156,6 +156,7 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
     if let Some(cb) = &m.callback {
         crate::callback::config::validate(cb).map_err(|e| e.context("callback"))?;
     }
+    crate::template::validate(m)?;
     for (field, value) in [("created", &m.created), ("updated", &m.updated)] {
         if let Some(text) = value {
             text.parse::<jiff::Timestamp>().map_err(|e| {

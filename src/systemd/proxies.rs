@@ -124,6 +124,9 @@ pub trait Unit {
     /// The 128-bit invocation ID of the current/last activation.
     #[zbus(property, name = "InvocationID")]
     fn invocation_id(&self) -> zbus::Result<Vec<u8>>;
+    /// When the unit last left the inactive state (µs since the epoch; 0 = never).
+    #[zbus(property, name = "InactiveExitTimestamp")]
+    fn inactive_exit_timestamp(&self) -> zbus::Result<u64>;
 }
 
 /// `org.freedesktop.systemd1.Service`.

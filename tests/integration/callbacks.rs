@@ -428,7 +428,7 @@ fn wait_and_result_poll_for_runs() {
             "metadata",
             "output_tail",
             "run_id",
-            "scheduled_at",
+            "scheduled_for",
             "signal",
             "started_at",
             "status"

@@ -45,6 +45,8 @@ struct Run {
     finished_at: Option<String>,
     duration_ms: Option<u64>,
     error: Option<String>,
+    scheduled_for: Option<String>,
+    artifact: Option<String>,
 }
 
 const WAIT: Duration = Duration::from_secs(30);

@@ -17,4 +17,5 @@ mod hardening;
 mod schemas;
 mod import;
 mod sync;
+mod template;
 mod user_scope;

@@ -48,6 +48,10 @@ fn manifest(name: &str) -> Manifest {
         env,
         metadata,
         callback: None,
+        stdin: None,
+        template_args: false,
+        output: None,
+        vars: Default::default(),
     }
 }
 

@@ -1,0 +1,308 @@
+//! Artifacts: a run's stdout saved to the file named by the job's `output`
+//! path template, and the failure note `<path>.failed` when a run fails.
+//!
+//! How: the run unit gets `StandardOutputFileToTruncate=` (systemd >= 248,
+//! the D-Bus form of `StandardOutput=truncate:PATH`) pointing at a hidden
+//! capture file `.<name>.piar-<run-id>.part` in the artifact's directory, and
+//! `StandardError=journal`, so stderr stays in the journal. When the run
+//! ends, `piar trigger` cuts the capture at [`ARTIFACT_MAX`] bytes (appending
+//! a marker line), fsyncs it and renames it over the artifact: readers see
+//! the old file or the complete new one, never a partial one. A run that did
+//! not succeed leaves the previous artifact alone, deletes its capture, and
+//! writes `<path>.failed` (atomically) with its status, result, exit code or
+//! signal, error and the last 4 KiB of its stderr; a successful run removes a
+//! stale `<path>.failed`.
+//!
+//! Paths: the rendered template must be non-empty, without NUL or control
+//! characters, without `..` components and not end in `/`. Relative paths
+//! are resolved against `<state>/artifacts/` (`/var/lib/piar/artifacts`,
+//! `~/.local/state/piar/artifacts`), not the workdir, so one job's files
+//! land in one predictable place whatever its workdir. Missing directories
+//! are created (0755).
+//!
+//! The cap applies to the saved artifact; while the run is active its
+//! capture file grows with whatever the command writes.
+
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use zbus::zvariant::Value;
+
+use crate::error::{Error, Result};
+use crate::paths::{Paths, Scope};
+use crate::record::{RunRecord, RunStatus};
+use crate::template::RunInput;
+
+/// Largest artifact, in bytes (16 MiB); longer output is cut there and a
+/// marker line appended.
+pub const ARTIFACT_MAX: u64 = 16 * 1024 * 1024;
+
+/// Suffix of the failure note written next to the artifact path.
+pub const FAILED_SUFFIX: &str = ".failed";
+
+/// Where one run's stdout is captured and where it is saved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// The artifact path (absolute).
+    pub dest: PathBuf,
+    /// The capture file the run unit writes, in the same directory.
+    pub capture: PathBuf,
+}
+
+impl Target {
+    /// The target for a rendered `output` path; relative paths go under
+    /// `<state>/artifacts`. Errors (exit 2): see [`check_rendered`].
+    pub fn new(paths: &Paths, rendered: &str, run_id: &str) -> Result<Target> {
+        check_rendered(rendered)?;
+        let path = Path::new(rendered);
+        let dest: PathBuf = if path.is_absolute() {
+            path.components().collect()
+        } else {
+            crate::template::artifacts_dir(paths).join(path)
+        };
+        let file = dest
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::invalid(format!("output: {rendered:?} names no file")))?;
+        let dir = dest.parent().unwrap_or(Path::new("/"));
+        let capture = dir.join(format!(".{file}.piar-{run_id}.part"));
+        Ok(Target { dest, capture })
+    }
+
+    /// `<dest>.failed`.
+    pub fn failed_path(&self) -> PathBuf {
+        let mut p = self.dest.clone().into_os_string();
+        p.push(FAILED_SUFFIX);
+        PathBuf::from(p)
+    }
+}
+
+/// Check a rendered `output` path: non-empty, no NUL or control characters,
+/// no `..` component, not ending in `/`, not `/`. Errors: exit 2, naming
+/// `output`.
+pub fn check_rendered(rendered: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Err(Error::invalid(format!(
+            "output: the rendered path {rendered:?} {why}"
+        )))
+    };
+    if rendered.is_empty() {
+        return bad("is empty");
+    }
+    if rendered.chars().any(char::is_control) {
+        return bad("contains a control character");
+    }
+    if rendered.ends_with('/') {
+        return bad("ends in '/'; expected a file path");
+    }
+    let path = Path::new(rendered);
+    if path.components().any(|c| c == Component::ParentDir) {
+        return bad("contains a '..' component, which could escape its directory");
+    }
+    if !path.components().any(|c| matches!(c, Component::Normal(_))) {
+        return bad("names no file");
+    }
+    Ok(())
+}
+
+/// The run unit's stdio properties for `input` (org.freedesktop.systemd1(5),
+/// systemd.exec(5)): `StandardInput=data` + `StandardInputData=` (bytes) when
+/// there is templated input; `StandardOutputFileToTruncate=` +
+/// `StandardError=journal` when there is an artifact. Creates the artifact's
+/// directory. Errors: the directory cannot be created.
+pub fn properties(input: &RunInput) -> Result<Vec<(&'static str, Value<'static>)>> {
+    let mut props: Vec<(&'static str, Value<'static>)> = Vec::new();
+    // Empty input is what the default (/dev/null) gives anyway.
+    if let Some(data) = input.stdin.as_ref().filter(|d| !d.is_empty()) {
+        props.push(("StandardInput", Value::from("data")));
+        props.push(("StandardInputData", Value::from(data.clone())));
+    }
+    if let Some(t) = &input.output {
+        if let Some(dir) = t.capture.parent() {
+            crate::paths::ensure_dir(dir)?;
+        }
+        props.push((
+            "StandardOutputFileToTruncate",
+            Value::from(t.capture.to_string_lossy().into_owned()),
+        ));
+        props.push(("StandardError", Value::from("journal")));
+    }
+    Ok(props)
+}
+
+/// After the run: save the artifact (or the failure note) and set
+/// `rec.artifact` to the file written. Problems are logged and put in
+/// `rec.error` when it is empty; they never lose the run record.
+pub fn finish(scope: Scope, input: &RunInput, rec: &mut RunRecord) {
+    let Some(t) = &input.output else {
+        return;
+    };
+    let result = if rec.status == RunStatus::Succeeded {
+        save(t).map(|()| t.dest.clone())
+    } else {
+        let _ = std::fs::remove_file(&t.capture);
+        if scope == Scope::System {
+            // The run's last stderr lines may still be in journald's stream
+            // buffer: ask it to write everything out first (needs root).
+            let _ = std::process::Command::new("journalctl")
+                .arg("--sync")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+        let tail = crate::callback::payload::output_tail(scope, rec);
+        let note = failure_note(rec, tail.as_deref());
+        let path = t.failed_path();
+        crate::manifest::store::write_atomic(&path, note.as_bytes(), 0o644).map(|()| path)
+    };
+    match result {
+        Ok(path) => rec.artifact = Some(path.to_string_lossy().into_owned()),
+        Err(e) => {
+            log::error!("{}: run {}: artifact: {e}", rec.job, rec.run_id);
+            let _ = std::fs::remove_file(&t.capture);
+            if rec.error.is_none() {
+                rec.error = Some(format!("artifact: {}", e.message));
+            }
+        }
+    }
+}
+
+/// Cap, fsync and rename the capture over the artifact; drop a stale note.
+fn save(t: &Target) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&t.capture)
+        .map_err(|e| Error::io("cannot open the captured output", &t.capture, e))?;
+    let len = file
+        .metadata()
+        .map_err(|e| Error::io("cannot stat", &t.capture, e))?
+        .len();
+    if len > ARTIFACT_MAX {
+        file.set_len(ARTIFACT_MAX)
+            .map_err(|e| Error::io("cannot truncate", &t.capture, e))?;
+        let mut f = &file;
+        writeln!(
+            f,
+            "\n[piar: output truncated at {ARTIFACT_MAX} bytes; the run wrote {len} bytes]"
+        )
+        .map_err(|e| Error::io("cannot write", &t.capture, e))?;
+    }
+    file.sync_all()
+        .map_err(|e| Error::io("cannot fsync", &t.capture, e))?;
+    drop(file);
+    std::fs::rename(&t.capture, &t.dest)
+        .map_err(|e| Error::io("cannot move the output into place at", &t.dest, e))?;
+    if let Some(dir) = t.dest.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    let _ = std::fs::remove_file(t.failed_path());
+    Ok(())
+}
+
+/// The text of `<path>.failed`.
+fn failure_note(rec: &RunRecord, stderr_tail: Option<&str>) -> String {
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
+    let mut s = format!(
+        "piar: run {} of job {} did not succeed\n\
+         status: {}\nresult: {}\nexit_code: {}\nsignal: {}\nerror: {}\n\
+         started_at: {}\nfinished_at: {}\n",
+        rec.run_id,
+        rec.job,
+        rec.status.as_str(),
+        opt(rec.result.clone()),
+        opt(rec.exit_code.map(|c| c.to_string())),
+        opt(rec.signal.clone()),
+        opt(rec.error.clone()),
+        rec.started_at,
+        opt(rec.finished_at.clone()),
+    );
+    s.push_str(&format!(
+        "--- stderr (last {} bytes) ---\n",
+        crate::callback::payload::OUTPUT_TAIL_BYTES
+    ));
+    s.push_str(stderr_tail.unwrap_or("(nothing in the journal)\n"));
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_paths_are_checked() {
+        for ok in ["brief.md", "a/b/2026-01-01.md", "/srv/out/x.txt", "./x"] {
+            check_rendered(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "../x",
+            "a/../../etc/passwd",
+            "/x/..",
+            "dir/",
+            "/",
+            "a\nb",
+        ] {
+            assert!(check_rendered(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn save_caps_renames_and_drops_a_stale_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Target {
+            dest: dir.path().join("out.txt"),
+            capture: dir.path().join(".out.txt.piar-r.part"),
+        };
+        std::fs::write(t.failed_path(), "old note").unwrap();
+        let big = vec![b'x'; ARTIFACT_MAX as usize + 10];
+        std::fs::write(&t.capture, &big).unwrap();
+        save(&t).unwrap();
+        let saved = std::fs::read(&t.dest).unwrap();
+        assert!(saved.starts_with(&big[..ARTIFACT_MAX as usize]));
+        let tail = String::from_utf8_lossy(&saved[ARTIFACT_MAX as usize..]).into_owned();
+        assert!(
+            tail.contains("output truncated at 16777216 bytes"),
+            "{tail}"
+        );
+        assert!(
+            tail.contains(&format!("wrote {} bytes", big.len())),
+            "{tail}"
+        );
+        assert!(!t.capture.exists());
+        assert!(!t.failed_path().exists());
+
+        std::fs::write(&t.capture, "small\n").unwrap();
+        save(&t).unwrap();
+        assert_eq!(std::fs::read_to_string(&t.dest).unwrap(), "small\n");
+    }
+
+    #[test]
+    fn relative_targets_go_under_artifacts() {
+        let paths = Paths {
+            scope: Scope::System,
+            unit_dir: "/etc/systemd/system".into(),
+            state_dir: "/var/lib/piar".into(),
+        };
+        let t = Target::new(&paths, "brief/2026-01-01.md", "r1").unwrap();
+        assert_eq!(
+            t.dest,
+            Path::new("/var/lib/piar/artifacts/brief/2026-01-01.md")
+        );
+        assert_eq!(
+            t.capture,
+            Path::new("/var/lib/piar/artifacts/brief/.2026-01-01.md.piar-r1.part")
+        );
+        assert_eq!(
+            t.failed_path(),
+            Path::new("/var/lib/piar/artifacts/brief/2026-01-01.md.failed")
+        );
+        let abs = Target::new(&paths, "/srv//out/./x", "r1").unwrap();
+        assert_eq!(abs.dest, Path::new("/srv/out/x"));
+    }
+}
