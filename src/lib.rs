@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod drift;
 pub mod error;
 pub mod generate;
+pub mod history;
 pub mod install;
 pub mod logging;
 pub mod manifest;

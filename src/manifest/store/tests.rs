@@ -48,6 +48,9 @@ fn manifest(name: &str) -> Manifest {
         env,
         metadata,
         callback: None,
+        approval: None,
+        idempotency_key: None,
+        keep_runs: None,
     }
 }
 

@@ -26,6 +26,9 @@ fn manifest() -> Manifest {
         env: BTreeMap::new(),
         metadata: toml::Table::new(),
         callback: None,
+        approval: None,
+        idempotency_key: None,
+        keep_runs: None,
     }
 }
 

@@ -1,0 +1,145 @@
+//! Run history beyond single records: retention (`keep_runs`) and the
+//! cancel marker `piar stop` leaves for the waiting trigger.
+//!
+//! Retention: after each run `piar trigger` keeps the newest `keep_runs`
+//! records of the job (default [`DEFAULT_KEEP_RUNS`]) and deletes older ones.
+//! A record that is still `running`, or the run just recorded, is never
+//! deleted, so the kept count can exceed `keep_runs` while runs overlap.
+//!
+//! Cancel marker: `piar stop` writes `<runs>/<job>/<run-id>.cancel` before
+//! it asks systemd to stop the run unit; the trigger that waits for the unit
+//! finds the marker when the unit ends and records the run as `canceled`
+//! instead of `failed` (SIGTERM), then removes the marker.
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::paths::Paths;
+use crate::record::{self, RunStatus};
+
+/// Run records kept per job when the manifest sets no `keep_runs`.
+pub const DEFAULT_KEEP_RUNS: u32 = 100;
+
+/// `<runs>/<job>/<run-id>.cancel`.
+pub fn cancel_marker(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
+    paths.runs_dir(job).join(format!("{run_id}.cancel"))
+}
+
+/// Leave the cancel marker for one run (before stopping its unit).
+pub fn mark_canceled(paths: &Paths, job: &str, run_id: &str) -> Result<()> {
+    let dir = paths.runs_dir(job);
+    crate::paths::ensure_dir(&dir)?;
+    let path = cancel_marker(paths, job, run_id);
+    std::fs::write(&path, b"").map_err(|e| Error::io("cannot write", &path, e))
+}
+
+/// Whether `piar stop` canceled this run; removes the marker.
+pub fn take_canceled(paths: &Paths, job: &str, run_id: &str) -> bool {
+    let path = cancel_marker(paths, job, run_id);
+    let found = path.exists();
+    if found && let Err(e) = std::fs::remove_file(&path) {
+        log::warn!("cannot remove {}: {e}", path.display());
+    }
+    found
+}
+
+/// Delete the oldest run records of `job` beyond `keep`, never `current` nor
+/// a record still `running` (nor an unreadable one: it may be mid-write by a
+/// piar of another version). Returns the run ids deleted.
+pub fn prune(paths: &Paths, job: &str, keep: u32, current: &str) -> Result<Vec<String>> {
+    let ids = record::run_ids(paths, job);
+    let excess = ids.len().saturating_sub(keep as usize);
+    let mut deleted = Vec::new();
+    for id in ids.iter().take(excess) {
+        if id == current {
+            continue;
+        }
+        let path = record::record_path(paths, job, id);
+        match record::load(&path) {
+            Ok(rec) if rec.status != RunStatus::Running => {}
+            _ => continue,
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => deleted.push(id.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("cannot remove", &path, e)),
+        }
+        let _ = std::fs::remove_file(cancel_marker(paths, job, id));
+    }
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Scope;
+    use crate::record::RunRecord;
+
+    fn test_paths(dir: &std::path::Path) -> Paths {
+        Paths {
+            scope: Scope::User,
+            unit_dir: dir.join("units"),
+            state_dir: dir.join("state"),
+        }
+    }
+
+    fn rec(id: &str, status: RunStatus) -> RunRecord {
+        RunRecord {
+            version: record::VERSION,
+            job: "j".into(),
+            run_id: id.into(),
+            unit: format!("piar-j-run-{id}.service"),
+            status,
+            command: vec!["/bin/true".into()],
+            invocation_id: None,
+            trigger_invocation_id: None,
+            result: None,
+            exit_code: None,
+            signal: None,
+            started_at: "2026-01-01T00:00:00Z".into(),
+            finished_at: None,
+            duration_ms: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn prune_keeps_newest_running_and_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = test_paths(dir.path());
+        let ids = [
+            "20260101-000001-aaaa",
+            "20260101-000002-aaaa",
+            "20260101-000003-aaaa",
+            "20260101-000004-aaaa",
+            "20260101-000005-aaaa",
+        ];
+        for (i, id) in ids.iter().enumerate() {
+            let status = if i == 1 {
+                RunStatus::Running
+            } else {
+                RunStatus::Succeeded
+            };
+            record::save(&paths, &rec(id, status)).unwrap();
+        }
+        // keep 1: the newest stays; [1] is running, [2] is "current".
+        let deleted = prune(&paths, "j", 1, ids[2]).unwrap();
+        assert_eq!(deleted, vec![ids[0].to_string(), ids[3].to_string()]);
+        assert_eq!(record::run_ids(&paths, "j"), vec![ids[1], ids[2], ids[4]]);
+        assert!(prune(&paths, "j", 10, ids[4]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn cancel_marker_is_taken_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = test_paths(dir.path());
+        assert!(!take_canceled(&paths, "j", "r1"));
+        mark_canceled(&paths, "j", "r1").unwrap();
+        assert!(
+            record::run_ids(&paths, "j").is_empty(),
+            "a marker is no record"
+        );
+        assert!(take_canceled(&paths, "j", "r1"));
+        assert!(!take_canceled(&paths, "j", "r1"));
+    }
+}
