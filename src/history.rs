@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::paths::Paths;
-use crate::record::{self, RunStatus};
+use crate::record::{self, RunRecord, RunStatus};
 
 /// Run records kept per job when the manifest sets no `keep_runs`.
 pub const DEFAULT_KEEP_RUNS: u32 = 100;
@@ -43,28 +43,38 @@ pub fn take_canceled(paths: &Paths, job: &str, run_id: &str) -> bool {
     found
 }
 
-/// Delete the oldest run records of `job` beyond `keep`, never `current` nor
-/// a record still `running` (nor an unreadable one: it may be mid-write by a
-/// piar of another version). Returns the run ids deleted.
+/// Every readable run record of `job`, oldest first by `started_at` (then
+/// run id). Run ids sort by second only: two runs in one second may sort
+/// either way by id, so ordering goes by the recorded start time.
+pub fn chronological(paths: &Paths, job: &str) -> Vec<RunRecord> {
+    let mut recs: Vec<(Option<jiff::Timestamp>, RunRecord)> = record::run_ids(paths, job)
+        .iter()
+        .filter_map(|id| record::load(&record::record_path(paths, job, id)).ok())
+        .map(|r| (r.started_at.parse::<jiff::Timestamp>().ok(), r))
+        .collect();
+    recs.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.run_id.cmp(&b.1.run_id)));
+    recs.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Delete the oldest run records of `job` beyond `keep` (oldest by
+/// [`chronological`]), never `current` nor a record still `running`
+/// (unreadable records are neither counted nor deleted: one may be mid-write
+/// by a piar of another version). Returns the run ids deleted.
 pub fn prune(paths: &Paths, job: &str, keep: u32, current: &str) -> Result<Vec<String>> {
-    let ids = record::run_ids(paths, job);
-    let excess = ids.len().saturating_sub(keep as usize);
+    let recs = chronological(paths, job);
+    let excess = recs.len().saturating_sub(keep as usize);
     let mut deleted = Vec::new();
-    for id in ids.iter().take(excess) {
-        if id == current {
+    for rec in recs.iter().take(excess) {
+        if rec.run_id == current || rec.status == RunStatus::Running {
             continue;
         }
-        let path = record::record_path(paths, job, id);
-        match record::load(&path) {
-            Ok(rec) if rec.status != RunStatus::Running => {}
-            _ => continue,
-        }
+        let path = record::record_path(paths, job, &rec.run_id);
         match std::fs::remove_file(&path) {
-            Ok(()) => deleted.push(id.clone()),
+            Ok(()) => deleted.push(rec.run_id.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io("cannot remove", &path, e)),
         }
-        let _ = std::fs::remove_file(cancel_marker(paths, job, id));
+        let _ = std::fs::remove_file(cancel_marker(paths, job, &rec.run_id));
     }
     Ok(deleted)
 }
@@ -73,7 +83,6 @@ pub fn prune(paths: &Paths, job: &str, keep: u32, current: &str) -> Result<Vec<S
 mod tests {
     use super::*;
     use crate::paths::Scope;
-    use crate::record::RunRecord;
 
     fn test_paths(dir: &std::path::Path) -> Paths {
         Paths {
@@ -127,6 +136,26 @@ mod tests {
         assert_eq!(deleted, vec![ids[0].to_string(), ids[3].to_string()]);
         assert_eq!(record::run_ids(&paths, "j"), vec![ids[1], ids[2], ids[4]]);
         assert!(prune(&paths, "j", 10, ids[4]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn prune_orders_by_start_time_not_by_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = test_paths(dir.path());
+        // Same second: the ids sort the other way round than the starts.
+        for (id, at) in [
+            ("20260101-000000-ffff", "2026-01-01T00:00:00.1Z"),
+            ("20260101-000000-0000", "2026-01-01T00:00:00.9Z"),
+        ] {
+            let mut r = rec(id, RunStatus::Succeeded);
+            r.started_at = at.into();
+            record::save(&paths, &r).unwrap();
+        }
+        assert_eq!(
+            prune(&paths, "j", 1, "none").unwrap(),
+            vec!["20260101-000000-ffff"]
+        );
+        assert_eq!(chronological(&paths, "j")[0].run_id, "20260101-000000-0000");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::human_time;
-use crate::record::{self, RunRecord, RunStatus};
+use crate::record::{RunRecord, RunStatus};
 
 /// What `history --json` prints.
 #[derive(Debug, Serialize)]
@@ -74,8 +74,10 @@ pub fn history(ctx: &Ctx, name: &str, n: usize) -> Result<ExitStatus> {
         }
         Err(e) => return Err(e),
     };
-    let runs: Vec<HistoryRow> = record::recent(&ctx.paths, name, n)
+    let runs: Vec<HistoryRow> = crate::history::chronological(&ctx.paths, name)
         .into_iter()
+        .rev()
+        .take(n)
         .map(HistoryRow::from)
         .collect();
     if ctx.out.json {
