@@ -34,6 +34,7 @@ pub fn reject(ctx: &Ctx, name: &str, reason: Option<String>) -> Result<ExitStatu
 
 fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(name)?;
+    super::edit::refuse_dropin(ctx, name, "the decision (set its [approval] table)")?;
     let store = ctx.store();
     let sd = ctx.systemd()?;
     let _lock = store.lock()?;

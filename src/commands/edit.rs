@@ -51,14 +51,7 @@ pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             )),
         );
     }
-    let dropin = crate::sync::dropin_dir(&ctx.paths)?.join(format!("{name}.toml"));
-    if dropin.exists() {
-        return Err(Error::conflict(format!(
-            "job {name:?} comes from the drop-in {}; `piar sync` would undo an edit",
-            dropin.display()
-        ))
-        .with_hint("edit the drop-in file instead"));
-    }
+    refuse_dropin(ctx, name, "an edit")?;
     let store = ctx.store();
     let sd = if args.dry_run {
         None
@@ -174,6 +167,20 @@ pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             .line(format!("edited {name}: {} ({next})", summary.schedule))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// Refuse to change a job that a drop-in file defines (exit 4): `piar sync`
+/// would put the file's version back. `what` names the change.
+pub(super) fn refuse_dropin(ctx: &Ctx, name: &str, what: &str) -> Result<()> {
+    let dropin = crate::sync::dropin_dir(&ctx.paths)?.join(format!("{name}.toml"));
+    if dropin.exists() {
+        return Err(Error::conflict(format!(
+            "job {name:?} comes from the drop-in {}; `piar sync` would undo {what}",
+            dropin.display()
+        ))
+        .with_hint("change the drop-in file instead"));
+    }
+    Ok(())
 }
 
 /// Apply edit's options to `m`: the shared job options, then the removals,

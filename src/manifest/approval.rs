@@ -34,6 +34,17 @@ pub enum ApprovalState {
     Rejected,
 }
 
+impl ApprovalState {
+    /// `pending`, `approved`, `rejected` (as in the manifest).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalState::Pending => "pending",
+            ApprovalState::Approved => "approved",
+            ApprovalState::Rejected => "rejected",
+        }
+    }
+}
+
 /// The `[approval]` table of a manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -412,8 +412,16 @@ fn stop_cancels_a_running_run() {
             (state(&name).as_deref() == Some("running")).then_some(())
         });
     };
-    // By job name.
+    // By job name; an edit meanwhile does not disturb the run.
     start_and_wait_running();
+    let running = history(&name).runs[0].run_id.clone();
+    Piar::new()
+        .args(["edit", &name, "--description", "edited while running"])
+        .run()
+        .success();
+    let unit = format!("piar-{name}-run-{running}.service");
+    assert_eq!(systemctl("is-active", &unit), "active");
+    assert_eq!(state(&name).as_deref(), Some("running"));
     let v = Piar::new()
         .args(["stop", &name, "--json"])
         .run()
