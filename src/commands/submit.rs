@@ -117,8 +117,12 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
                     "use --replace to change it, `piar rm {name}` to remove it, or pick another --name"
                 )));
         }
-        // Keep the original creation time.
+        // Keep the original creation time; replacing a job that awaits
+        // approval does not approve it.
         if let Ok(old) = toml::from_str::<Manifest>(old_text) {
+            if old.approval_state() == ApprovalState::Pending {
+                job.manifest.approval = old.approval.clone();
+            }
             job.manifest.created = old.created;
         }
     }

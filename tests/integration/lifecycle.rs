@@ -176,6 +176,17 @@ fn reject_removes_the_units_and_keeps_a_record() {
         .args(["--", "true"])
         .run()
         .success();
+    // Replacing a pending job does not approve it.
+    Piar::new()
+        .args(["submit", "--name", &name, "--every", "2h", "--replace"])
+        .args(["--", "true"])
+        .run()
+        .success();
+    assert_eq!(state(&name).as_deref(), Some("pending-approval"));
+    assert_eq!(
+        systemctl("is-enabled", &format!("piar-{name}.timer")),
+        "disabled"
+    );
     let v = Piar::new()
         .args(["reject", &name, "--reason", "not tonight", "--json"])
         .run()
