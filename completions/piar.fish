@@ -34,6 +34,11 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "submit" -d 'Create a job:
 complete -c piar -n "__fish_piar_needs_command" -f -a "list" -d 'List jobs with their schedule, next and last run'
 complete -c piar -n "__fish_piar_needs_command" -f -a "ls" -d 'List jobs with their schedule, next and last run'
 complete -c piar -n "__fish_piar_needs_command" -f -a "show" -d 'Show one job: manifest, generated units, next runs, last runs'
+complete -c piar -n "__fish_piar_needs_command" -f -a "edit" -d 'Change a job in place: schedule, command, env, timeout, callback, ...'
+complete -c piar -n "__fish_piar_needs_command" -f -a "approve" -d 'Approve a job submitted with --require-approval: enable its timer'
+complete -c piar -n "__fish_piar_needs_command" -f -a "reject" -d 'Reject a job pending approval: remove its units, keep it listed as rejected'
+complete -c piar -n "__fish_piar_needs_command" -f -a "stop" -d 'Stop a running run of a job (or one run by id); it is recorded as `canceled`'
+complete -c piar -n "__fish_piar_needs_command" -f -a "history" -d 'List a job\'s past runs: start, result, duration, artifact'
 complete -c piar -n "__fish_piar_needs_command" -f -a "run" -d 'Start a run now (through the job\'s service, like the timer does)'
 complete -c piar -n "__fish_piar_needs_command" -f -a "logs" -d 'Show a job\'s log lines from the journal'
 complete -c piar -n "__fish_piar_needs_command" -f -a "pause" -d 'Stop and disable a job\'s timer; the manifest remembers it is paused'
@@ -62,7 +67,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -s e -l env -d 'Enviro
 complete -c piar -n "__fish_piar_using_subcommand submit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -s d -l description -d 'Free text describing the job' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l meta -d 'Metadata kept with the job for you or your agent (repeatable KEY=VALUE)' -r
-complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run and the template flags' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -l keep-runs -d 'Keep this many run records (default 100); older ones are deleted after each run' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback -d 'POST a signed JSON payload to this http(s) URL when a run finishes' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-secret -d 'Sign with this named secret (`piar secret set NAME`)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-on -d 'Which runs send a callback: success, failure or always (default)' -r
@@ -73,10 +78,13 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin -d 'The run\'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin-file -d 'Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -l var -d 'A template variable, {{ vars.KEY }} (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l output -d 'Save each run\'s stdout to this path template, atomically (at most 16 MiB); relative paths go under the state dir\'s artifacts/. A failed run writes PATH.failed instead' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run and the template flags' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -l idempotency-key -d 'Submit at most once per key: if a job with this key exists, print it (`"deduplicated": true`) and change nothing, whatever the other flags say' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l manual -d 'No timer: the job runs only through `piar run`'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l template-args -d 'Render the command\'s arguments (not the program) as templates too'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l replace -d 'Replace an existing job of the same name (its run history is kept)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l dry-run -d 'Print the manifest and unit files that would be written; change nothing'
-complete -c piar -n "__fish_piar_using_subcommand submit" -l template-args -d 'Render the command\'s arguments (not the program) as templates too'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l require-approval -d 'Store the job as pending approval: nothing fires (and `piar run` refuses) until `piar approve NAME`'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
@@ -103,6 +111,65 @@ complete -c piar -n "__fish_piar_using_subcommand show" -l json -d 'Print machin
 complete -c piar -n "__fish_piar_using_subcommand show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand show" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand show" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l at -d 'Once, at a time: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (in --tz), or relative: \'in 5m\', \'+90s\'' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l every -d 'Soon after submit, then every interval: 90s, 15m, 6h, 1d, 1h30m' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l cron -d '5-field cron expression (crontab(5)), read in --tz: \'0 9 * * 1-5\', \'@daily\'' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l on-calendar -d 'Raw systemd calendar spec (systemd.time(7)), repeatable: \'Mon *-*-* 09:00\'' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l tz -d 'IANA time zone for --cron and --at (default: the system zone, written into the manifest)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; 0 = no limit)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -s e -l env -d 'Environment variable for the run (repeatable)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
+complete -c piar -n "__fish_piar_using_subcommand edit" -s d -l description -d 'Free text describing the job' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l meta -d 'Metadata kept with the job for you or your agent (repeatable KEY=VALUE)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l keep-runs -d 'Keep this many run records (default 100); older ones are deleted after each run' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l callback -d 'POST a signed JSON payload to this http(s) URL when a run finishes' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l callback-secret -d 'Sign with this named secret (`piar secret set NAME`)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l callback-on -d 'Which runs send a callback: success, failure or always (default)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l callback-compat -d 'Also send pi-agent-runner\'s X-Runner-* headers: `pi-agent-runner`' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l callback-attempts -d 'Delivery attempts before a callback is dead-lettered (1-20, default 8)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l callback-timeout -d 'Total timeout of one delivery attempt (default 30s)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l stdin -d 'The run\'s standard input, a template rendered per run: \'Write the brief for {{ date }}\'' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l stdin-file -d 'Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB)' -r -F
+complete -c piar -n "__fish_piar_using_subcommand edit" -l var -d 'A template variable, {{ vars.KEY }} (repeatable)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l output -d 'Save each run\'s stdout to this path template, atomically (at most 16 MiB); relative paths go under the state dir\'s artifacts/. A failed run writes PATH.failed instead' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l unset-env -d 'Remove an environment variable (repeatable)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l unset-meta -d 'Remove a metadata key (repeatable)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l manual -d 'No timer: the job runs only through `piar run`'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l template-args -d 'Render the command\'s arguments (not the program) as templates too'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l no-callback -d 'Remove the job\'s callback'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l dry-run -d 'Print a unified diff of the manifest and unit files; change nothing'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand edit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand approve" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand approve" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand approve" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand approve" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand approve" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand approve" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand reject" -l reason -d 'Why (kept in the manifest, shown by `piar show`)' -r
+complete -c piar -n "__fish_piar_using_subcommand reject" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand reject" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand reject" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand reject" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand reject" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand reject" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand stop" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand stop" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand stop" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand stop" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand history" -s n -l lines -d 'Show the newest N runs (default 20)' -r
+complete -c piar -n "__fish_piar_using_subcommand history" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand history" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand history" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand history" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand history" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand history" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand run" -s w -l wait -d 'Wait for the run to finish and exit with the job\'s status (its exit code, 128+N for signal N, 124 for a timeout)'
 complete -c piar -n "__fish_piar_using_subcommand run" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand run" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
@@ -317,4 +384,4 @@ complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcom
 complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s V -l version -d 'Print version'
 
 # Job names for the verbs that take one (added by piar, not clap_complete).
-complete -c piar -n "__fish_seen_subcommand_from show run logs pause resume rm" -f -a "(piar list --names 2>/dev/null)" -d job
+complete -c piar -n "__fish_seen_subcommand_from show edit approve reject history run logs pause resume rm" -f -a "(piar list --names 2>/dev/null)" -d job

@@ -9,8 +9,9 @@ Exit status:
   0  success
   1  failure (`run --wait`: the job failed without an exit code; `doctor`: a check FAILed)
   2  invalid invocation or input (bad flag, schedule, name, manifest field)
-  3  the named job or run does not exist
-  4  conflict: a job with that name already exists
+  3  the named job or run does not exist (`stop`: nothing is running)
+  4  conflict: a job with that name already exists, or the job's approval
+     state forbids the action (pending approval, rejected)
   5  the systemd manager or its D-Bus bus cannot be reached
   6  permission denied (system scope needs root; try --user)
   `run --wait` and `trigger` exit with the job's own status instead:
@@ -72,6 +73,23 @@ pub enum Command {
     List(ListArgs),
     /// Show one job: manifest, generated units, next runs, last runs.
     Show(NameArgs),
+    /// Change a job in place: schedule, command, env, timeout, callback, ...
+    ///
+    /// Only the options given change; the name and run history stay. The
+    /// units are rewritten and reloaded (rolled back if systemd refuses); a
+    /// run in progress is not disturbed. Jobs pending approval stay pending.
+    #[command(after_help = EDIT_EXAMPLES)]
+    Edit(EditArgs),
+    /// Approve a job submitted with --require-approval: enable its timer.
+    Approve(NameArgs),
+    /// Reject a job pending approval: remove its units, keep it listed as rejected.
+    Reject(RejectArgs),
+    /// Stop a running run of a job (or one run by id); it is recorded as `canceled`.
+    ///
+    /// Exits 3 if nothing of that job (or no such run) is running.
+    Stop(StopArgs),
+    /// List a job's past runs: start, result, duration, artifact.
+    History(HistoryArgs),
     /// Start a run now (through the job's service, like the timer does).
     Run(RunArgs),
     /// Show a job's log lines from the journal.
@@ -143,6 +161,13 @@ Examples:
       --stdin 'Write the {{ vars.topic }} brief for {{ date }}' \\
       --output 'brief/{{ date }}.md' -- claude -p   # templated prompt, saved output";
 
+const EDIT_EXAMPLES: &str = "\
+Examples:
+  piar edit backup --every 12h
+  piar edit backup --timeout 30m --env RETAIN=7 --unset-env DEBUG
+  piar edit backup -- /usr/local/bin/backup --full
+  piar edit backup --cron '0 3 * * *' --dry-run   # print the diff only";
+
 /// `piar submit`.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
@@ -150,6 +175,43 @@ pub struct SubmitArgs {
     #[arg(long, short = 'n')]
     pub name: Option<String>,
 
+    #[command(flatten)]
+    pub opts: JobOptions,
+
+    /// Read the job from a manifest file (see piar.toml(5)); command-line
+    /// options then may only add --name, --replace, --dry-run and the
+    /// template flags.
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
+    pub file: Option<PathBuf>,
+
+    /// Replace an existing job of the same name (its run history is kept).
+    #[arg(long)]
+    pub replace: bool,
+
+    /// Print the manifest and unit files that would be written; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Store the job as pending approval: nothing fires (and `piar run`
+    /// refuses) until `piar approve NAME`.
+    #[arg(long)]
+    pub require_approval: bool,
+
+    /// Submit at most once per key: if a job with this key exists, print it
+    /// (`"deduplicated": true`) and change nothing, whatever the other flags say.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+
+    /// The command and its arguments, after `--`. No shell: write
+    /// `sh -c '...'` for one.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// The job options shared by `submit` and `edit` (each applies only the
+/// options given; see `JobOptions::apply` in commands/submit.rs).
+#[derive(Debug, Args)]
+pub struct JobOptions {
     #[command(flatten)]
     pub schedule: ScheduleArgs,
 
@@ -178,30 +240,75 @@ pub struct SubmitArgs {
     #[arg(long = "meta", value_name = "KEY=VALUE")]
     pub metadata: Vec<String>,
 
-    /// Read the job from a manifest file (see piar.toml(5)); command-line
-    /// options then may only add --name, --replace, --dry-run and the
-    /// template flags.
-    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
-    pub file: Option<PathBuf>,
-
-    /// Replace an existing job of the same name (its run history is kept).
-    #[arg(long)]
-    pub replace: bool,
-
-    /// Print the manifest and unit files that would be written; change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+    /// Keep this many run records (default 100); older ones are deleted
+    /// after each run.
+    #[arg(long, value_name = "N")]
+    pub keep_runs: Option<u32>,
 
     #[command(flatten)]
     pub callback: SubmitCallbackArgs,
 
     #[command(flatten)]
     pub template: TemplateArgs,
+}
 
-    /// The command and its arguments, after `--`. No shell: write
-    /// `sh -c '...'` for one.
+/// `piar edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The job's name.
+    pub name: String,
+
+    #[command(flatten)]
+    pub opts: JobOptions,
+
+    /// Remove an environment variable (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub unset_env: Vec<String>,
+
+    /// Remove a metadata key (repeatable).
+    #[arg(long, value_name = "KEY")]
+    pub unset_meta: Vec<String>,
+
+    /// Remove the job's callback.
+    #[arg(long, conflicts_with = "callback_url")]
+    pub no_callback: bool,
+
+    /// Print a unified diff of the manifest and unit files; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// A new command and its arguments, after `--` (omit to keep the command).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `piar reject`.
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Why (kept in the manifest, shown by `piar show`).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+/// `piar stop`.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// A job name (stops all its running runs) or a run id.
+    pub target: String,
+}
+
+/// `piar history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The job's name (its records outlive `piar rm` without --purge).
+    pub name: String,
+
+    /// Show the newest N runs (default 20).
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 20)]
+    pub lines: usize,
 }
 
 /// The schedule flags of `submit` (exactly one, unless --file is used).

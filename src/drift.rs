@@ -125,6 +125,10 @@ pub fn scan(paths: &Paths) -> Result<Report> {
                 continue;
             }
         };
+        // A rejected job has no units by design (`piar reject`).
+        if job.manifest.is_rejected() {
+            continue;
+        }
         let rendered = install::render(&job, paths)?;
         let mut check = |unit: &str, want: Option<&str>| {
             let have = std::fs::read_to_string(paths.unit_file(unit)).ok();

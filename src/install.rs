@@ -173,7 +173,8 @@ fn apply_inner(
         ))
         .with_hint("check each spec with `systemd-analyze calendar SPEC`"));
     }
-    if job.manifest.enabled {
+    // Paused jobs and jobs pending approval keep their timer disabled.
+    if job.manifest.timer_wanted() {
         sd.enable(&[&rendered.timer_name])?;
         sd.restart(&rendered.timer_name)?;
     } else {

@@ -16,6 +16,7 @@ pub mod doctor;
 pub mod drift;
 pub mod error;
 pub mod generate;
+pub mod history;
 pub mod import;
 pub mod install;
 pub mod logging;

@@ -28,10 +28,12 @@ pub enum RunStatus {
     TimedOut,
     /// Not started because a run of the same job was still active.
     Skipped,
+    /// Stopped by `piar stop`.
+    Canceled,
 }
 
 impl RunStatus {
-    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`.
+    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`, `canceled`.
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
@@ -39,6 +41,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::TimedOut => "timed_out",
             RunStatus::Skipped => "skipped",
+            RunStatus::Canceled => "canceled",
         }
     }
 }
@@ -98,13 +101,14 @@ pub struct RunRecord {
 
 impl RunRecord {
     /// The exit status piar reports for this run: 0 for succeeded/skipped,
-    /// the exit code, 128+N for signal N, 124 for a timeout, 1 otherwise.
+    /// the exit code, 128+N for signal N (a canceled run: 143, SIGTERM), 124
+    /// for a timeout, 1 otherwise.
     pub fn exit_status(&self) -> u8 {
         match self.status {
             RunStatus::Succeeded | RunStatus::Skipped => 0,
             RunStatus::TimedOut => 124,
             RunStatus::Running => 1,
-            RunStatus::Failed => {
+            RunStatus::Failed | RunStatus::Canceled => {
                 if let Some(sig) = &self.signal {
                     128u8.saturating_add(signal_number(sig).unwrap_or(0) as u8)
                 } else {

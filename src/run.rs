@@ -176,7 +176,12 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         started_unit.and_then(|u| u.wait())
     };
     match outcome {
-        Ok(out) => apply_outcome(&mut rec, &out),
+        Ok(out) => {
+            apply_outcome(&mut rec, &out);
+            if crate::history::take_canceled(paths, name, &run_id) {
+                rec.status = RunStatus::Canceled;
+            }
+        }
         Err(e) => {
             log::error!("{name}: run {run_id}: {e}");
             rec.status = RunStatus::Failed;

@@ -63,8 +63,10 @@ pub struct JobSummary {
     pub last_run: Option<String>,
     /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `running`).
     pub result: Option<String>,
-    /// `waiting`, `running`, `paused`, `manual`, `done` (one-shot elapsed),
-    /// `inactive` (timer not running although enabled: see `piar show`).
+    /// `waiting`, `running`, `paused`, `manual`, `pending-approval`,
+    /// `rejected`, `completed`/`failed` (a one-shot job after its run),
+    /// `done` (one-shot elapsed, no run recorded), `inactive` (timer not
+    /// running although enabled: see `piar show`).
     pub state: &'static str,
     /// The job's description.
     pub description: String,
@@ -101,14 +103,42 @@ fn monotonic_usec() -> u64 {
     ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000
 }
 
+/// The end state of a one-shot (`at`) job once it has a finished run:
+/// `completed` if that run succeeded, `failed` otherwise (failed, timed out,
+/// canceled). A skipped run, or one started before the job's time (a `piar
+/// run`), does not end it. One-shot jobs stay listed in
+/// that state until `piar rm`.
+fn one_shot_end(job: &Job, last: Option<&record::RunRecord>) -> Option<&'static str> {
+    let Schedule::At { at, .. } = &job.schedule else {
+        return None;
+    };
+    let last = last?;
+    // A `piar run` before the time does not end the job: its timer still waits.
+    let started = last.started_at.parse::<jiff::Timestamp>().ok()?;
+    if started < at.checked_sub(jiff::SignedDuration::from_secs(1)).ok()? {
+        return None;
+    }
+    match last.status {
+        record::RunStatus::Succeeded => Some("completed"),
+        record::RunStatus::Running | record::RunStatus::Skipped => None,
+        _ => Some("failed"),
+    }
+}
+
 /// Build a job's summary from the manager's view and its run records.
 pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<JobSummary> {
     let name = job.name();
     let last = record::recent(paths, name, 1).into_iter().next();
     let timer = live.timers.get(name);
     let mut next_run = None;
-    let state = if live.running.contains(name) {
+    let state = if job.manifest.is_rejected() {
+        "rejected"
+    } else if live.running.contains(name) {
         "running"
+    } else if !job.manifest.is_approved() {
+        "pending-approval"
+    } else if let Some(end) = one_shot_end(job, last.as_ref()) {
+        end
     } else if !job.manifest.enabled {
         "paused"
     } else if job.schedule == Schedule::Manual {
@@ -123,7 +153,7 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
             _ => "inactive",
         }
     };
-    if job.manifest.enabled
+    if job.manifest.timer_wanted()
         && let Some((active, _, path)) = timer
         && active == "active"
     {

@@ -290,7 +290,7 @@ fn run(
             .or(manifest.created)
             .or(Some(stamp.clone()));
         manifest.updated = Some(stamp);
-        let job = match super::submit::check(manifest, now) {
+        let job = match super::submit::check(manifest, Some(now)) {
             Ok(j) => j,
             Err(e) => {
                 errors.push(fail(e));

@@ -1,16 +1,21 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
+mod approve;
 mod callbacks;
 mod doctor;
+mod edit;
 mod generate;
+mod history;
 mod import;
 mod list;
 mod logs;
+mod options;
 mod pause;
 mod poll;
 mod rm;
 mod run;
 mod show;
+mod stop;
 mod submit;
 mod sync;
 mod trigger;
@@ -66,6 +71,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Submit(args) => submit::submit(&ctx, args),
         Command::List(args) => list::list(&ctx, &args),
         Command::Show(args) => show::show(&ctx, &args.name),
+        Command::Edit(args) => edit::edit(&ctx, args),
+        Command::Approve(args) => approve::approve(&ctx, &args.name),
+        Command::Reject(args) => approve::reject(&ctx, &args.name, args.reason),
+        Command::Stop(args) => stop::stop(&ctx, &args.target),
+        Command::History(args) => history::history(&ctx, &args.name, args.lines),
         Command::Run(args) => run::run(&ctx, &args.name, args.wait),
         Command::Logs(args) => logs::logs(&ctx, &args),
         Command::Pause(args) => pause::pause(&ctx, &args.name, false),

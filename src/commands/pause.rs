@@ -12,6 +12,9 @@ pub fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
     let _lock = store.lock()?;
     let job = store.load(name)?;
+    if resume {
+        crate::manifest::approval::check_may_run(&job.manifest)?;
+    }
     let verb = if resume { "resumed" } else { "paused" };
     if job.manifest.enabled != resume {
         let mut m = job.manifest.clone();

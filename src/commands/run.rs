@@ -17,7 +17,8 @@ struct StartedView {
 
 /// Run `piar run NAME [--wait]`.
 pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
-    let _job = super::load_job(ctx, name)?;
+    let job = super::load_job(ctx, name)?;
+    crate::manifest::approval::check_may_run(&job.manifest)?;
     let service = unit::service_name(name);
     if !ctx.paths.unit_file(&service).exists() {
         return Err(Error::failed(format!(

@@ -99,6 +99,18 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         shell_words(&job.manifest.command)
     ))?;
     out.line(format!("  schedule:    {}", summary.schedule))?;
+    if let Some(a) = &job.manifest.approval {
+        let by = match (&a.decided_by, &a.decided_at) {
+            (Some(b), Some(t)) => format!(" by {b} at {t}"),
+            _ => String::new(),
+        };
+        let why = a
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        out.line(format!("  approval:    {}{by}{why}", a.state.as_str()))?;
+    }
     for line in &on_calendar {
         out.line(format!("  OnCalendar:  {line}"))?;
     }

@@ -8,8 +8,9 @@ use super::Ctx;
 use crate::cli::SubmitArgs;
 use crate::error::{Error, ExitStatus, Result};
 use crate::install;
+use crate::manifest::approval::{Approval, ApprovalState};
 use crate::manifest::{self, Manifest, validate};
-use crate::schedule::{self, Schedule, ScheduleSpec, at};
+use crate::schedule::{self, Schedule};
 
 /// What `submit` prints with `--json`.
 #[derive(Debug, Serialize)]
@@ -21,6 +22,12 @@ struct SubmitView {
     manifest: String,
     units: Vec<String>,
     replaced: bool,
+    /// `true` when `--idempotency-key` matched an existing job, which is
+    /// what this view then describes (nothing was changed).
+    deduplicated: bool,
+    /// `pending`, `approved` or `rejected`; absent when no approval is required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approval: Option<ApprovalState>,
 }
 
 /// What `submit --dry-run` prints with `--json`.
@@ -40,7 +47,16 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         Some(path) => from_file(path, args.name.as_deref())?,
         None => from_args(&args, now)?,
     };
-    crate::template::apply(&args.template, &mut manifest)?;
+    if args.file.is_some() {
+        // (from_args applied them with the other job options)
+        crate::template::apply(&args.opts.template, &mut manifest)?;
+    }
+    if args.require_approval {
+        manifest.approval = Some(Approval::pending());
+    }
+    if let Some(key) = &args.idempotency_key {
+        manifest.idempotency_key = Some(key.clone());
+    }
     let stamp = crate::output::now_rfc3339();
     manifest.created = manifest.created.or_else(|| Some(stamp.clone()));
     manifest.updated = Some(stamp);
@@ -53,7 +69,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
 
     if args.dry_run {
         dry_name(&mut manifest);
-        let job = check(manifest, now)?;
+        let job = check(manifest, Some(now))?;
         let rendered = install::render(&job, &ctx.paths)?;
         let text = toml_text(&job.manifest)?;
         let mut units = BTreeMap::new();
@@ -86,8 +102,15 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     // Reach the manager before writing anything.
     let sd = ctx.systemd()?;
     let _lock = store.lock()?;
+    // Under the lock, so concurrent submits with one key create one job.
+    if let Some(key) = &manifest.idempotency_key
+        && let Some(existing) = find_by_key(&store, key)?
+    {
+        drop(_lock);
+        return print_submitted(ctx, &sd, &existing, false, true);
+    }
     dry_name(&mut manifest);
-    let job = check(manifest, now)?;
+    let job = check(manifest, Some(now))?;
     let name = job.name().to_string();
     let previous = store.read_raw(&name)?;
     let mut job = job;
@@ -98,20 +121,48 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
                     "use --replace to change it, `piar rm {name}` to remove it, or pick another --name"
                 )));
         }
-        // Keep the original creation time.
+        // Keep the original creation time; replacing a job that awaits
+        // approval does not approve it.
         if let Ok(old) = toml::from_str::<Manifest>(old_text) {
+            if old.approval_state() == ApprovalState::Pending {
+                job.manifest.approval = old.approval.clone();
+            }
             job.manifest.created = old.created;
         }
     }
-    let rendered = install_job(ctx, &sd, &job, previous.as_deref())?;
+    install_job(ctx, &sd, &job, previous.as_deref())?;
     drop(_lock);
+    print_submitted(ctx, &sd, &job, previous.is_some(), false)
+}
 
-    let live = crate::status::Live::query(&sd)?;
-    let summary = crate::status::summarize(&sd, &live, &ctx.paths, &job)?;
-    let mut units = vec![rendered.service_name.clone()];
-    if rendered.timer.is_some() {
-        units.push(rendered.timer_name.clone());
-    }
+/// The job whose manifest has `idempotency_key = key`, if any. Manifests
+/// that fail to load are skipped (they are listed as invalid elsewhere).
+fn find_by_key(store: &crate::manifest::store::Store, key: &str) -> Result<Option<manifest::Job>> {
+    Ok(store
+        .load_all()?
+        .into_iter()
+        .filter_map(|j| j.ok())
+        .find(|j| j.manifest.idempotency_key.as_deref() == Some(key)))
+}
+
+/// Print what submit did (or, `deduplicated`, the job it found).
+fn print_submitted(
+    ctx: &Ctx,
+    sd: &crate::systemd::Systemd,
+    job: &manifest::Job,
+    replaced: bool,
+    deduplicated: bool,
+) -> Result<ExitStatus> {
+    let name = job.name().to_string();
+    let live = crate::status::Live::query(sd)?;
+    let summary = crate::status::summarize(sd, &live, &ctx.paths, job)?;
+    let units: Vec<String> = [
+        crate::unit::service_name(&name),
+        crate::unit::timer_name(&name),
+    ]
+    .into_iter()
+    .filter(|u| ctx.paths.unit_file(u).exists())
+    .collect();
     if ctx.out.json {
         ctx.out.json(&SubmitView {
             name: name.clone(),
@@ -120,27 +171,35 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
             next_run: summary.next_run,
             manifest: ctx.paths.manifest(&name).display().to_string(),
             units,
-            replaced: previous.is_some(),
+            replaced,
+            deduplicated,
+            approval: job.manifest.approval.as_ref().map(|a| a.state),
         })?;
-    } else {
-        let verb = if previous.is_some() {
-            "replaced"
-        } else {
-            "submitted"
-        };
-        let next = match (&summary.next_run, job.schedule.kind()) {
-            (_, "manual") => "runs only with `piar run`".to_string(),
-            (Some(t), _) => format!(
-                "next run {}",
-                t.parse::<jiff::Timestamp>()
-                    .map(crate::output::human_time)
-                    .unwrap_or_else(|_| t.clone())
-            ),
-            (None, _) => "no next run".to_string(),
-        };
-        ctx.out
-            .line(format!("{verb} {name}: {} ({next})", summary.schedule))?;
+        return Ok(ExitStatus::Success);
     }
+    if deduplicated {
+        ctx.out.line(format!(
+            "{name} already exists with this idempotency key: nothing changed ({})",
+            summary.state
+        ))?;
+        return Ok(ExitStatus::Success);
+    }
+    let verb = if replaced { "replaced" } else { "submitted" };
+    let next = match (&summary.next_run, job.schedule.kind()) {
+        _ if job.manifest.approval_state() == ApprovalState::Pending => {
+            format!("pending approval: `piar approve {name}` enables it")
+        }
+        (_, "manual") => "runs only with `piar run`".to_string(),
+        (Some(t), _) => format!(
+            "next run {}",
+            t.parse::<jiff::Timestamp>()
+                .map(crate::output::human_time)
+                .unwrap_or_else(|_| t.clone())
+        ),
+        (None, _) => "no next run".to_string(),
+    };
+    ctx.out
+        .line(format!("{verb} {name}: {} ({next})", summary.schedule))?;
     Ok(ExitStatus::Success)
 }
 
@@ -172,9 +231,11 @@ pub(super) fn install_job(
 
 /// Validate a manifest the way submit needs: fields, schedule in the future,
 /// raw calendar specs accepted by systemd, program found.
-pub(super) fn check(manifest: Manifest, now: jiff::Timestamp) -> Result<manifest::Job> {
+/// `now` = `None` skips the "one-shot time is in the future" check (edit
+/// without a new schedule).
+pub(super) fn check(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<manifest::Job> {
     validate::validate_name(&manifest.name)?;
-    let job = validate::validate(manifest, Some(now))?;
+    let job = validate::validate(manifest, now)?;
     if let Schedule::OnCalendar { specs } = &job.schedule {
         schedule::preview::next_elapses(specs, 1, None)
             .map_err(|e| e.context("schedule.on_calendar"))?;
@@ -188,7 +249,7 @@ pub(super) fn check(manifest: Manifest, now: jiff::Timestamp) -> Result<manifest
 }
 
 /// TOML text of a manifest.
-fn toml_text(m: &Manifest) -> Result<String> {
+pub(super) fn toml_text(m: &Manifest) -> Result<String> {
     toml::to_string(m).map_err(|e| Error::failed(format!("cannot encode manifest: {e}")))
 }
 
@@ -219,82 +280,17 @@ fn from_args(args: &SubmitArgs, now: jiff::Timestamp) -> Result<Manifest> {
                 .with_hint("e.g. piar submit --every 1h -- df -h /"),
         );
     }
-    let s = &args.schedule;
-    let mut spec = ScheduleSpec::default();
-    if let Some(text) = &s.at {
-        let tz = args.tz.clone().unwrap_or_else(at::system_tz_name);
-        at::validate_tz(&tz).map_err(|e| e.context("--tz"))?;
-        let ts = at::resolve_at(text, &tz, now).map_err(|e| e.context("--at"))?;
-        let zone =
-            jiff::tz::TimeZone::get(&tz).map_err(|e| Error::invalid(format!("--tz: {e}")))?;
-        spec.at = Some(
-            ts.to_zoned(zone)
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string(),
-        );
-        spec.tz = Some(tz);
-    } else if let Some(text) = &s.every {
-        spec.every = Some(text.clone());
-    } else if let Some(expr) = &s.cron {
-        spec.cron = Some(expr.clone());
-        spec.tz = Some(args.tz.clone().unwrap_or_else(at::system_tz_name));
-    } else if !s.on_calendar.is_empty() {
-        spec.on_calendar = Some(s.on_calendar.clone());
-    } else if s.manual {
-        spec.manual = Some(true);
-    } else {
+    if !args.opts.schedule.given() {
         return Err(Error::invalid(
             "schedule: expected one of --at, --every, --cron, --on-calendar, --manual",
         )
         .with_hint("e.g. --cron '*/5 * * * *' or --every 6h; see `piar submit --help`"));
     }
-    if args.tz.is_some() && spec.tz.is_none() {
-        return Err(Error::invalid(
-            "--tz: a time zone goes with --cron or --at (write the zone inside an --on-calendar spec)",
-        ));
-    }
-    let mut env = BTreeMap::new();
-    for kv in &args.env {
-        let (k, v) = split_kv("--env", kv)?;
-        env.insert(k, v);
-    }
-    let mut metadata = toml::Table::new();
-    for kv in &args.metadata {
-        let (k, v) = split_kv("--meta", kv)?;
-        metadata.insert(k, toml::Value::String(v));
-    }
-    let workdir = match &args.workdir {
-        Some(p) => Some(
-            p.to_str()
-                .ok_or_else(|| Error::invalid("--workdir: expected a UTF-8 path"))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    Ok(Manifest {
-        version: manifest::VERSION,
+    let mut m = Manifest {
         name: args.name.clone().unwrap_or_default(),
-        description: args.description.clone().unwrap_or_default(),
         command: args.command.clone(),
-        schedule: spec,
-        timeout: args.timeout.clone(),
-        workdir,
-        enabled: true,
-        created: None,
-        updated: None,
-        env,
-        metadata,
-        callback: super::callbacks::spec_from_args(&args.callback)?,
-        stdin: None,
-        template_args: false,
-        output: None,
-        vars: BTreeMap::new(),
-    })
-}
-
-/// Split `KEY=VALUE`; errors name the flag.
-pub(super) fn split_kv(flag: &str, kv: &str) -> Result<(String, String)> {
-    kv.split_once('=')
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .ok_or_else(|| Error::invalid(format!("{flag}: expected KEY=VALUE, got {kv:?}")))
+        ..Manifest::default()
+    };
+    args.opts.apply(&mut m, now)?;
+    Ok(m)
 }

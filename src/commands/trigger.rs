@@ -6,8 +6,18 @@ use crate::error::{ExitStatus, Result};
 /// Run `piar trigger NAME`: one run, recorded; exit with the job's status.
 pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
+    crate::manifest::approval::check_may_run(&job.manifest)?;
     let sd = ctx.systemd()?;
     let rec = crate::run::trigger(&ctx.paths, &sd, &job)?;
+    let keep = job
+        .manifest
+        .keep_runs
+        .unwrap_or(crate::history::DEFAULT_KEEP_RUNS);
+    match crate::history::prune(&ctx.paths, name, keep, &rec.run_id) {
+        Ok(gone) if !gone.is_empty() => log::info!("{name}: pruned {} old run records", gone.len()),
+        Ok(_) => {}
+        Err(e) => log::warn!("{name}: cannot prune old run records: {e}"),
+    }
     crate::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
     // No daemon re-arms callbacks after a reboot (transient retry timers do
     // not survive one), so every run re-arms pending deliveries that lost

@@ -28,11 +28,15 @@
 //! [callback]                   # optional, see crate::callback::config
 //! url = "https://example.org/hook"
 //! secret = "hook"
+//!
+//! [approval]                   # optional: submit --require-approval
+//! state = "pending"            # pending | approved | rejected
 //! ```
 //!
 //! Templated input and artifacts (see [`crate::template`]): `stdin`,
 //! `template_args`, `output` and a `[vars]` table.
 
+pub mod approval;
 pub mod store;
 pub mod validate;
 
@@ -100,6 +104,18 @@ pub struct Manifest {
     /// Template variables `vars.KEY` (`--var KEY=VALUE`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
+    /// Approval gate (`submit --require-approval`); absent = no approval
+    /// needed. Maintained by `piar approve`/`piar reject` (see [`approval`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<approval::Approval>,
+    /// The `--idempotency-key` the job was submitted with: a later submit with
+    /// the same key returns this job instead of creating another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// How many run records to keep (oldest pruned after each run); absent =
+    /// [`crate::history::DEFAULT_KEEP_RUNS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_runs: Option<u32>,
 }
 
 fn default_true() -> bool {

@@ -166,6 +166,7 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
             })?;
         }
     }
+    super::approval::validate_lifecycle(m)?;
     // Timestamp::MIN: every parsable `at` is after it, so a stored one-shot
     // whose time has passed still loads.
     let schedule = Schedule::from_spec(&m.schedule, now.unwrap_or(jiff::Timestamp::MIN))?;

@@ -27,6 +27,7 @@ fn manifest() -> Manifest {
         template_args: false,
         output: None,
         vars: BTreeMap::from([("topic".to_string(), "weather".to_string())]),
+        ..Default::default()
     }
 }
 

@@ -30,10 +30,7 @@ fn job(name: &str, description: &str) -> Job {
             env: BTreeMap::new(),
             metadata: toml::Table::new(),
             callback: None,
-            stdin: None,
-            template_args: false,
-            output: None,
-            vars: Default::default(),
+            ..Default::default()
         },
         schedule: Schedule::Manual,
         timeout: None,

@@ -142,8 +142,9 @@ fn at_job_fires_once_at_its_time() {
         started.duration_since(next) < jiff::SignedDuration::from_secs(3),
         "started {started}, scheduled {next}"
     );
-    poll_until("state done", WAIT, || {
-        (list_row(&name)?.state == "done").then_some(())
+    // A one-shot job ends as `completed` and stays listed until `rm`.
+    poll_until("state completed", WAIT, || {
+        (list_row(&name)?.state == "completed").then_some(())
     });
     rm(&name);
 }

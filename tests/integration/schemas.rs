@@ -83,7 +83,11 @@ impl Cases {
         let value: Value = serde_json::from_str(out.stderr.trim())
             .unwrap_or_else(|e| panic!("stderr is not one JSON object ({e}): {}", out.stderr));
         assert_eq!(value["error"]["exit_code"], code);
-        self.add(&format!("piar {} (error)", all.join(" ")), "error.json", value.clone());
+        self.add(
+            &format!("piar {} (error)", all.join(" ")),
+            "error.json",
+            value.clone(),
+        );
         value
     }
 
@@ -115,7 +119,11 @@ fn maintenance_commands_match_their_schemas() {
     cases.piar("callbacks.json", &["callbacks"], 0);
     cases.piar("callbacks.json", &["callbacks", "--failed"], 0);
     let name = crate::support::unique("schema-secret");
-    let set = cases.piar("secret-set.json", &["secret", "set", "--generate", &name], 0);
+    let set = cases.piar(
+        "secret-set.json",
+        &["secret", "set", "--generate", &name],
+        0,
+    );
     assert!(set["secret"].as_str().unwrap().starts_with("whsec_"));
     cases.piar("secret-rm.json", &["secret", "rm", &name], 0);
     // Errors, one per kind that needs no special setup.

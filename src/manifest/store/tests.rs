@@ -48,10 +48,7 @@ fn manifest(name: &str) -> Manifest {
         env,
         metadata,
         callback: None,
-        stdin: None,
-        template_args: false,
-        output: None,
-        vars: Default::default(),
+        ..Default::default()
     }
 }
 

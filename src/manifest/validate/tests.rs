@@ -26,10 +26,7 @@ fn manifest() -> Manifest {
         env: BTreeMap::new(),
         metadata: toml::Table::new(),
         callback: None,
-        stdin: None,
-        template_args: false,
-        output: None,
-        vars: Default::default(),
+        ..Default::default()
     }
 }
 
