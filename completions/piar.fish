@@ -34,6 +34,7 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "submit" -d 'Create a job:
 complete -c piar -n "__fish_piar_needs_command" -f -a "list" -d 'List jobs with their schedule, next and last run'
 complete -c piar -n "__fish_piar_needs_command" -f -a "ls" -d 'List jobs with their schedule, next and last run'
 complete -c piar -n "__fish_piar_needs_command" -f -a "show" -d 'Show one job: manifest, generated units, next runs, last runs'
+complete -c piar -n "__fish_piar_needs_command" -f -a "calendar" -d 'Preview a schedule: the timer lines piar would write, a description, the next runs'
 complete -c piar -n "__fish_piar_needs_command" -f -a "run" -d 'Start a run now (through the job\'s service, like the timer does)'
 complete -c piar -n "__fish_piar_needs_command" -f -a "logs" -d 'Show a job\'s log lines from the journal'
 complete -c piar -n "__fish_piar_needs_command" -f -a "pause" -d 'Stop and disable a job\'s timer; the manifest remembers it is paused'
@@ -95,6 +96,19 @@ complete -c piar -n "__fish_piar_using_subcommand show" -l json -d 'Print machin
 complete -c piar -n "__fish_piar_using_subcommand show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand show" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand show" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l cron -d 'Read EXPR as a 5-field cron line (crontab(5)) or @alias' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l on-calendar -d 'Read EXPR as a systemd calendar spec (systemd.time(7))' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l at -d 'Read EXPR as a one-shot time, as `submit --at` does' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l every -d 'Read EXPR as an interval, as `submit --every` does' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l tz -d 'IANA time zone for cron lines and --at times (default: the system zone)' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s n -l count -d 'How many next runs to show (1-1000)' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l from -d 'Compute from this instant (RFC 3339) instead of now' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand run" -s w -l wait -d 'Wait for the run to finish and exit with the job\'s status (its exit code, 128+N for signal N, 124 for a timeout)'
 complete -c piar -n "__fish_piar_using_subcommand run" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand run" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'

@@ -57,6 +57,9 @@ pub struct JobSummary {
     pub schedule: String,
     /// `at`, `every`, `cron`, `on_calendar`, `manual`.
     pub kind: &'static str,
+    /// The schedule in English (`At 09:00, Monday through Friday (Europe/Berlin)`), see
+    /// [`crate::schedule::describe`].
+    pub schedule_description: String,
     /// Next time the timer elapses (RFC 3339, UTC), if any.
     pub next_run: Option<String>,
     /// Start of the last run (RFC 3339, UTC), if any.
@@ -133,6 +136,7 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
         name: name.to_string(),
         schedule: job.schedule.display(),
         kind: job.schedule.kind(),
+        schedule_description: crate::schedule::describe::describe(&job.schedule),
         next_run,
         last_run: last.as_ref().map(|r| r.started_at.clone()),
         result: last.as_ref().map(|r| r.status.as_str().to_string()),

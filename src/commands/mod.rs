@@ -1,5 +1,6 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
+mod calendar;
 mod callbacks;
 mod doctor;
 mod generate;
@@ -49,6 +50,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     if let Command::Generate(args) = &cli.command {
         return generate::generate(Printer { json: cli.json }, &args.what);
     }
+    // Needs no scope or manager either: a pure preview.
+    if let Command::Calendar(args) = &cli.command {
+        return calendar::calendar(Printer { json: cli.json }, args);
+    }
     let scope = if cli.system {
         Scope::System
     } else if cli.user {
@@ -80,6 +85,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Sync => sync::sync(&ctx),
         Command::Doctor => doctor::doctor(&ctx),
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
+        Command::Calendar(args) => calendar::calendar(ctx.out, &args),
     }
 }
 

@@ -99,6 +99,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         shell_words(&job.manifest.command)
     ))?;
     out.line(format!("  schedule:    {}", summary.schedule))?;
+    out.line(format!("  when:        {}", summary.schedule_description))?;
     for line in &on_calendar {
         out.line(format!("  OnCalendar:  {line}"))?;
     }

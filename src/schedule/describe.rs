@@ -83,10 +83,19 @@ pub fn describe_cron(expr: &CronExpr, tz: &str) -> String {
         out.push_str(" in ");
         out.push_str(&list_phrase(&months, &|m| month_name(m).to_string()));
     }
-    if tz != "UTC" {
+    if !is_utc(tz) {
         out.push_str(&format!(" ({tz})"));
     }
     out
+}
+
+/// Whether `tz` is a name of UTC itself (`UTC`, `Etc/UTC`, ...: the system zone of many
+/// containers and Pis is `Etc/UTC`).
+pub fn is_utc(tz: &str) -> bool {
+    matches!(
+        tz,
+        "UTC" | "Etc/UTC" | "Etc/Universal" | "Universal" | "Etc/Zulu" | "Zulu" | "Etc/UCT" | "UCT"
+    )
 }
 
 /// `1d 2h 30m 5s` (`90s` -> `1m 30s`; zero -> `0s`).
@@ -423,6 +432,7 @@ mod tests {
             "At 09:00, Monday through Friday (Europe/Berlin)"
         );
         assert_eq!(cron("@reboot", "Europe/Berlin"), "At boot");
+        assert_eq!(cron("0 9 * * *", "Etc/UTC"), "At 09:00");
         assert_eq!(
             describe_at("2026-12-01T08:00:00Z".parse().expect("ts"), "Europe/Berlin"),
             "Once at 2026-12-01 09:00 Europe/Berlin"
