@@ -70,6 +70,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-compat -d 
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-attempts -d 'Delivery attempts before a callback is dead-lettered (1-20, default 8)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-timeout -d 'Total timeout of one delivery attempt (default 30s)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l manual -d 'No timer: the job runs only through `piar run`'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l require-synced-clock -d 'Run only while the clock is NTP-synchronised; otherwise defer the run and retry every 30s (for up to 2h). For Pis without a real-time clock'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l replace -d 'Replace an existing job of the same name (its run history is kept)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l dry-run -d 'Print the manifest and unit files that would be written; change nothing'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'

@@ -184,8 +184,13 @@ pub struct SubmitArgs {
 
     /// Read the job from a manifest file (see piar.toml(5)); command-line
     /// options then may only add --name, --replace, --dry-run.
-    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url", "require_synced_clock"])]
     pub file: Option<PathBuf>,
+
+    /// Run only while the clock is NTP-synchronised; otherwise defer the run
+    /// and retry every 30s (for up to 2h). For Pis without a real-time clock.
+    #[arg(long)]
+    pub require_synced_clock: bool,
 
     /// Replace an existing job of the same name (its run history is kept).
     #[arg(long)]

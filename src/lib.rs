@@ -11,6 +11,7 @@
 pub mod callback;
 pub mod cli;
 pub mod commands;
+pub mod defer;
 pub mod doctor;
 pub mod drift;
 pub mod error;

@@ -28,10 +28,13 @@ pub enum RunStatus {
     TimedOut,
     /// Not started because a run of the same job was still active.
     Skipped,
+    /// Not started (yet) because the job requires a synchronised clock and the
+    /// clock was not; retried by a transient timer (see [`crate::defer`]).
+    Deferred,
 }
 
 impl RunStatus {
-    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`.
+    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`, `deferred`.
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
@@ -39,6 +42,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::TimedOut => "timed_out",
             RunStatus::Skipped => "skipped",
+            RunStatus::Deferred => "deferred",
         }
     }
 }
@@ -88,11 +92,11 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// The exit status piar reports for this run: 0 for succeeded/skipped,
+    /// The exit status piar reports for this run: 0 for succeeded/skipped/deferred,
     /// the exit code, 128+N for signal N, 124 for a timeout, 1 otherwise.
     pub fn exit_status(&self) -> u8 {
         match self.status {
-            RunStatus::Succeeded | RunStatus::Skipped => 0,
+            RunStatus::Succeeded | RunStatus::Skipped | RunStatus::Deferred => 0,
             RunStatus::TimedOut => 124,
             RunStatus::Running => 1,
             RunStatus::Failed => {

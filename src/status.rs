@@ -64,9 +64,11 @@ pub struct JobSummary {
     pub next_run: Option<String>,
     /// Start of the last run (RFC 3339, UTC), if any.
     pub last_run: Option<String>,
-    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `running`).
+    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `deferred`,
+    /// `running`).
     pub result: Option<String>,
-    /// `waiting`, `running`, `paused`, `manual`, `done` (one-shot elapsed),
+    /// `waiting` (also: an `@reboot` job waiting for the next boot), `running`, `paused`,
+    /// `manual`, `done` (one-shot elapsed),
     /// `inactive` (timer not running although enabled: see `piar show`).
     pub state: &'static str,
     /// The job's description.
@@ -116,6 +118,9 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
         "paused"
     } else if job.schedule == Schedule::Manual {
         "manual"
+    } else if matches!(&job.schedule, Schedule::Cron { parsed, .. } if parsed.reboot()) {
+        // Enabled, started by timers.target at boot (install::boot_only).
+        "waiting"
     } else {
         match timer {
             Some((active, sub, _)) if active == "active" => match sub.as_str() {

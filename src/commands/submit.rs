@@ -268,6 +268,7 @@ fn from_args(args: &SubmitArgs, now: jiff::Timestamp) -> Result<Manifest> {
         updated: None,
         env,
         metadata,
+        require_synced_clock: args.require_synced_clock,
         callback: super::callbacks::spec_from_args(&args.callback)?,
     })
 }
