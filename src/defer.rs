@@ -64,6 +64,8 @@ pub fn clock_synchronized() -> (bool, String) {
         let e = std::io::Error::last_os_error();
         return (false, format!("adjtimex failed: {e}"));
     }
+    // c_long: i64 on arm64/amd64, i32 on armhf.
+    #[allow(clippy::useless_conversion)]
     let maxerror = i64::from(tx.maxerror);
     (
         maxerror < MAX_ERROR_USEC,
