@@ -217,6 +217,10 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
     for run in sd.list_units(&[], &[&unit::run_unit_pattern(name)])? {
         sd.stop(&run.0)?;
     }
+    // Pending retries of a deferred run (crate::defer).
+    for retry in sd.list_units(&[], &[&format!("piar-{name}-defer-*.timer")])? {
+        sd.stop(&retry.0)?;
+    }
     sd.stop(&service)?;
     sd.clean_state(&timer);
     let timer_path = paths.unit_file(&timer);

@@ -100,6 +100,9 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     ))?;
     out.line(format!("  schedule:    {}", summary.schedule))?;
     out.line(format!("  when:        {}", summary.schedule_description))?;
+    if job.manifest.require_synced_clock {
+        out.line("  clock:       runs only on an NTP-synchronised clock (else deferred)")?;
+    }
     for line in &on_calendar {
         out.line(format!("  OnCalendar:  {line}"))?;
     }

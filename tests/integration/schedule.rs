@@ -212,6 +212,11 @@ fn require_synced_clock_defers_retries_and_runs_once_synced() {
         .success()
         .json_value();
     assert_eq!(show["manifest"]["require_synced_clock"], true, "{show}");
+    let text = Piar::new().args(["show", &name]).run().success().stdout;
+    assert!(
+        text.contains("runs only on an NTP-synchronised clock"),
+        "{text}"
+    );
     let retry = |n: u32| format!("piar-{name}-defer-{n}.timer");
 
     // Unsynchronised: recorded as deferred, not run; a retry timer 30s out.
@@ -303,5 +308,21 @@ fn require_synced_clock_defers_retries_and_runs_once_synced() {
             retry(n)
         );
     }
+    // A new deferral, then rm: no retry timer is left behind.
+    Piar::new()
+        .args(["trigger", &name])
+        .env("PIAR_CLOCK_SYNCED", "0")
+        .run()
+        .success();
+    let pending = || {
+        let out = Command::new("systemctl")
+            .args(["list-units", "--plain", "--no-legend", "--state=active"])
+            .arg(format!("piar-{name}-defer-*.timer"))
+            .output()
+            .expect("systemctl list-units");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert!(!pending().is_empty(), "no retry armed");
     rm(&name);
+    assert_eq!(pending(), "", "retry timers left after rm");
 }
