@@ -97,10 +97,10 @@ complete -c piar -n "__fish_piar_using_subcommand show" -l json -d 'Print machin
 complete -c piar -n "__fish_piar_using_subcommand show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand show" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand show" -s V -l version -d 'Print version'
-complete -c piar -n "__fish_piar_using_subcommand calendar" -l cron -d 'Read EXPR as a 5-field cron line (crontab(5)) or @alias' -r
-complete -c piar -n "__fish_piar_using_subcommand calendar" -l on-calendar -d 'Read EXPR as a systemd calendar spec (systemd.time(7))' -r
-complete -c piar -n "__fish_piar_using_subcommand calendar" -l at -d 'Read EXPR as a one-shot time, as `submit --at` does' -r
-complete -c piar -n "__fish_piar_using_subcommand calendar" -l every -d 'Read EXPR as an interval, as `submit --every` does' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l cron -d 'Instead of EXPR: a 5-field cron line (crontab(5)) or @alias' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l on-calendar -d 'Instead of EXPR: a systemd calendar spec (systemd.time(7))' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l at -d 'Instead of EXPR: a one-shot time, read as `submit --at` reads it' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l every -d 'Instead of EXPR: an interval, read as `submit --every` reads it' -r
 complete -c piar -n "__fish_piar_using_subcommand calendar" -l tz -d 'IANA time zone for cron lines and --at times (default: the system zone)' -r
 complete -c piar -n "__fish_piar_using_subcommand calendar" -s n -l count -d 'How many next runs to show (1-1000)' -r
 complete -c piar -n "__fish_piar_using_subcommand calendar" -l from -d 'Compute from this instant (RFC 3339) instead of now' -r

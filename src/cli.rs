@@ -255,19 +255,19 @@ pub struct CalendarArgs {
     #[arg(value_name = "EXPR", required_unless_present_any = ["cron", "on_calendar", "at", "every"], conflicts_with_all = ["cron", "on_calendar", "at", "every"])]
     pub expr: Option<String>,
 
-    /// Read EXPR as a 5-field cron line (crontab(5)) or @alias.
+    /// Instead of EXPR: a 5-field cron line (crontab(5)) or @alias.
     #[arg(long, value_name = "EXPR", conflicts_with_all = ["on_calendar", "at", "every"])]
     pub cron: Option<String>,
 
-    /// Read EXPR as a systemd calendar spec (systemd.time(7)).
+    /// Instead of EXPR: a systemd calendar spec (systemd.time(7)).
     #[arg(long = "on-calendar", value_name = "SPEC", conflicts_with_all = ["at", "every"])]
     pub on_calendar: Option<String>,
 
-    /// Read EXPR as a one-shot time, as `submit --at` does.
+    /// Instead of EXPR: a one-shot time, read as `submit --at` reads it.
     #[arg(long, value_name = "TIME", conflicts_with = "every")]
     pub at: Option<String>,
 
-    /// Read EXPR as an interval, as `submit --every` does.
+    /// Instead of EXPR: an interval, read as `submit --every` reads it.
     #[arg(long, value_name = "INTERVAL")]
     pub every: Option<String>,
 

@@ -19,6 +19,11 @@
 //! inside containers, the same on a Pi. NTP clients (systemd-timesyncd, chrony, ntpd)
 //! set that state when they discipline the clock.
 //!
+//! Why polling rather than `time-sync.target`: that target is passive and is reached at
+//! once unless `systemd-time-wait-sync.service` is enabled (design notes; `piar doctor`
+//! reports it), so a unit ordered after it would not wait for a real sync on most Pis.
+//! A 30 s poll of the kernel's own state works either way.
+//!
 //! Testing: `PIAR_CLOCK_SYNCED=1` or `=0` in the environment of `piar trigger` overrides
 //! the answer. It is read only from trigger's own environment (piar renders the units and
 //! never writes it into one; the retry service does not inherit it), so only someone who
