@@ -39,6 +39,7 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "approve" -d 'Approve a jo
 complete -c piar -n "__fish_piar_needs_command" -f -a "reject" -d 'Reject a job pending approval: remove its units, keep it listed as rejected'
 complete -c piar -n "__fish_piar_needs_command" -f -a "stop" -d 'Stop a running run of a job (or one run by id); it is recorded as `canceled`'
 complete -c piar -n "__fish_piar_needs_command" -f -a "history" -d 'List a job\'s past runs: start, result, duration, artifact'
+complete -c piar -n "__fish_piar_needs_command" -f -a "calendar" -d 'Preview a schedule: the timer lines piar would write, a description, the next runs'
 complete -c piar -n "__fish_piar_needs_command" -f -a "run" -d 'Start a run now (through the job\'s service, like the timer does)'
 complete -c piar -n "__fish_piar_needs_command" -f -a "logs" -d 'Show a job\'s log lines from the journal'
 complete -c piar -n "__fish_piar_needs_command" -f -a "pause" -d 'Stop and disable a job\'s timer; the manifest remembers it is paused'
@@ -81,6 +82,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l output -d 'Save eac
 complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run and the template flags' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -l idempotency-key -d 'Submit at most once per key: if a job with this key exists, print it (`"deduplicated": true`) and change nothing, whatever the other flags say' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l manual -d 'No timer: the job runs only through `piar run`'
+complete -c piar -n "__fish_piar_using_subcommand submit" -l require-synced-clock -d 'Run only while the clock is NTP-synchronised; otherwise defer the run and retry every 30s (for up to 2h). For Pis without a real-time clock'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l template-args -d 'Render the command\'s arguments (not the program) as templates too'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l replace -d 'Replace an existing job of the same name (its run history is kept)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l dry-run -d 'Print the manifest and unit files that would be written; change nothing'
@@ -135,6 +137,7 @@ complete -c piar -n "__fish_piar_using_subcommand edit" -l output -d 'Save each 
 complete -c piar -n "__fish_piar_using_subcommand edit" -l unset-env -d 'Remove an environment variable (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l unset-meta -d 'Remove a metadata key (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l manual -d 'No timer: the job runs only through `piar run`'
+complete -c piar -n "__fish_piar_using_subcommand edit" -l require-synced-clock -d 'Run only while the clock is NTP-synchronised; otherwise defer the run and retry every 30s (for up to 2h). For Pis without a real-time clock'
 complete -c piar -n "__fish_piar_using_subcommand edit" -l template-args -d 'Render the command\'s arguments (not the program) as templates too'
 complete -c piar -n "__fish_piar_using_subcommand edit" -l no-callback -d 'Remove the job\'s callback'
 complete -c piar -n "__fish_piar_using_subcommand edit" -l dry-run -d 'Print a unified diff of the manifest and unit files; change nothing'
@@ -170,6 +173,19 @@ complete -c piar -n "__fish_piar_using_subcommand history" -l json -d 'Print mac
 complete -c piar -n "__fish_piar_using_subcommand history" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand history" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand history" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l cron -d 'Instead of EXPR: a 5-field cron line (crontab(5)) or @alias' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l on-calendar -d 'Instead of EXPR: a systemd calendar spec (systemd.time(7))' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l at -d 'Instead of EXPR: a one-shot time, read as `submit --at` reads it' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l every -d 'Instead of EXPR: an interval, read as `submit --every` reads it' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l tz -d 'IANA time zone for cron lines and --at times (default: the system zone)' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s n -l count -d 'How many next runs to show (1-1000)' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l from -d 'Compute from this instant (RFC 3339) instead of now' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand calendar" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand run" -s w -l wait -d 'Wait for the run to finish and exit with the job\'s status (its exit code, 128+N for signal N, 124 for a timeout)'
 complete -c piar -n "__fish_piar_using_subcommand run" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand run" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'

@@ -90,6 +90,15 @@ pub enum Command {
     Stop(StopArgs),
     /// List a job's past runs: start, result, duration, artifact.
     History(HistoryArgs),
+    /// Preview a schedule: the timer lines piar would write, a description, the next runs.
+    ///
+    /// Takes a cron line (also @daily ... @reboot), a systemd calendar spec (checked
+    /// by systemd-analyze), an --at time ('tomorrow 9am', '2026-12-01 09:00') or an
+    /// interval (15m, 1h30m), and detects which; --cron, --on-calendar, --at or
+    /// --every say it explicitly. Next runs are computed by systemd-analyze, shown
+    /// in the job's zone and in UTC. Creates nothing; needs no systemd manager.
+    #[command(after_help = CALENDAR_EXAMPLES)]
+    Calendar(CalendarArgs),
     /// Start a run now (through the job's service, like the timer does).
     Run(RunArgs),
     /// Show a job's log lines from the journal.
@@ -181,7 +190,7 @@ pub struct SubmitArgs {
     /// Read the job from a manifest file (see piar.toml(5)); command-line
     /// options then may only add --name, --replace, --dry-run and the
     /// template flags.
-    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url", "require_synced_clock"])]
     pub file: Option<PathBuf>,
 
     /// Replace an existing job of the same name (its run history is kept).
@@ -244,6 +253,11 @@ pub struct JobOptions {
     /// after each run.
     #[arg(long, value_name = "N")]
     pub keep_runs: Option<u32>,
+
+    /// Run only while the clock is NTP-synchronised; otherwise defer the run
+    /// and retry every 30s (for up to 2h). For Pis without a real-time clock.
+    #[arg(long)]
+    pub require_synced_clock: bool,
 
     #[command(flatten)]
     pub callback: SubmitCallbackArgs,
@@ -344,6 +358,52 @@ pub struct ListArgs {
     /// only, no systemd query: for scripts and shell completion).
     #[arg(long)]
     pub names: bool,
+}
+
+const CALENDAR_EXAMPLES: &str = "\
+Examples:
+  piar calendar '0 9 * * 1-5' --tz Europe/Berlin
+  piar calendar '30 2 * * *' --tz America/New_York -n 3   # shows the DST lines
+  piar calendar 'Mon..Fri *-*-* 09:00 Europe/Berlin'
+  piar calendar 'tomorrow 9am' --tz Europe/London
+  piar calendar 1h30m
+  piar calendar --on-calendar daily --json";
+
+/// `piar calendar`.
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// A cron line, OnCalendar spec, --at time or interval; the kind is detected.
+    #[arg(value_name = "EXPR", required_unless_present_any = ["cron", "on_calendar", "at", "every"], conflicts_with_all = ["cron", "on_calendar", "at", "every"])]
+    pub expr: Option<String>,
+
+    /// Instead of EXPR: a 5-field cron line (crontab(5)) or @alias.
+    #[arg(long, value_name = "EXPR", conflicts_with_all = ["on_calendar", "at", "every"])]
+    pub cron: Option<String>,
+
+    /// Instead of EXPR: a systemd calendar spec (systemd.time(7)).
+    #[arg(long = "on-calendar", value_name = "SPEC", conflicts_with_all = ["at", "every"])]
+    pub on_calendar: Option<String>,
+
+    /// Instead of EXPR: a one-shot time, read as `submit --at` reads it.
+    #[arg(long, value_name = "TIME", conflicts_with = "every")]
+    pub at: Option<String>,
+
+    /// Instead of EXPR: an interval, read as `submit --every` reads it.
+    #[arg(long, value_name = "INTERVAL")]
+    pub every: Option<String>,
+
+    /// IANA time zone for cron lines and --at times (default: the system zone).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// How many next runs to show (1-1000).
+    #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub count: u16,
+
+    /// Compute from this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
 }
 
 /// Commands that take one job name.

@@ -174,7 +174,13 @@ fn apply_inner(
         .with_hint("check each spec with `systemd-analyze calendar SPEC`"));
     }
     // Paused jobs and jobs pending approval keep their timer disabled.
-    if job.manifest.timer_wanted() {
+    if job.manifest.timer_wanted() && rendered.timer.as_deref().is_some_and(boot_only) {
+        // @reboot: enabled, started by timers.target at the next boot. Starting it now
+        // would fire at once (a fresh timer whose OnBootSec= has passed elapses
+        // immediately), but cron runs @reboot jobs at boot only, never when installed.
+        sd.stop(&rendered.timer_name)?;
+        sd.enable(&[&rendered.timer_name])?;
+    } else if job.manifest.timer_wanted() {
         sd.enable(&[&rendered.timer_name])?;
         sd.restart(&rendered.timer_name)?;
     } else {
@@ -212,6 +218,10 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
     for run in sd.list_units(&[], &[&unit::run_unit_pattern(name)])? {
         sd.stop(&run.0)?;
     }
+    // Pending retries of a deferred run (crate::defer).
+    for retry in sd.list_units(&[], &[&format!("piar-{name}-defer-*.timer")])? {
+        sd.stop(&retry.0)?;
+    }
     sd.stop(&service)?;
     sd.clean_state(&timer);
     let timer_path = paths.unit_file(&timer);
@@ -240,15 +250,37 @@ pub fn pause(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Resume: enable and start the timer (if the job has one).
+/// Resume: enable and start the timer (if the job has one; an `@reboot` timer is only
+/// enabled, see [`boot_only`]).
 pub fn resume(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
     let timer = unit::timer_name(name);
-    if paths.unit_file(&timer).exists() {
+    let path = paths.unit_file(&timer);
+    if path.exists() {
         if sd.needs_reload(&[&timer])? {
             sd.reload()?;
         }
         sd.enable(&[&timer])?;
-        sd.restart(&timer)?;
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if !boot_only(&text) {
+            sd.restart(&timer)?;
+        }
     }
     Ok(())
+}
+
+/// Whether a rendered timer fires only at boot (`OnBootSec=`, from `@reboot`): such a
+/// timer is enabled but not started by submit/resume, because a freshly started timer
+/// whose `OnBootSec=` already passed elapses at once (systemd's timer.c only skips a
+/// passed boot trigger once the timer has triggered before).
+pub fn boot_only(timer_text: &str) -> bool {
+    let has = |key: &str| timer_text.lines().any(|l| l.starts_with(key));
+    has("OnBootSec=")
+        && ![
+            "OnCalendar=",
+            "OnActiveSec=",
+            "OnUnitActiveSec=",
+            "OnStartupSec=",
+        ]
+        .iter()
+        .any(|k| has(k))
 }

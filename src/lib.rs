@@ -12,6 +12,7 @@ pub mod artifact;
 pub mod callback;
 pub mod cli;
 pub mod commands;
+pub mod defer;
 pub mod doctor;
 pub mod drift;
 pub mod error;

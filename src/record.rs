@@ -30,10 +30,13 @@ pub enum RunStatus {
     Skipped,
     /// Stopped by `piar stop`.
     Canceled,
+    /// Not started (yet) because the job requires a synchronised clock and the
+    /// clock was not; retried by a transient timer (see [`crate::defer`]).
+    Deferred,
 }
 
 impl RunStatus {
-    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`, `canceled`.
+    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`, `canceled`, `deferred`.
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
@@ -42,6 +45,7 @@ impl RunStatus {
             RunStatus::TimedOut => "timed_out",
             RunStatus::Skipped => "skipped",
             RunStatus::Canceled => "canceled",
+            RunStatus::Deferred => "deferred",
         }
     }
 }
@@ -100,12 +104,12 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// The exit status piar reports for this run: 0 for succeeded/skipped,
+    /// The exit status piar reports for this run: 0 for succeeded/skipped/deferred,
     /// the exit code, 128+N for signal N (a canceled run: 143, SIGTERM), 124
     /// for a timeout, 1 otherwise.
     pub fn exit_status(&self) -> u8 {
         match self.status {
-            RunStatus::Succeeded | RunStatus::Skipped => 0,
+            RunStatus::Succeeded | RunStatus::Skipped | RunStatus::Deferred => 0,
             RunStatus::TimedOut => 124,
             RunStatus::Running => 1,
             RunStatus::Failed | RunStatus::Canceled => {

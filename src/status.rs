@@ -57,16 +57,21 @@ pub struct JobSummary {
     pub schedule: String,
     /// `at`, `every`, `cron`, `on_calendar`, `manual`.
     pub kind: &'static str,
+    /// The schedule in English (`At 09:00, Monday through Friday (Europe/Berlin)`), see
+    /// [`crate::schedule::describe`].
+    pub schedule_description: String,
     /// Next time the timer elapses (RFC 3339, UTC), if any.
     pub next_run: Option<String>,
     /// Start of the last run (RFC 3339, UTC), if any.
     pub last_run: Option<String>,
-    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `running`).
+    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `deferred`,
+    /// `running`).
     pub result: Option<String>,
-    /// `waiting`, `running`, `paused`, `manual`, `pending-approval`,
-    /// `rejected`, `completed`/`failed` (a one-shot job after its run),
-    /// `done` (one-shot elapsed, no run recorded), `inactive` (timer not
-    /// running although enabled: see `piar show`).
+    /// `waiting` (also: an `@reboot` job waiting for the next boot),
+    /// `running`, `paused`, `manual`, `pending-approval`, `rejected`,
+    /// `completed`/`failed` (a one-shot job after its run), `done` (one-shot
+    /// elapsed, no run recorded), `inactive` (timer not running although
+    /// enabled: see `piar show`).
     pub state: &'static str,
     /// The job's description.
     pub description: String,
@@ -143,6 +148,9 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
         "paused"
     } else if job.schedule == Schedule::Manual {
         "manual"
+    } else if matches!(&job.schedule, Schedule::Cron { parsed, .. } if parsed.reboot()) {
+        // Enabled, started by timers.target at boot (install::boot_only).
+        "waiting"
     } else {
         match timer {
             Some((active, sub, _)) if active == "active" => match sub.as_str() {
@@ -163,6 +171,7 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
         name: name.to_string(),
         schedule: job.schedule.display(),
         kind: job.schedule.kind(),
+        schedule_description: crate::schedule::describe::describe(&job.schedule),
         next_run,
         last_run: last.as_ref().map(|r| r.started_at.clone()),
         result: last.as_ref().map(|r| r.status.as_str().to_string()),

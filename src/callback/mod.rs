@@ -48,7 +48,8 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// Whether a run with `status` sends a callback under `on`.
 pub fn wanted(on: On, status: RunStatus) -> bool {
     match (on, status) {
-        (_, RunStatus::Running) => false,
+        // Not finished: a deferred run is retried and calls back when it ends.
+        (_, RunStatus::Running | RunStatus::Deferred) => false,
         (On::Always, _) => true,
         (On::Success, s) => s == RunStatus::Succeeded,
         (On::Failure, s) => matches!(s, RunStatus::Failed | RunStatus::TimedOut),

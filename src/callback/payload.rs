@@ -133,7 +133,7 @@ pub fn event_type(status: RunStatus) -> &'static str {
         RunStatus::TimedOut => "job.timed_out",
         RunStatus::Skipped => "job.skipped",
         RunStatus::Canceled => "job.canceled",
-        RunStatus::Failed | RunStatus::Running => "job.failed",
+        RunStatus::Failed | RunStatus::Running | RunStatus::Deferred => "job.failed",
     }
 }
 

@@ -42,6 +42,7 @@ pub fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
                     name,
                     schedule: "-".into(),
                     kind: "invalid",
+                    schedule_description: "-".into(),
                     next_run: None,
                     last_run: None,
                     result: None,
@@ -73,7 +74,8 @@ pub fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
         .map(|r| {
             vec![
                 r.name.clone(),
-                r.schedule.clone(),
+                // Readable rather than raw: `piar show` and --json have the text as written.
+                r.schedule_description.clone(),
                 time(&r.next_run),
                 time(&r.last_run),
                 r.result.clone().unwrap_or_else(|| "-".into()),

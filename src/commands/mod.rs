@@ -1,6 +1,7 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
 mod approve;
+mod calendar;
 mod callbacks;
 mod doctor;
 mod edit;
@@ -55,6 +56,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     if let Command::Generate(args) = &cli.command {
         return generate::generate(Printer { json: cli.json }, &args.what);
     }
+    // Needs no scope or manager either: a pure preview.
+    if let Command::Calendar(args) = &cli.command {
+        return calendar::calendar(Printer { json: cli.json }, args);
+    }
     let scope = if cli.system {
         Scope::System
     } else if cli.user {
@@ -92,6 +97,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Doctor => doctor::doctor(&ctx),
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
         Command::Import(args) => import::import(&ctx, args),
+        Command::Calendar(args) => calendar::calendar(ctx.out, &args),
     }
 }
 

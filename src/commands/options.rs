@@ -43,6 +43,7 @@ impl JobOptions {
             || self.keep_runs.is_some()
             || c.url.is_some()
             || self.template.given()
+            || self.require_synced_clock
     }
 
     /// Apply the given options to `m`; errors name the flag (exit 2) and
@@ -91,6 +92,9 @@ impl JobOptions {
         }
         if self.callback.url.is_some() {
             m.callback = super::callbacks::spec_from_args(&self.callback)?;
+        }
+        if self.require_synced_clock {
+            m.require_synced_clock = true;
         }
         crate::template::apply(&self.template, m)?;
         Ok(())

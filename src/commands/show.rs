@@ -99,6 +99,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         shell_words(&job.manifest.command)
     ))?;
     out.line(format!("  schedule:    {}", summary.schedule))?;
+    out.line(format!("  when:        {}", summary.schedule_description))?;
     if let Some(a) = &job.manifest.approval {
         let by = match (&a.decided_by, &a.decided_at) {
             (Some(b), Some(t)) => format!(" by {b} at {t}"),
@@ -110,6 +111,9 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
         out.line(format!("  approval:    {}{by}{why}", a.state.as_str()))?;
+    }
+    if job.manifest.require_synced_clock {
+        out.line("  clock:       runs only on an NTP-synchronised clock (else deferred)")?;
     }
     for line in &on_calendar {
         out.line(format!("  OnCalendar:  {line}"))?;

@@ -8,7 +8,22 @@ pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     crate::manifest::approval::check_may_run(&job.manifest)?;
     let sd = ctx.systemd()?;
-    let rec = crate::run::trigger(&ctx.paths, &sd, &job)?;
+    let decision = match job.manifest.require_synced_clock {
+        true => crate::defer::check(&ctx.paths, &sd, &job)?,
+        false => crate::defer::Decision::Run,
+    };
+    let rec = match decision {
+        crate::defer::Decision::Run => crate::run::trigger(&ctx.paths, &sd, &job)?,
+        crate::defer::Decision::GaveUp(rec) => rec,
+        crate::defer::Decision::Deferred(rec) => {
+            if let Some(rec) = rec
+                && (ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            {
+                super::run::print_record(ctx, &rec)?;
+            }
+            return Ok(ExitStatus::Success);
+        }
+    };
     let keep = job
         .manifest
         .keep_runs

@@ -87,6 +87,10 @@ pub struct Manifest {
     /// Free table kept for the user or agent; piar never interprets it.
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub metadata: toml::Table,
+    /// Run only while the system clock is synchronised (NTP); otherwise the run is
+    /// deferred and retried (see [`crate::defer`]). Default `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_synced_clock: bool,
     /// Optional webhook sent when a run finishes (see [`crate::callback::config`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<crate::callback::config::CallbackSpec>,

@@ -343,6 +343,111 @@ mod tests {
         );
     }
 
+    /// Natural and relative times around DST transitions: wall-clock words ("tomorrow
+    /// 03:00") are read in the zone after the transition; spans ("in 1 day", "+24h") are
+    /// exact durations; a wall time in the gap is rejected, in the fold it is the first.
+    #[test]
+    fn natural_times_across_dst() {
+        // Saturday before the spring-forward Sundays (Berlin 2027-03-28, New York 2027-03-14).
+        let berlin_sat: Timestamp = "2027-03-27T12:00:00Z".parse().expect("now");
+        let ny_sat: Timestamp = "2027-03-13T17:00:00Z".parse().expect("now");
+        let ok: &[(&str, &str, Timestamp, &str)] = &[
+            (
+                "tomorrow 03:00",
+                "Europe/Berlin",
+                berlin_sat,
+                "2027-03-28T01:00:00Z",
+            ),
+            (
+                "tomorrow 01:59",
+                "Europe/Berlin",
+                berlin_sat,
+                "2027-03-28T00:59:00Z",
+            ),
+            (
+                "tomorrow 9am",
+                "Europe/Berlin",
+                berlin_sat,
+                "2027-03-28T07:00:00Z",
+            ),
+            (
+                "in 1 day",
+                "Europe/Berlin",
+                berlin_sat,
+                "2027-03-28T12:00:00Z",
+            ),
+            ("+24h", "Europe/Berlin", berlin_sat, "2027-03-28T12:00:00Z"),
+            (
+                "tomorrow 12:00",
+                "America/New_York",
+                ny_sat,
+                "2027-03-14T16:00:00Z",
+            ),
+            (
+                "next sunday 08:30",
+                "America/New_York",
+                ny_sat,
+                "2027-03-14T12:30:00Z",
+            ),
+            (
+                "2027-03-14 03:00",
+                "America/New_York",
+                ny_sat,
+                "2027-03-14T07:00:00Z",
+            ),
+            // Autumn folds: the first (summer-time) occurrence.
+            (
+                "2027-10-31 02:00",
+                "Europe/Berlin",
+                now(),
+                "2027-10-31T00:00:00Z",
+            ),
+            (
+                "2027-10-31 02:59:59",
+                "Europe/Berlin",
+                now(),
+                "2027-10-31T00:59:59Z",
+            ),
+            (
+                "2027-10-31 03:00",
+                "Europe/Berlin",
+                now(),
+                "2027-10-31T02:00:00Z",
+            ),
+            (
+                "2027-11-07 01:00",
+                "America/New_York",
+                now(),
+                "2027-11-07T05:00:00Z",
+            ),
+            (
+                "2027-11-07 02:00",
+                "America/New_York",
+                now(),
+                "2027-11-07T07:00:00Z",
+            ),
+        ];
+        for (text, tz, now, want) in ok {
+            let got = resolve_at(text, tz, *now).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            assert_eq!(got, ts(want), "{text} in {tz}");
+        }
+        let gap: &[(&str, &str, Timestamp)] = &[
+            ("tomorrow 02:30", "Europe/Berlin", berlin_sat),
+            ("tomorrow 02:00", "Europe/Berlin", berlin_sat),
+            ("next sunday 02:15", "America/New_York", ny_sat),
+            ("2027-03-14 02:59:59", "America/New_York", ny_sat),
+        ];
+        for (text, tz, now) in gap {
+            let e = resolve_at(text, tz, *now).expect_err(text);
+            assert!(
+                e.message.contains("does not exist"),
+                "{text}: {}",
+                e.message
+            );
+            assert!(e.hint.unwrap_or_default().contains("03:00:00"), "{text}");
+        }
+    }
+
     #[test]
     fn validates_zones() {
         for good in ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"] {

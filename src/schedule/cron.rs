@@ -212,6 +212,19 @@ impl CronExpr {
         lines
     }
 
+    /// The matched values as bit sets, for [`super::describe`].
+    pub fn fields(&self) -> CronFields {
+        CronFields {
+            minutes: self.minutes,
+            hours: self.hours,
+            days: self.days,
+            months: self.months,
+            weekdays: self.weekdays,
+            days_restricted: self.days_restricted,
+            weekdays_restricted: self.weekdays_restricted,
+        }
+    }
+
     /// Whether every hour is selected (`5 * * * *`): such a job just runs in the next hour
     /// after a DST gap, so it gets no compensating line ([`super::dst`]).
     pub fn every_hour(&self) -> bool {
@@ -258,6 +271,25 @@ impl CronExpr {
         ))
         .with_hint("February has at most 29 days; April, June, September and November have 30"))
     }
+}
+
+/// The fields of a parsed [`CronExpr`] (bit `v` set = value `v` matches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CronFields {
+    /// Minutes, bits 0..=59.
+    pub minutes: u64,
+    /// Hours, bits 0..=23.
+    pub hours: u64,
+    /// Days of the month, bits 1..=31.
+    pub days: u64,
+    /// Months, bits 1..=12.
+    pub months: u64,
+    /// Days of the week, bits 0..=6, Sunday = 0.
+    pub weekdays: u64,
+    /// The day-of-month text did not start with `*`.
+    pub days_restricted: bool,
+    /// The day-of-week text did not start with `*`.
+    pub weekdays_restricted: bool,
 }
 
 /// Bits `low..=high` set.

@@ -167,6 +167,83 @@ mod tests {
                     "2027-03-15T06:30:00Z",
                 ],
             ),
+            // Hourly jobs, autumn (policy: the repeated hour once, unlike cronie): Berlin
+            // 01:30 CEST, 02:30 CEST, (not 02:30 CET), 03:30 CET.
+            (
+                "30 * * * *",
+                "Europe/Berlin",
+                "2027-10-30T23:00:00Z",
+                [
+                    "2027-10-30T23:30:00Z",
+                    "2027-10-31T00:30:00Z",
+                    "2027-10-31T02:30:00Z",
+                ],
+            ),
+            // New York: 00:30 EDT, 01:30 EDT, (not 01:30 EST), 02:30 EST.
+            (
+                "30 * * * *",
+                "America/New_York",
+                "2027-11-07T04:00:00Z",
+                [
+                    "2027-11-07T04:30:00Z",
+                    "2027-11-07T05:30:00Z",
+                    "2027-11-07T07:30:00Z",
+                ],
+            ),
+            // Hourly jobs, spring: no compensation, the gap hour is simply absent.
+            (
+                "30 * * * *",
+                "Europe/Berlin",
+                "2027-03-27T23:45:00Z",
+                [
+                    "2027-03-28T00:30:00Z",
+                    "2027-03-28T01:30:00Z",
+                    "2027-03-28T02:30:00Z",
+                ],
+            ),
+            (
+                "45 * * * *",
+                "America/New_York",
+                "2027-03-14T06:00:00Z",
+                [
+                    "2027-03-14T06:45:00Z",
+                    "2027-03-14T07:45:00Z",
+                    "2027-03-14T08:45:00Z",
+                ],
+            ),
+            // Several times inside the gap collapse into one run at its end.
+            (
+                "*/15 2 * * *",
+                "Europe/Berlin",
+                "2027-03-28T00:00:00Z",
+                [
+                    "2027-03-28T01:00:00Z",
+                    "2027-03-29T00:00:00Z",
+                    "2027-03-29T00:15:00Z",
+                ],
+            ),
+            // Sunday-only job inside the gap (transitions are on Sundays): compensated.
+            (
+                "0 2 * * 0",
+                "America/New_York",
+                "2027-03-13T00:00:00Z",
+                [
+                    "2027-03-14T07:00:00Z",
+                    "2027-03-21T06:00:00Z",
+                    "2027-03-28T06:00:00Z",
+                ],
+            ),
+            // Autumn, weekday job at a time inside the repeated hour: once.
+            (
+                "30 2 * * 0",
+                "Europe/Berlin",
+                "2027-10-30T00:00:00Z",
+                [
+                    "2027-10-31T00:30:00Z",
+                    "2027-11-07T01:30:00Z",
+                    "2027-11-14T01:30:00Z",
+                ],
+            ),
             // New York autumn: 01:30 EDT, then 01:30 EDT once, then 01:30 EST.
             (
                 "30 1 * * *",

@@ -5,12 +5,14 @@
 //! Submodules:
 //! - [`cron`]: 5-field Vixie cron -> `OnCalendar=` lines (crontab(5)).
 //! - [`at`]: one-shot times (`--at`) -> an absolute instant.
+//! - [`describe`]: human descriptions (`At 09:00, Monday through Friday`).
 //! - [`dst`]: the DST policy for cron (compensating lines for spring-forward gaps).
 //! - [`every`]: intervals (`--every 6h`).
 //! - [`preview`]: next elapse times, asked of `systemd-analyze calendar`.
 
 pub mod at;
 pub mod cron;
+pub mod describe;
 pub mod dst;
 pub mod every;
 pub mod preview;

@@ -29,6 +29,7 @@ fn job(name: &str, description: &str) -> Job {
             updated: None,
             env: BTreeMap::new(),
             metadata: toml::Table::new(),
+            require_synced_clock: false,
             callback: None,
             ..Default::default()
         },

@@ -18,6 +18,7 @@ struct ListRow {
     name: String,
     schedule: String,
     kind: String,
+    schedule_description: String,
     next_run: Option<String>,
     last_run: Option<String>,
     result: Option<String>,
@@ -175,6 +176,12 @@ fn cron_next_run_matches_systemd_for_the_same_schedule() {
     let next: jiff::Timestamp = row.next_run.expect("next_run").parse().unwrap();
     assert_eq!(next, parse_systemd_utc(&expected), "{}", row.schedule);
     assert_eq!(row.state, "waiting");
+    assert_eq!(
+        row.schedule_description,
+        "Every 7 minutes, between 03:00 and 03:59, Monday through Friday (Europe/Berlin)"
+    );
+    let table = Piar::new().args(["list"]).run().success().stdout;
+    assert!(table.contains("Every 7 minutes, between 03:00"), "{table}");
     rm(&name);
 
     // Day-of-month OR day-of-week: "0 12 13 * 5" is the 13th or any Friday.
@@ -203,6 +210,15 @@ fn cron_next_run_matches_systemd_for_the_same_schedule() {
     );
     let next: jiff::Timestamp = row.next_run.expect("next_run").parse().unwrap();
     assert_eq!(next, parse_systemd_utc(&expected));
+    assert_eq!(
+        row.schedule_description,
+        "At 12:00 on day 13 of the month, or on Friday"
+    );
+    let show = Piar::new().args(["show", &name]).run().success().stdout;
+    assert!(
+        show.contains("when:        At 12:00 on day 13 of the month, or on Friday"),
+        "{show}"
+    );
     let timer = std::fs::read_to_string(unit_dir().join(format!("piar-{name}.timer"))).unwrap();
     assert_eq!(timer.matches("OnCalendar=").count(), 2, "{timer}");
     rm(&name);

@@ -239,12 +239,13 @@ fn piar_sync_path_turns_a_dropped_manifest_into_a_firing_timer() {
         std::fs::read_dir(&runs).ok()?.next().map(|_| ())
     });
     std::fs::remove_file(&file).expect("remove the drop-in");
+    // Uninstall removes the unit files before the manifest: wait for both.
+    let manifest = PathBuf::from(format!("/var/lib/piar/jobs/{name}.toml"));
     poll_until(
         "piar-sync.path to remove the job",
         Duration::from_secs(30),
-        || (!timer.exists()).then_some(()),
+        || (!timer.exists() && !manifest.exists()).then_some(()),
     );
-    assert!(!Path::new(&format!("/var/lib/piar/jobs/{name}.toml")).exists());
     systemctl(&["disable", "--now", "piar-sync.path"]);
     for f in installed {
         let _ = std::fs::remove_file(f);

@@ -47,6 +47,7 @@ fn manifest(name: &str) -> Manifest {
         updated: Some("2026-11-21T12:00:00Z".into()),
         env,
         metadata,
+        require_synced_clock: false,
         callback: None,
         ..Default::default()
     }

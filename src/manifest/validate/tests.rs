@@ -25,6 +25,7 @@ fn manifest() -> Manifest {
         updated: None,
         env: BTreeMap::new(),
         metadata: toml::Table::new(),
+        require_synced_clock: false,
         callback: None,
         ..Default::default()
     }

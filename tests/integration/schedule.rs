@@ -1,0 +1,328 @@
+//! Schedules against the real systemd: `@reboot` timers, `piar calendar`, and
+//! `--require-synced-clock` deferral (issue 4).
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::support::{Piar, parse_systemd_utc, poll_until, systemd_analyze_next, unique};
+
+fn rm(name: &str) {
+    Piar::new().args(["rm", name, "--purge"]).run().success();
+}
+
+/// `systemctl show UNIT -p PROP --value`.
+fn unit_prop(unit: &str, prop: &str) -> String {
+    let out = Command::new("systemctl")
+        .args(["show", unit, "-p", prop, "--value"])
+        .output()
+        .expect("systemctl");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Statuses of a job's runs, newest first.
+fn statuses(name: &str) -> Vec<(String, Option<String>)> {
+    let v = Piar::new()
+        .args(["show", name, "--json"])
+        .run()
+        .success()
+        .json_value();
+    v["last_runs"]
+        .as_array()
+        .expect("last_runs")
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap_or_default().to_string(),
+                r["error"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn reboot_job_is_a_boot_timer_that_does_not_run_at_submit() {
+    let name = unique("reboot");
+    Piar::new()
+        .args(["submit", "--name", &name, "--cron", "@reboot", "--", "true"])
+        .run()
+        .success();
+    let timer_unit = format!("piar-{name}.timer");
+    let path = format!("/etc/systemd/system/{timer_unit}");
+    let text = std::fs::read_to_string(&path).expect("timer file");
+    assert!(text.contains("\nOnBootSec=1s\n"), "{text}");
+    assert!(!text.contains("OnCalendar="), "{text}");
+    assert!(!text.contains("Persistent="), "{text}");
+    // systemd itself accepts the pair (--man=no: the box may lack the man page).
+    let verify = Command::new("systemd-analyze")
+        .args(["verify", "--man=no", &path])
+        .output()
+        .expect("systemd-analyze verify");
+    assert!(
+        verify.status.success(),
+        "systemd-analyze verify: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(
+        unit_prop(&timer_unit, "TimersMonotonic").contains("OnBootUSec=1s"),
+        "{}",
+        unit_prop(&timer_unit, "TimersMonotonic")
+    );
+    // Enabled for the next boot, but not started: a fresh timer whose OnBootSec= passed
+    // would fire at once, and cron never runs @reboot jobs when they are installed.
+    assert_eq!(unit_prop(&timer_unit, "UnitFileState"), "enabled");
+    assert_eq!(unit_prop(&timer_unit, "ActiveState"), "inactive");
+    assert!(statuses(&name).is_empty(), "ran at submit");
+    let row = Piar::new()
+        .args(["list", "--json"])
+        .run()
+        .success()
+        .json_value();
+    let row = row
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["name"] == name.as_str())
+        .cloned()
+        .expect("listed");
+    assert_eq!(row["state"], "waiting", "{row}");
+    assert_eq!(row["schedule_description"], "At boot", "{row}");
+    // Resume does not start it either.
+    Piar::new().args(["pause", &name]).run().success();
+    Piar::new().args(["resume", &name]).run().success();
+    assert_eq!(unit_prop(&timer_unit, "ActiveState"), "inactive");
+    assert!(statuses(&name).is_empty(), "ran at resume");
+    // What timers.target does at boot: start it; the boot trigger elapses and the job runs.
+    let start = Command::new("systemctl")
+        .args(["start", &timer_unit])
+        .status()
+        .expect("systemctl start");
+    assert!(start.success());
+    poll_until("the boot-time run", Duration::from_secs(30), || {
+        statuses(&name)
+            .first()
+            .filter(|(s, _)| s == "succeeded")
+            .cloned()
+    });
+    rm(&name);
+}
+
+/// Mirror of `piar calendar --json` (docs/schemas/calendar.json).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CalendarOut {
+    input: String,
+    kind: String,
+    tz: String,
+    description: String,
+    timer: Vec<String>,
+    on_calendar: Vec<String>,
+    dst_compensation: Vec<String>,
+    resolved_at: Option<String>,
+    next_runs: Vec<NextRun>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NextRun {
+    utc: String,
+    local: String,
+}
+
+#[test]
+fn calendar_previews_what_submit_writes_and_systemd_runs() {
+    let out: CalendarOut = Piar::new()
+        .args([
+            "calendar",
+            "0 9 * * 1-5",
+            "--tz",
+            "Europe/Berlin",
+            "-n",
+            "1",
+            "--json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out.kind, "cron");
+    assert_eq!(
+        out.description,
+        "At 09:00, Monday through Friday (Europe/Berlin)"
+    );
+    assert_eq!(out.on_calendar, ["Mon..Fri *-*-* 09:00:00 Europe/Berlin"]);
+    let expected = systemd_analyze_next(&out.on_calendar, None);
+    let next: jiff::Timestamp = out.next_runs[0].utc.parse().expect("utc");
+    assert_eq!(next, parse_systemd_utc(&expected));
+    // The same expression submitted: the timer has exactly the previewed lines.
+    let name = unique("cal");
+    Piar::new()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "0 9 * * 1-5",
+            "--tz",
+            "Europe/Berlin",
+            "--",
+            "true",
+        ])
+        .run()
+        .success();
+    let timer =
+        std::fs::read_to_string(format!("/etc/systemd/system/piar-{name}.timer")).expect("timer");
+    for d in &out.timer {
+        assert!(timer.contains(&format!("{d}\n")), "{d} not in {timer}");
+    }
+    rm(&name);
+    // Bad input: exit 2, the error names the field.
+    let bad = Piar::new()
+        .args(["calendar", "0 25 * * *", "--json"])
+        .run()
+        .code(2);
+    assert!(bad.stderr.contains("cron field 2 (hour)"), "{}", bad.stderr);
+    let bad = Piar::new()
+        .args(["calendar", "--on-calendar", "Mon 25:00"])
+        .run()
+        .code(2);
+    assert!(bad.stderr.contains("\"Mon 25:00\""), "{}", bad.stderr);
+}
+
+#[test]
+fn require_synced_clock_defers_retries_and_runs_once_synced() {
+    let name = unique("clock");
+    Piar::new()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--manual",
+            "--require-synced-clock",
+            "--",
+            "true",
+        ])
+        .run()
+        .success();
+    let show = Piar::new()
+        .args(["show", &name, "--json"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(show["manifest"]["require_synced_clock"], true, "{show}");
+    let text = Piar::new().args(["show", &name]).run().success().stdout;
+    assert!(
+        text.contains("runs only on an NTP-synchronised clock"),
+        "{text}"
+    );
+    let retry = |n: u32| format!("piar-{name}-defer-{n}.timer");
+
+    // Unsynchronised: recorded as deferred, not run; a retry timer 30s out.
+    let out = Piar::new()
+        .args(["trigger", &name, "--json"])
+        .env("PIAR_CLOCK_SYNCED", "0")
+        .run()
+        .success();
+    assert_eq!(out.json_value()["status"], "deferred", "{}", out.stdout);
+    let runs = statuses(&name);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0].0, "deferred");
+    assert!(
+        runs[0]
+            .1
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not synchronised")
+    );
+    assert_eq!(unit_prop(&retry(1), "ActiveState"), "active");
+    assert!(
+        unit_prop(&retry(1), "TimersMonotonic").contains("OnActiveUSec=30s"),
+        "{}",
+        unit_prop(&retry(1), "TimersMonotonic")
+    );
+    // A calendar tick while the retry is pending starts no second chain or record.
+    Piar::new()
+        .args(["trigger", &name])
+        .env("PIAR_CLOCK_SYNCED", "0")
+        .run()
+        .success();
+    assert_eq!(statuses(&name).len(), 1);
+    assert_eq!(unit_prop(&retry(2), "ActiveState"), "inactive");
+
+    // The retry timer fires and asks the real clock (no override reaches it): the box's
+    // clock as timedated sees it decides whether it defers again or runs.
+    let ntp = Command::new("timedatectl")
+        .args(["show", "-p", "NTPSynchronized", "--value"])
+        .output()
+        .expect("timedatectl");
+    let synced = String::from_utf8_lossy(&ntp.stdout).trim() == "yes";
+    poll_until("the first retry", Duration::from_secs(60), || {
+        if synced {
+            statuses(&name)
+                .iter()
+                .any(|(s, _)| s == "succeeded")
+                .then_some(())
+        } else {
+            (unit_prop(&retry(2), "ActiveState") == "active").then_some(())
+        }
+    });
+    if !synced {
+        assert_eq!(
+            statuses(&name).len(),
+            1,
+            "a retry that defers writes no record"
+        );
+    }
+
+    // After the bound: given up, recorded as failed, exit 1.
+    let out = Piar::new()
+        .args(["trigger", &name])
+        .env("PIAR_CLOCK_SYNCED", "0")
+        .env("PIAR_DEFER_ATTEMPT", "240")
+        .run()
+        .code(1);
+    // (Run ids order by the second only: look the records up, not at their order.)
+    let runs = statuses(&name);
+    assert!(
+        runs.iter()
+            .any(|(s, e)| s == "failed" && e.as_deref().unwrap_or_default().contains("within 2h")),
+        "{runs:?} {}",
+        out.stderr
+    );
+
+    // Synchronised: the run happens and pending retries are stopped.
+    Piar::new()
+        .args(["trigger", &name])
+        .env("PIAR_CLOCK_SYNCED", "1")
+        .run()
+        .success();
+    let runs = statuses(&name);
+    assert!(runs.iter().any(|(s, _)| s == "succeeded"), "{runs:?}");
+    for n in 1..=3 {
+        assert_ne!(
+            unit_prop(&retry(n), "ActiveState"),
+            "active",
+            "{}",
+            retry(n)
+        );
+    }
+    // A new deferral, then rm: no retry timer is left behind.
+    Piar::new()
+        .args(["trigger", &name])
+        .env("PIAR_CLOCK_SYNCED", "0")
+        .run()
+        .success();
+    let pending = || {
+        let out = Command::new("systemctl")
+            .args(["list-units", "--plain", "--no-legend", "--state=active"])
+            .arg(format!("piar-{name}-defer-*.timer"))
+            .output()
+            .expect("systemctl list-units");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert!(!pending().is_empty(), "no retry armed");
+    rm(&name);
+    assert_eq!(pending(), "", "retry timers left after rm");
+}
