@@ -28,6 +28,9 @@ pub enum RunStatus {
     TimedOut,
     /// Not started because a run of the same job was still active.
     Skipped,
+    /// Stopped before it finished: replaced by a newer run (`overlap =
+    /// "replace"`) or stopped by hand; `reason` says which.
+    Canceled,
 }
 
 impl RunStatus {
@@ -39,6 +42,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::TimedOut => "timed_out",
             RunStatus::Skipped => "skipped",
+            RunStatus::Canceled => "canceled",
         }
     }
 }
@@ -85,6 +89,16 @@ pub struct RunRecord {
     /// Why the run could not be started or recorded, if it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    // --- run policy (issue 5, crate::policy): retries and cancellation ---
+    /// Attempt number, 1-based; absent = 1 (the first attempt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// Run id of the first attempt when this run is a retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<String>,
+    /// Why a `canceled` run was stopped (e.g. `replaced by run <id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl RunRecord {
@@ -94,7 +108,7 @@ impl RunRecord {
         match self.status {
             RunStatus::Succeeded | RunStatus::Skipped => 0,
             RunStatus::TimedOut => 124,
-            RunStatus::Running => 1,
+            RunStatus::Running | RunStatus::Canceled => 1,
             RunStatus::Failed => {
                 if let Some(sig) = &self.signal {
                     128u8.saturating_add(signal_number(sig).unwrap_or(0) as u8)
@@ -251,6 +265,9 @@ mod tests {
             finished_at: None,
             duration_ms: None,
             error: None,
+            attempt: None,
+            retry_of: None,
+            reason: None,
         }
     }
 

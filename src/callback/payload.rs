@@ -63,6 +63,7 @@ pub fn event_type(status: RunStatus) -> &'static str {
         RunStatus::Succeeded => "job.completed",
         RunStatus::TimedOut => "job.timed_out",
         RunStatus::Skipped => "job.skipped",
+        RunStatus::Canceled => "job.canceled",
         RunStatus::Failed | RunStatus::Running => "job.failed",
     }
 }

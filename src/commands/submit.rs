@@ -40,6 +40,12 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         Some(path) => from_file(path, args.name.as_deref())?,
         None => from_args(&args, now)?,
     };
+    crate::policy::apply(&args.policy, &mut manifest)?;
+    // --env wins over --env-file.
+    for kv in &args.env {
+        let (k, v) = split_kv("--env", kv)?;
+        manifest.env.insert(k, v);
+    }
     let stamp = crate::output::now_rfc3339();
     manifest.created = manifest.created.or_else(|| Some(stamp.clone()));
     manifest.updated = Some(stamp);
@@ -87,6 +93,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     let _lock = store.lock()?;
     dry_name(&mut manifest);
     let job = check(manifest, now)?;
+    crate::policy::check_scope(&job.manifest, ctx.scope, &ctx.paths)?;
     let name = job.name().to_string();
     let previous = store.read_raw(&name)?;
     let mut job = job;
@@ -269,6 +276,7 @@ fn from_args(args: &SubmitArgs, now: jiff::Timestamp) -> Result<Manifest> {
         env,
         metadata,
         callback: super::callbacks::spec_from_args(&args.callback)?,
+        ..Manifest::default()
     })
 }
 

@@ -30,6 +30,7 @@ fn job(name: &str, description: &str) -> Job {
             env: BTreeMap::new(),
             metadata: toml::Table::new(),
             callback: None,
+            ..Manifest::default()
         },
         schedule: Schedule::Manual,
         timeout: None,

@@ -48,6 +48,7 @@ fn manifest(name: &str) -> Manifest {
         env,
         metadata,
         callback: None,
+        ..Manifest::default()
     }
 }
 

@@ -26,6 +26,7 @@ fn manifest() -> Manifest {
         env: BTreeMap::new(),
         metadata: toml::Table::new(),
         callback: None,
+        ..Manifest::default()
     }
 }
 
