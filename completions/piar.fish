@@ -68,6 +68,16 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-on -d 'Whi
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-compat -d 'Also send pi-agent-runner\'s X-Runner-* headers: `pi-agent-runner`' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-attempts -d 'Delivery attempts before a callback is dead-lettered (1-20, default 8)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-timeout -d 'Total timeout of one delivery attempt (default 30s)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l overlap -d 'When the previous run is still active: forbid (default: skip this run), allow (run both) or replace (stop the old run)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l retries -d 'Retry a failed or timed-out run up to N times (0-10), with exponential backoff' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l retry-delay -d 'Delay before the first retry (default 30s), doubled for each further one, at most 1h' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l memory-max -d 'Memory limit of the run (MemoryMax=): bytes or 512K, 256M, 2G' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l cpu-quota -d 'CPU limit in percent of one CPU (CPUQuota=): 50%, 200%' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l nice -d 'Nice level of the run, -20 (first) to 19 (last)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l run-as -d 'Run as this user (User=; system scope only)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l sandbox -d '`strict`: read-only system, private /tmp and devices, no privilege gain; the workdir stays writable. `none`: no sandbox' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l env-file -d 'Read KEY=VALUE lines into the job\'s environment (repeatable; --env wins)' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -l credential -d 'Expose piar secret SECRET (default: NAME) to the run as the file $CREDENTIALS_DIRECTORY/NAME (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l manual -d 'No timer: the job runs only through `piar run`'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l replace -d 'Replace an existing job of the same name (its run history is kept)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l dry-run -d 'Print the manifest and unit files that would be written; change nothing'
@@ -137,6 +147,9 @@ complete -c piar -n "__fish_piar_using_subcommand remove" -l json -d 'Print mach
 complete -c piar -n "__fish_piar_using_subcommand remove" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand remove" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand remove" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l retry-of -d 'Internal: this run retries the failed run RUN (its first attempt)' -r
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l attempt -d 'Internal: the attempt number of this retry (2 = first retry)' -r
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l watch -d 'Internal: wait for the already started run RUN and record it (what a detached run\'s watcher unit executes)' -r
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
