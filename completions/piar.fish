@@ -61,7 +61,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -s e -l env -d 'Enviro
 complete -c piar -n "__fish_piar_using_subcommand submit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -s d -l description -d 'Free text describing the job' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l meta -d 'Metadata kept with the job for you or your agent (repeatable KEY=VALUE)' -r
-complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run and the run-policy flags (--overlap, --retries, ..., which override the file)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback -d 'POST a signed JSON payload to this http(s) URL when a run finishes' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-secret -d 'Sign with this named secret (`piar secret set NAME`)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l callback-on -d 'Which runs send a callback: success, failure or always (default)' -r

@@ -174,7 +174,8 @@ pub struct SubmitArgs {
     pub metadata: Vec<String>,
 
     /// Read the job from a manifest file (see piar.toml(5)); command-line
-    /// options then may only add --name, --replace, --dry-run.
+    /// options then may only add --name, --replace, --dry-run and the
+    /// run-policy flags (--overlap, --retries, ..., which override the file).
     #[arg(long, short = 'f', value_name = "FILE", conflicts_with_all = ["command", "at", "every", "cron", "on_calendar", "manual", "callback_url"])]
     pub file: Option<PathBuf>,
 

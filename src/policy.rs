@@ -121,9 +121,7 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
     if let Some(n) = m.nice
         && !(-20..=19).contains(&n)
     {
-        return Err(Error::invalid(format!(
-            "nice: expected -20 to 19, got {n}"
-        )));
+        return Err(Error::invalid(format!("nice: expected -20 to 19, got {n}")));
     }
     if let Some(u) = &m.run_as {
         let ok = !u.is_empty()
@@ -208,10 +206,12 @@ pub fn check_scope(m: &Manifest, scope: Scope, paths: &Paths) -> Result<()> {
     }
     for (name, secret) in &p.credentials {
         if !crate::callback::secret::dir(paths).join(secret).is_file() {
-            return Err(Error::invalid(format!(
-                "credentials.{name}: no secret named {secret:?}"
-            ))
-            .with_hint(format!("store it with `piar secret set {secret}` (value on stdin)")));
+            return Err(
+                Error::invalid(format!("credentials.{name}: no secret named {secret:?}"))
+                    .with_hint(format!(
+                        "store it with `piar secret set {secret}` (value on stdin)"
+                    )),
+            );
         }
     }
     Ok(())
@@ -271,9 +271,8 @@ pub fn apply(args: &PolicyArgs, m: &mut Manifest) -> Result<()> {
 /// them (no escapes, no `$` expansion, no line continuations: a subset of
 /// systemd.exec(5) `EnvironmentFile=`). Errors name the file and line (exit 2).
 pub fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::invalid(format!("--env-file: cannot read {}: {e}", path.display()))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::invalid(format!("--env-file: cannot read {}: {e}", path.display())))?;
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -353,7 +352,8 @@ pub fn user_home(user: &str) -> Option<String> {
     let mut buf = vec![0 as libc::c_char; 16 * 1024];
     let mut res: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: all pointers are valid for the call; buf outlives the read of pw_dir.
-    let rc = unsafe { libc::getpwnam_r(c.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut res) };
+    let rc =
+        unsafe { libc::getpwnam_r(c.as_ptr(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut res) };
     if rc != 0 || res.is_null() || pw.pw_dir.is_null() {
         return None;
     }

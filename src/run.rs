@@ -288,6 +288,16 @@ fn replace(paths: &Paths, sd: &Systemd, job: &str, unit_name: &str, by: &str) {
     if let Err(e) = sd.stop_and_wait(unit_name, Duration::from_secs(120)) {
         log::warn!("{job}: cannot stop {unit_name}: {e}");
     }
+    // A run that ended on its own just before the stop was recorded without
+    // the marker: do not leave it behind.
+    if let Some(old) = unit_name
+        .strip_prefix(&prefix)
+        .and_then(|s| s.strip_suffix(".service"))
+        && record::load(&record::record_path(paths, job, old))
+            .is_ok_and(|r| !matches!(r.status, RunStatus::Running | RunStatus::Canceled))
+    {
+        let _ = std::fs::remove_file(cancel_marker(paths, job, old));
+    }
 }
 
 /// Start `piar-<job>-watch-<run>.service` (Type=notify) running `piar

@@ -33,7 +33,7 @@ pub struct RunData {
     pub run_id: String,
     /// systemd invocation id of the run unit (32 hex digits), if it started.
     pub invocation_id: Option<String>,
-    /// `succeeded`, `failed`, `timed_out`, `skipped` (or `running`).
+    /// `succeeded`, `failed`, `timed_out`, `skipped`, `canceled` (or `running`).
     pub status: String,
     /// Exit code, when the process exited.
     pub exit_code: Option<i32>,
@@ -55,6 +55,16 @@ pub struct RunData {
     pub artifact: Option<String>,
     /// Why the run could not be started, if it could not.
     pub error: Option<String>,
+    /// Attempt number when the job retries (`retries`): 1 for the first
+    /// attempt, 2 for the first retry, ...; absent without retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// Run id of the first attempt, when this run is a retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<String>,
+    /// Why a `canceled` run was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The event type of a finished run.
@@ -92,6 +102,13 @@ pub fn run_data(job: Option<&Job>, rec: &RunRecord, output_tail: Option<String>)
         output_tail,
         artifact: None,
         error: rec.error.clone(),
+        attempt: match (rec.attempt, job) {
+            (Some(k), _) => Some(k),
+            (None, Some(j)) if j.manifest.retries.unwrap_or(0) > 0 => Some(1),
+            _ => None,
+        },
+        retry_of: rec.retry_of.clone(),
+        reason: rec.reason.clone(),
     }
 }
 

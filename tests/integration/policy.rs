@@ -47,7 +47,12 @@ fn runs(name: &str) -> Vec<Run> {
 /// Active run units of job `name` (`systemctl list-units`).
 fn active_runs(name: &str) -> Vec<String> {
     let out = Command::new("systemctl")
-        .args(["list-units", "--plain", "--no-legend", "--state=active,activating"])
+        .args([
+            "list-units",
+            "--plain",
+            "--no-legend",
+            "--state=active,activating",
+        ])
         .arg(format!("piar-{name}-run-*.service"))
         .output()
         .unwrap();
@@ -152,9 +157,21 @@ fn overlap_replace_cancels_the_running_run() {
 #[test]
 fn retries_are_linked_runs_with_growing_delays() {
     let name = unique("retry");
+    // The receiver is unreachable: deliveries stay in the outbox, where we
+    // count them.
     submit(
         &name,
-        &["--manual", "--retries", "2", "--retry-delay", "1s"],
+        &[
+            "--manual",
+            "--retries",
+            "2",
+            "--retry-delay",
+            "1s",
+            "--callback",
+            "http://127.0.0.1:9/hook",
+            "--callback-attempts",
+            "1",
+        ],
         &["sh", "-c", "exit 3"],
     );
     Piar::new().args(["run", &name]).run().success();
@@ -185,9 +202,30 @@ fn retries_are_linked_runs_with_growing_delays() {
             .arg(format!("piar-{name}-retry-*"))
             .output()
             .unwrap();
-        String::from_utf8_lossy(&left.stdout).trim().is_empty().then_some(())
+        String::from_utf8_lossy(&left.stdout)
+            .trim()
+            .is_empty()
+            .then_some(())
     });
     assert_eq!(runs(&name).len(), 3);
+    // One callback, for the final attempt, saying which attempt it was.
+    let deliveries = Piar::new()
+        .args(["callbacks", "--json"])
+        .run()
+        .success()
+        .json_value();
+    let ours: Vec<&serde_json::Value> = deliveries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["job"] == name.as_str())
+        .collect();
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert_eq!(ours[0]["run_id"], r[2].run_id.as_str());
+    let body: serde_json::Value = serde_json::from_str(ours[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["type"], "job.failed");
+    assert_eq!(body["data"]["attempt"], 3);
+    assert_eq!(body["data"]["retry_of"], r[0].run_id.as_str());
     rm(&name);
 }
 
@@ -250,13 +288,20 @@ fn resource_properties_and_default_timeout_reach_the_run_unit() {
         assert!(props.lines().any(|l| l == want), "{want} not in:\n{props}");
     }
     let manifest = std::fs::read_to_string(format!("/var/lib/piar/jobs/{name}.toml")).unwrap();
-    assert!(!manifest.contains("timeout"), "the default is not written: {manifest}");
+    assert!(
+        !manifest.contains("timeout"),
+        "the default is not written: {manifest}"
+    );
     rm(&name);
 
     // timeout = 0: no limit.
     let name = unique("notimeout");
     let go = scratch(&name).join("go");
-    submit(&name, &["--manual", "--timeout", "0"], &["sh", "-c", &wait_for(&go)]);
+    submit(
+        &name,
+        &["--manual", "--timeout", "0"],
+        &["sh", "-c", &wait_for(&go)],
+    );
     Piar::new().args(["run", &name]).run().success();
     let unit = poll_until("the run to be active", WAIT, || {
         active_runs(&name).into_iter().next()
@@ -278,7 +323,10 @@ fn bad_policy_values_name_the_field_and_exit_2() {
         (&["--retry-delay", "0s"], "retry_delay"),
         (&["--sandbox", "loose"], "sandbox"),
         (&["--run-as", "nobody-here-xyz"], "run_as"),
-        (&["--credential", "tok=no-such-secret-xyz"], "credentials.tok"),
+        (
+            &["--credential", "tok=no-such-secret-xyz"],
+            "credentials.tok",
+        ),
     ];
     for (flags, field) in cases {
         let name = unique("badpol");
@@ -363,7 +411,11 @@ fn the_environment_holds_only_declared_variables() {
     let name = unique("env");
     let dir = scratch(&name);
     let env_file = dir.join("env");
-    std::fs::write(&env_file, "# comment\nFROM_FILE=\"file value\"\nBOTH=file\n").unwrap();
+    std::fs::write(
+        &env_file,
+        "# comment\nFROM_FILE=\"file value\"\nBOTH=file\n",
+    )
+    .unwrap();
     // Something in the manager's environment must not reach the run.
     let leak = format!("PIAR_LEAK_{}", std::process::id());
     Command::new("systemctl")
@@ -451,13 +503,16 @@ fn credentials_are_readable_by_the_run_and_leak_nowhere() {
     });
     let all = show(&unit, &[]);
     std::fs::write(&go, "").unwrap();
-    assert!(!all.contains(&value), "the value is a unit property:\n{all}");
+    assert!(
+        !all.contains(&value),
+        "the value is a unit property:\n{all}"
+    );
     assert!(all.contains("Environment="), "{all}");
     let manifest = std::fs::read_to_string(format!("/var/lib/piar/jobs/{name}.toml")).unwrap();
     assert!(!manifest.contains(&value));
     for u in [format!("piar-{name}.service"), format!("piar-{name}.timer")] {
-        let text = std::fs::read_to_string(Path::new("/etc/systemd/system").join(u))
-            .unwrap_or_default();
+        let text =
+            std::fs::read_to_string(Path::new("/etc/systemd/system").join(u)).unwrap_or_default();
         assert!(!text.contains(&value));
     }
     poll_until("the run to finish", WAIT, || {
