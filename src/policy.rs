@@ -388,10 +388,23 @@ pub fn run_home(p: &Policy) -> String {
 }
 
 /// Variables systemd itself would add and piar removes with
-/// `UnsetEnvironment=`: the login variables `User=` and user managers set.
-/// (`INVOCATION_ID`, `JOURNAL_STREAM`, `SYSTEMD_EXEC_PID` and
-/// `CREDENTIALS_DIRECTORY` stay: they describe the run itself.)
-const UNSET_ALWAYS: &[&str] = &["USER", "LOGNAME", "SHELL"];
+/// `UnsetEnvironment=`: the login variables `User=` and user managers set,
+/// and a user manager's `MANAGERPID`.
+const UNSET_ALWAYS: &[&str] = &["USER", "LOGNAME", "SHELL", "MANAGERPID"];
+
+/// Variables systemd sets for every service that describe the run itself;
+/// never unset, even when the manager's own environment has them too (a
+/// user manager's has `SYSTEMD_EXEC_PID`): systemd's per-run value wins
+/// over the manager's (systemd.exec(5), "Environment Variables in Spawned
+/// Processes").
+const KEEP: &[&str] = &[
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "SYSTEMD_EXEC_PID",
+    "CREDENTIALS_DIRECTORY",
+    "MEMORY_PRESSURE_WATCH",
+    "MEMORY_PRESSURE_WRITE",
+];
 
 /// systemd properties of a run unit for policy `p` (added to the ones
 /// `run::transient_properties` builds). `env_keys` are the variables the run
@@ -411,7 +424,7 @@ pub fn properties(
         .iter()
         .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
         .chain(UNSET_ALWAYS.iter().map(|s| s.to_string()))
-        .filter(|k| !env_keys.contains(k))
+        .filter(|k| !env_keys.contains(k) && !KEEP.contains(&k.as_str()))
         .collect();
     unset.sort();
     unset.dedup();

@@ -473,6 +473,80 @@ fn the_environment_holds_only_declared_variables() {
 }
 
 #[test]
+fn the_user_scope_environment_is_just_as_clean() {
+    // A user manager's environment is much larger (XDG_RUNTIME_DIR,
+    // DBUS_SESSION_BUS_ADDRESS, whatever a login imported): none of it leaks.
+    let user = TestUser::get();
+    let name = unique("uenv");
+    let piar = || Piar::new().user(Some(user));
+    piar()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--manual",
+            "--env",
+            "DECLARED=1",
+            "--",
+            "env",
+        ])
+        .run()
+        .success();
+    let rec: serde_json::Value = piar()
+        .args(["run", "--wait", "--json", &name])
+        .run()
+        .success()
+        .json_value();
+    let unit = rec["unit"].as_str().unwrap().to_string();
+    let out = poll_until("the run's env in the journal", WAIT, || {
+        let j = journal(&[
+            &format!("_SYSTEMD_USER_UNIT={unit}"),
+            &format!("_UID={}", user.uid),
+        ]);
+        j.contains("PIAR_RUN=").then_some(j)
+    });
+    let keys: BTreeSet<&str> = out
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .collect();
+    let want: BTreeSet<&str> = [
+        "PATH",
+        "HOME",
+        "LANG",
+        "DECLARED",
+        "PIAR_JOB",
+        "PIAR_RUN",
+        "INVOCATION_ID",
+        "JOURNAL_STREAM",
+        "SYSTEMD_EXEC_PID",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(keys, want, "{out}");
+    let home = format!("HOME={}", user.home.display());
+    assert!(out.lines().any(|l| l == home), "{out}");
+    piar().args(["rm", &name, "--purge"]).run().success();
+}
+
+#[test]
+fn run_wait_follows_a_detached_run_to_its_end() {
+    let name = unique("detached-wait");
+    submit(
+        &name,
+        &["--manual", "--overlap", "allow"],
+        &["sh", "-c", "sleep 1; exit 7"],
+    );
+    let rec: serde_json::Value = Piar::new()
+        .args(["run", "--wait", "--json", &name])
+        .run()
+        .code(7)
+        .json_value();
+    assert_eq!(rec["status"], "failed");
+    assert_eq!(rec["exit_code"], 7);
+    rm(&name);
+}
+
+#[test]
 fn credentials_are_readable_by_the_run_and_leak_nowhere() {
     let name = unique("cred");
     let dir = scratch(&name);
