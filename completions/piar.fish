@@ -56,7 +56,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l every -d 'Soon afte
 complete -c piar -n "__fish_piar_using_subcommand submit" -l cron -d '5-field cron expression (crontab(5)), read in --tz: \'0 9 * * 1-5\', \'@daily\'' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l on-calendar -d 'Raw systemd calendar spec (systemd.time(7)), repeatable: \'Mon *-*-* 09:00\'' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l tz -d 'IANA time zone for --cron and --at (default: the system zone, written into the manifest)' -r
-complete -c piar -n "__fish_piar_using_subcommand submit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; 0 = no limit)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; default 6h; 0 = no limit)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -s e -l env -d 'Environment variable for the run (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -s d -l description -d 'Free text describing the job' -r

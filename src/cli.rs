@@ -88,8 +88,10 @@ pub enum Command {
     /// Starts the job as the transient unit piar-<name>-run-<id>.service,
     /// waits for it, writes the run record under the state directory and
     /// exits with the job's status. If a run of the job is still active, the
-    /// new run is recorded as `skipped` and trigger exits 0. You rarely call
-    /// this yourself: use `piar run`.
+    /// job's overlap policy decides: `forbid` (default) records the new run
+    /// as `skipped` and exits 0; `allow` and `replace` (which first stops the
+    /// active run) start the run plus a watcher unit that records it, and
+    /// exit 0 at once. You rarely call this yourself: use `piar run`.
     #[command(hide = true)]
     Trigger(TriggerArgs),
     /// Manage named callback secrets (stored 0600 under the state directory).
@@ -153,7 +155,7 @@ pub struct SubmitArgs {
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
 
-    /// Stop the run after this long (30s, 10m, 2h; 0 = no limit).
+    /// Stop the run after this long (30s, 10m, 2h; default 6h; 0 = no limit).
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 
