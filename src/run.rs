@@ -190,11 +190,7 @@ pub fn trigger_attempt(
     record::save(paths, &rec)?;
 
     let mut props = transient_properties(job, sd.scope, &run_id, &program);
-    let env_keys: Vec<String> = props
-        .iter()
-        .find(|(k, _)| *k == "Environment")
-        .and_then(|(_, v)| Vec::<String>::try_from(v.try_clone().ok()?).ok())
-        .unwrap_or_default()
+    let env_keys: Vec<String> = run_environment(job, &run_id)
         .iter()
         .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
         .collect();
@@ -384,18 +380,12 @@ pub fn piar_env() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The properties of a run's transient unit (org.freedesktop.systemd1(5);
-/// the same names systemd-run uses).
-fn transient_properties<'a>(
-    job: &'a Job,
-    scope: Scope,
-    run_id: &str,
-    program: &Path,
-) -> Vec<(&'static str, Value<'a>)> {
+/// The run's whole environment (`K=V`): the documented minimal set
+/// (piar.toml(5), "ENVIRONMENT") plus the manifest's `env`; everything else
+/// the manager would pass is removed by [`crate::policy::properties`]
+/// (`UnsetEnvironment=`).
+fn run_environment(job: &Job, run_id: &str) -> Vec<String> {
     let name = job.name();
-    // The run's whole environment: the documented minimal set (piar.toml(5),
-    // "ENVIRONMENT") plus the manifest's `env`; everything else the manager
-    // would pass is removed by crate::policy::properties (UnsetEnvironment=).
     let mut env: Vec<String> = Vec::with_capacity(job.manifest.env.len() + 6);
     let declared = &job.manifest.env;
     if !declared.contains_key("PATH") {
@@ -412,6 +402,19 @@ fn transient_properties<'a>(
     env.push(format!("PIAR_JOB={name}"));
     env.push(format!("PIAR_RUN={run_id}"));
     // (issue 5, templated input: PIAR_SCHEDULED_FOR goes here.)
+    env
+}
+
+/// The properties of a run's transient unit (org.freedesktop.systemd1(5);
+/// the same names systemd-run uses).
+fn transient_properties<'a>(
+    job: &'a Job,
+    scope: Scope,
+    run_id: &str,
+    program: &Path,
+) -> Vec<(&'static str, Value<'a>)> {
+    let name = job.name();
+    let env = run_environment(job, run_id);
     // ExecStartEx with "no-env-expand" passes argv verbatim: no $VAR expansion
     // (systemd.service(5), the ":" prefix).
     let exec: Vec<(String, Vec<String>, Vec<String>)> = vec![(
