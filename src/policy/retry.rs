@@ -50,18 +50,25 @@ pub fn schedule_retry(sd: &Systemd, job: &Job, rec: &RunRecord) -> bool {
     }
 }
 
-/// Stop the pending retry timers of `job` (for `piar rm`); errors are logged.
-pub fn stop_retries(sd: &Systemd, job: &str) {
-    let pattern = format!("piar-{job}-retry-*.timer");
-    match sd.list_units(&[], &[&pattern]) {
+/// Stop the pending retry timers of `job` (for `piar rm`), and with
+/// `watchers` also the watchers of its detached runs, waiting for them (for
+/// `rm --purge`: nothing may write a run record after the purge). Errors
+/// are logged.
+pub fn stop_retries(sd: &Systemd, job: &str, watchers: bool) {
+    let mut patterns = vec![format!("piar-{job}-retry-*.timer")];
+    if watchers {
+        patterns.push(format!("piar-{job}-watch-*.service"));
+    }
+    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    match sd.list_units(&[], &patterns) {
         Ok(units) => {
             for u in units {
-                if let Err(e) = sd.stop(&u.0) {
+                if let Err(e) = sd.stop_and_wait(&u.0, Duration::from_secs(30)) {
                     log::warn!("{job}: cannot stop {}: {e}", u.0);
                 }
             }
         }
-        Err(e) => log::warn!("{job}: cannot list retry timers: {e}"),
+        Err(e) => log::warn!("{job}: cannot list retry timers and watchers: {e}"),
     }
 }
 
