@@ -600,3 +600,31 @@ fn credentials_are_readable_by_the_run_and_leak_nowhere() {
         .run()
         .success();
 }
+
+#[test]
+fn rm_stops_a_pending_retry() {
+    let name = unique("retry-rm");
+    submit(
+        &name,
+        &["--manual", "--retries", "1", "--retry-delay", "1h"],
+        &["false"],
+    );
+    Piar::new().args(["run", "--wait", &name]).run().code(1);
+    let timers = || {
+        let out = Command::new("systemctl")
+            .args(["list-units", "--all", "--plain", "--no-legend"])
+            .arg(format!("piar-{name}-retry-*.timer"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let armed = poll_until("the retry timer", WAIT, || {
+        let t = timers();
+        (!t.is_empty()).then_some(t)
+    });
+    assert!(armed.contains("-2.timer"), "{armed}");
+    rm(&name);
+    poll_until("the retry timer to be gone", WAIT, || {
+        timers().is_empty().then_some(())
+    });
+}
