@@ -63,7 +63,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l every -d 'Soon afte
 complete -c piar -n "__fish_piar_using_subcommand submit" -l cron -d '5-field cron expression (crontab(5)), read in --tz: \'0 9 * * 1-5\', \'@daily\'' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l on-calendar -d 'Raw systemd calendar spec (systemd.time(7)), repeatable: \'Mon *-*-* 09:00\'' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l tz -d 'IANA time zone for --cron and --at (default: the system zone, written into the manifest)' -r
-complete -c piar -n "__fish_piar_using_subcommand submit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; 0 = no limit)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; default 6h; 0 = no limit)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -s e -l env -d 'Environment variable for the run (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -s d -l description -d 'Free text describing the job' -r
@@ -79,6 +79,16 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin -d 'The run\'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin-file -d 'Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -l var -d 'A template variable, {{ vars.KEY }} (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l output -d 'Save each run\'s stdout to this path template, atomically (at most 16 MiB); relative paths go under the state dir\'s artifacts/. A failed run writes PATH.failed instead' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l overlap -d 'When the previous run is still active: forbid (default: skip this run), allow (run both) or replace (stop the old run)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l retries -d 'Retry a failed or timed-out run up to N times (0-10), with exponential backoff' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l retry-delay -d 'Delay before the first retry (default 30s), doubled for each further one, at most 1h' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l memory-max -d 'Memory limit of the run (MemoryMax=): bytes or 512K, 256M, 2G' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l cpu-quota -d 'CPU limit in percent of one CPU (CPUQuota=): 50%, 200%' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l nice -d 'Nice level of the run, -20 (first) to 19 (last)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l run-as -d 'Run as this user (User=; system scope only)' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l sandbox -d '`strict`: read-only system, private /tmp and devices, no privilege gain; the workdir stays writable. `none`: no sandbox' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l env-file -d 'Read KEY=VALUE lines into the job\'s environment (repeatable; --env wins)' -r -F
+complete -c piar -n "__fish_piar_using_subcommand submit" -l credential -d 'Expose piar secret SECRET (default: NAME) to the run as the file $CREDENTIALS_DIRECTORY/NAME (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -s f -l file -d 'Read the job from a manifest file (see piar.toml(5)); command-line options then may only add --name, --replace, --dry-run and the template flags' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -l idempotency-key -d 'Submit at most once per key: if a job with this key exists, print it (`"deduplicated": true`) and change nothing, whatever the other flags say' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l manual -d 'No timer: the job runs only through `piar run`'
@@ -118,7 +128,7 @@ complete -c piar -n "__fish_piar_using_subcommand edit" -l every -d 'Soon after 
 complete -c piar -n "__fish_piar_using_subcommand edit" -l cron -d '5-field cron expression (crontab(5)), read in --tz: \'0 9 * * 1-5\', \'@daily\'' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l on-calendar -d 'Raw systemd calendar spec (systemd.time(7)), repeatable: \'Mon *-*-* 09:00\'' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l tz -d 'IANA time zone for --cron and --at (default: the system zone, written into the manifest)' -r
-complete -c piar -n "__fish_piar_using_subcommand edit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; 0 = no limit)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l timeout -d 'Stop the run after this long (30s, 10m, 2h; default 6h; 0 = no limit)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -s e -l env -d 'Environment variable for the run (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l workdir -d 'Working directory of the run (absolute path)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand edit" -s d -l description -d 'Free text describing the job' -r
@@ -134,6 +144,16 @@ complete -c piar -n "__fish_piar_using_subcommand edit" -l stdin -d 'The run\'s 
 complete -c piar -n "__fish_piar_using_subcommand edit" -l stdin-file -d 'Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand edit" -l var -d 'A template variable, {{ vars.KEY }} (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l output -d 'Save each run\'s stdout to this path template, atomically (at most 16 MiB); relative paths go under the state dir\'s artifacts/. A failed run writes PATH.failed instead' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l overlap -d 'When the previous run is still active: forbid (default: skip this run), allow (run both) or replace (stop the old run)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l retries -d 'Retry a failed or timed-out run up to N times (0-10), with exponential backoff' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l retry-delay -d 'Delay before the first retry (default 30s), doubled for each further one, at most 1h' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l memory-max -d 'Memory limit of the run (MemoryMax=): bytes or 512K, 256M, 2G' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l cpu-quota -d 'CPU limit in percent of one CPU (CPUQuota=): 50%, 200%' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l nice -d 'Nice level of the run, -20 (first) to 19 (last)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l run-as -d 'Run as this user (User=; system scope only)' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l sandbox -d '`strict`: read-only system, private /tmp and devices, no privilege gain; the workdir stays writable. `none`: no sandbox' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l env-file -d 'Read KEY=VALUE lines into the job\'s environment (repeatable; --env wins)' -r -F
+complete -c piar -n "__fish_piar_using_subcommand edit" -l credential -d 'Expose piar secret SECRET (default: NAME) to the run as the file $CREDENTIALS_DIRECTORY/NAME (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l unset-env -d 'Remove an environment variable (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l unset-meta -d 'Remove a metadata key (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l manual -d 'No timer: the job runs only through `piar run`'
@@ -228,6 +248,9 @@ complete -c piar -n "__fish_piar_using_subcommand remove" -l json -d 'Print mach
 complete -c piar -n "__fish_piar_using_subcommand remove" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand remove" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand remove" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l retry-of -d 'Internal: this run retries the failed run RUN (its first attempt)' -r
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l attempt -d 'Internal: the attempt number of this retry (2 = first retry)' -r
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l watch -d 'Internal: wait for the already started run RUN and record it (what a detached run\'s watcher unit executes)' -r
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'

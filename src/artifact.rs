@@ -41,7 +41,7 @@ pub const ARTIFACT_MAX: u64 = 16 * 1024 * 1024;
 pub const FAILED_SUFFIX: &str = ".failed";
 
 /// Where one run's stdout is captured and where it is saved.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     /// The artifact path (absolute).
     pub dest: PathBuf,
@@ -134,9 +134,37 @@ pub fn properties(input: &RunInput) -> Result<Vec<(&'static str, Value<'static>)
 /// `rec.artifact` to the file written. Problems are logged and put in
 /// `rec.error` when it is empty; they never lose the run record.
 pub fn finish(scope: Scope, input: &RunInput, rec: &mut RunRecord) {
-    let Some(t) = &input.output else {
-        return;
-    };
+    if let Some(t) = &input.output {
+        finish_target(scope, t, rec);
+    }
+}
+
+/// `<runs>/<job>/<run-id>.output.json`: a detached run's artifact target,
+/// for its watcher (a separate process) to save the artifact.
+fn target_file(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
+    paths.runs_dir(job).join(format!("{run_id}.output.json"))
+}
+
+/// Write the sidecar file with `t` for the watcher of a detached run.
+pub fn save_target(paths: &Paths, job: &str, run_id: &str, t: &Target) -> Result<()> {
+    let dir = paths.runs_dir(job);
+    crate::paths::ensure_dir(&dir)?;
+    let text = serde_json::to_vec(t).map_err(|e| {
+        crate::error::Error::failed(format!("cannot encode the output target: {e}"))
+    })?;
+    crate::manifest::store::write_atomic(&target_file(paths, job, run_id), &text, 0o600)
+}
+
+/// Read and remove the sidecar file written by [`save_target`], if any.
+pub fn take_target(paths: &Paths, job: &str, run_id: &str) -> Option<Target> {
+    let path = target_file(paths, job, run_id);
+    let text = std::fs::read(&path).ok()?;
+    let _ = std::fs::remove_file(&path);
+    serde_json::from_slice(&text).ok()
+}
+
+/// [`finish`] for one target.
+pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
     let result = if rec.status == RunStatus::Succeeded {
         save(t).map(|()| t.dest.clone())
     } else {

@@ -115,10 +115,12 @@ pub enum Command {
     /// Starts the job as the transient unit piar-<name>-run-<id>.service,
     /// waits for it, writes the run record under the state directory and
     /// exits with the job's status. If a run of the job is still active, the
-    /// new run is recorded as `skipped` and trigger exits 0. You rarely call
-    /// this yourself: use `piar run`.
+    /// job's overlap policy decides: `forbid` (default) records the new run
+    /// as `skipped` and exits 0; `allow` and `replace` (which first stops the
+    /// active run) start the run plus a watcher unit that records it, and
+    /// exit 0 at once. You rarely call this yourself: use `piar run`.
     #[command(hide = true)]
-    Trigger(NameArgs),
+    Trigger(TriggerArgs),
     /// Manage named callback secrets (stored 0600 under the state directory).
     Secret(SecretArgs),
     /// List callback deliveries and their attempts; `retry` redelivers dead letters.
@@ -229,7 +231,7 @@ pub struct JobOptions {
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
 
-    /// Stop the run after this long (30s, 10m, 2h; 0 = no limit).
+    /// Stop the run after this long (30s, 10m, 2h; default 6h; 0 = no limit).
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 
@@ -264,6 +266,9 @@ pub struct JobOptions {
 
     #[command(flatten)]
     pub template: TemplateArgs,
+
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// `piar edit`.
@@ -404,6 +409,76 @@ pub struct CalendarArgs {
     /// Compute from this instant (RFC 3339) instead of now.
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
+}
+
+/// The run-policy flags of `submit` (see "RUN POLICY" in piar.toml(5));
+/// written into the manifest by [`crate::policy::apply`].
+#[derive(Debug, Default, Args)]
+pub struct PolicyArgs {
+    /// When the previous run is still active: forbid (default: skip this
+    /// run), allow (run both) or replace (stop the old run).
+    #[arg(long, value_name = "POLICY")]
+    pub overlap: Option<String>,
+
+    /// Retry a failed or timed-out run up to N times (0-10), with
+    /// exponential backoff.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Delay before the first retry (default 30s), doubled for each further
+    /// one, at most 1h.
+    #[arg(long, value_name = "DURATION")]
+    pub retry_delay: Option<String>,
+
+    /// Memory limit of the run (MemoryMax=): bytes or 512K, 256M, 2G.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_max: Option<String>,
+
+    /// CPU limit in percent of one CPU (CPUQuota=): 50%, 200%.
+    #[arg(long, value_name = "PCT")]
+    pub cpu_quota: Option<String>,
+
+    /// Nice level of the run, -20 (first) to 19 (last).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub nice: Option<i32>,
+
+    /// Run as this user (User=; system scope only).
+    #[arg(long, value_name = "USER")]
+    pub run_as: Option<String>,
+
+    /// `strict`: read-only system, private /tmp and devices, no privilege
+    /// gain; the workdir stays writable. `none`: no sandbox.
+    #[arg(long, value_name = "MODE")]
+    pub sandbox: Option<String>,
+
+    /// Read KEY=VALUE lines into the job's environment (repeatable; --env wins).
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+
+    /// Expose piar secret SECRET (default: NAME) to the run as the file
+    /// $CREDENTIALS_DIRECTORY/NAME (repeatable).
+    #[arg(long, value_name = "NAME[=SECRET]")]
+    pub credential: Vec<String>,
+}
+
+/// `piar trigger` (internal).
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Internal: this run retries the failed run RUN (its first attempt).
+    #[arg(long, value_name = "RUN", requires = "attempt", hide = true)]
+    pub retry_of: Option<String>,
+
+    /// Internal: the attempt number of this retry (2 = first retry).
+    #[arg(long, value_name = "K", requires = "retry_of", hide = true)]
+    pub attempt: Option<u32>,
+
+    /// Internal: wait for the already started run RUN and record it (what a
+    /// detached run's watcher unit executes).
+    #[arg(long, value_name = "RUN", conflicts_with = "retry_of", hide = true)]
+    pub watch: Option<String>,
 }
 
 /// Commands that take one job name.

@@ -180,6 +180,9 @@ fn new_record(job: &Job, status: RunStatus, unit: String, error: String) -> RunR
         error: Some(error),
         scheduled_for: None,
         artifact: None,
+        attempt: None,
+        retry_of: None,
+        reason: None,
     }
 }
 

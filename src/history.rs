@@ -6,10 +6,11 @@
 //! A record that is still `running`, or the run just recorded, is never
 //! deleted, so the kept count can exceed `keep_runs` while runs overlap.
 //!
-//! Cancel marker: `piar stop` writes `<runs>/<job>/<run-id>.cancel` before
-//! it asks systemd to stop the run unit; the trigger that waits for the unit
-//! finds the marker when the unit ends and records the run as `canceled`
-//! instead of `failed` (SIGTERM), then removes the marker.
+//! Cancel marker: `piar stop` writes `<runs>/<job>/<run-id>.cancel` (holding
+//! the reason) before it asks systemd to stop the run unit; the trigger (or
+//! watcher) that waits for the unit finds the marker when the unit ends and
+//! records the run as `canceled` with that `reason` instead of `failed`
+//! (SIGTERM), then removes the marker.
 
 use std::path::PathBuf;
 
@@ -20,9 +21,9 @@ use crate::record::{self, RunRecord, RunStatus};
 /// Run records kept per job when the manifest sets no `keep_runs`.
 pub const DEFAULT_KEEP_RUNS: u32 = 100;
 
-/// `<runs>/<job>/<run-id>.cancel`.
+/// `<runs>/<job>/<run-id>.cancel` (see [`crate::run::cancel_marker`]).
 pub fn cancel_marker(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
-    paths.runs_dir(job).join(format!("{run_id}.cancel"))
+    crate::run::cancel_marker(paths, job, run_id)
 }
 
 /// Leave the cancel marker for one run (before stopping its unit).
@@ -30,17 +31,8 @@ pub fn mark_canceled(paths: &Paths, job: &str, run_id: &str) -> Result<()> {
     let dir = paths.runs_dir(job);
     crate::paths::ensure_dir(&dir)?;
     let path = cancel_marker(paths, job, run_id);
-    std::fs::write(&path, b"").map_err(|e| Error::io("cannot write", &path, e))
-}
-
-/// Whether `piar stop` canceled this run; removes the marker.
-pub fn take_canceled(paths: &Paths, job: &str, run_id: &str) -> bool {
-    let path = cancel_marker(paths, job, run_id);
-    let found = path.exists();
-    if found && let Err(e) = std::fs::remove_file(&path) {
-        log::warn!("cannot remove {}: {e}", path.display());
-    }
-    found
+    std::fs::write(&path, b"stopped with `piar stop`")
+        .map_err(|e| Error::io("cannot write", &path, e))
 }
 
 /// Every readable run record of `job`, oldest first by `started_at` (then
@@ -128,6 +120,9 @@ mod tests {
             error: None,
             scheduled_for: None,
             artifact: None,
+            attempt: None,
+            retry_of: None,
+            reason: None,
         }
     }
 
@@ -199,19 +194,5 @@ mod tests {
             vec!["20260101-000000-ffff"]
         );
         assert_eq!(chronological(&paths, "j")[0].run_id, "20260101-000000-0000");
-    }
-
-    #[test]
-    fn cancel_marker_is_taken_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = test_paths(dir.path());
-        assert!(!take_canceled(&paths, "j", "r1"));
-        mark_canceled(&paths, "j", "r1").unwrap();
-        assert!(
-            record::run_ids(&paths, "j").is_empty(),
-            "a marker is no record"
-        );
-        assert!(take_canceled(&paths, "j", "r1"));
-        assert!(!take_canceled(&paths, "j", "r1"));
     }
 }

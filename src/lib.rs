@@ -24,6 +24,7 @@ pub mod logging;
 pub mod manifest;
 pub mod output;
 pub mod paths;
+pub mod policy;
 pub mod record;
 pub mod run;
 pub mod schedule;

@@ -28,7 +28,8 @@ pub enum RunStatus {
     TimedOut,
     /// Not started because a run of the same job was still active.
     Skipped,
-    /// Stopped by `piar stop`.
+    /// Stopped before it finished: by `piar stop`, or replaced by a newer
+    /// run (`overlap = "replace"`); `reason` says which.
     Canceled,
     /// Not started (yet) because the job requires a synchronised clock and the
     /// clock was not; retried by a transient timer (see [`crate::defer`]).
@@ -101,6 +102,16 @@ pub struct RunRecord {
     /// `<artifact>.failed` when the run did not succeed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact: Option<String>,
+    // --- run policy (issue 5, crate::policy): retries and cancellation ---
+    /// Attempt number, 1-based; absent = 1 (the first attempt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// Run id of the first attempt when this run is a retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<String>,
+    /// Why a `canceled` run was stopped (e.g. `replaced by run <id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl RunRecord {
@@ -270,6 +281,9 @@ mod tests {
             error: None,
             scheduled_for: None,
             artifact: None,
+            attempt: None,
+            retry_of: None,
+            reason: None,
         }
     }
 

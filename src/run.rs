@@ -11,6 +11,7 @@ use zbus::zvariant::Value;
 use crate::error::{Error, Result};
 use crate::manifest::Job;
 use crate::paths::{Paths, Scope};
+use crate::policy::Overlap;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::systemd::{Systemd, UnitOutcome};
 use crate::unit;
@@ -72,19 +73,43 @@ pub fn job_path_var(job: &Job) -> String {
         .unwrap_or_else(|| DEFAULT_PATH.to_string())
 }
 
-/// Run `job` once: the body of `piar trigger`.
-///
-/// Holds the job's run lock while checking for an active run and starting
-/// the transient unit, so two triggers never both start. If a run is still
-/// active the new run is recorded as `skipped`. Otherwise the run record is
-/// written as `running`, the unit started and awaited, and the record
-/// rewritten with the outcome. Returns the final record; errors only when
-/// nothing could be recorded at all.
+/// Run `job` once: the body of `piar trigger` (a first attempt).
 pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
+    trigger_attempt(paths, sd, job, None)
+}
+
+/// Run `job` once as attempt `retry.1` of the run `retry.0` (`None`: a first
+/// attempt).
+///
+/// Holds the job's run lock while applying the overlap policy and starting
+/// the transient unit, so two triggers never both decide on a stale view:
+/// `forbid` records the new run as `skipped` if a run is still active;
+/// `replace` stops the active runs first (their records end `canceled`);
+/// `allow` starts regardless. The run record is written as `running`, then:
+///
+/// - `forbid`: the unit is awaited here and the record rewritten with the
+///   outcome (the trigger's own service stays active meanwhile, so systemd
+///   coalesces timer elapses during a run);
+/// - `allow`/`replace`: a watcher unit `piar-<job>-watch-<run>.service`
+///   (running `piar trigger <job> --watch <run>`) takes over the waiting and
+///   the record is returned still `running`, so the trigger's service ends at
+///   once and the next timer elapse can start another run.
+///
+/// Errors only when nothing could be recorded at all.
+pub fn trigger_attempt(
+    paths: &Paths,
+    sd: &Systemd,
+    job: &Job,
+    retry: Option<(String, u32)>,
+) -> Result<RunRecord> {
     let name = job.name();
     let run_id = record::new_run_id();
     let unit_name = unit::run_unit_name(name, &run_id);
     let started = jiff::Timestamp::now();
+    let (retry_of, attempt) = match retry {
+        Some((first, k)) => (Some(first), Some(k)),
+        None => (None, None),
+    };
     let mut rec = RunRecord {
         version: record::VERSION,
         job: name.to_string(),
@@ -103,6 +128,9 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         error: None,
         scheduled_for: None,
         artifact: None,
+        attempt,
+        retry_of,
+        reason: None,
     };
     // Templated input (crate::template): when the timer was due.
     let scheduled = crate::template::scheduled_for(paths, sd, job);
@@ -119,17 +147,40 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
     lock.lock()
         .map_err(|e| Error::io("cannot lock", &lock_path, e))?;
 
+    let fail = |rec: &mut RunRecord, e: Error| -> Result<RunRecord> {
+        log::error!("{name}: {e}");
+        rec.status = RunStatus::Failed;
+        rec.error = Some(e.message.clone());
+        finish(rec, started);
+        record::save(paths, rec)?;
+        Ok(rec.clone())
+    };
+    let policy = match crate::policy::parse(&job.manifest)
+        .and_then(|p| crate::policy::check_scope(&job.manifest, sd.scope, paths).map(|_| p))
+    {
+        Ok(p) => p,
+        Err(e) => return fail(&mut rec, e),
+    };
+
     let active = sd.list_units(ACTIVE_STATES, &[&unit::run_unit_pattern(name)])?;
-    if let Some(other) = active.first() {
-        log::warn!("{name}: run {} is still active; skipping this run", other.0);
-        rec.status = RunStatus::Skipped;
-        rec.error = Some(format!(
-            "{} was still active (overlap policy: forbid)",
-            other.0
-        ));
-        finish(&mut rec, started);
-        record::save(paths, &rec)?;
-        return Ok(rec);
+    match (policy.overlap, active.first()) {
+        (Overlap::Forbid, Some(other)) => {
+            log::warn!("{name}: run {} is still active; skipping this run", other.0);
+            rec.status = RunStatus::Skipped;
+            rec.error = Some(format!(
+                "{} was still active (overlap policy: forbid)",
+                other.0
+            ));
+            finish(&mut rec, started);
+            record::save(paths, &rec)?;
+            return Ok(rec);
+        }
+        (Overlap::Replace, _) => {
+            for other in &active {
+                replace(paths, sd, name, &other.0, &run_id);
+            }
+        }
+        _ => {}
     }
 
     let program = match resolve_program(
@@ -138,14 +189,7 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         job.workdir.as_deref(),
     ) {
         Ok(p) => p,
-        Err(e) => {
-            log::error!("{name}: {e}");
-            rec.status = RunStatus::Failed;
-            rec.error = Some(e.message.clone());
-            finish(&mut rec, started);
-            record::save(paths, &rec)?;
-            return Ok(rec);
-        }
+        Err(e) => return fail(&mut rec, e),
     };
     // Templated input and artifacts (crate::template, crate::artifact).
     let (input, stdio) = match crate::template::prepare(paths, job, &run_id, scheduled, started)
@@ -167,7 +211,38 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
 
     let mut props = transient_properties(job, sd.scope, &run_id, &program, &input);
     props.extend(stdio);
+    let env_keys: Vec<String> = run_environment(job, &run_id, &input.scheduled_for)
+        .iter()
+        .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
+        .collect();
+    match crate::policy::properties(&policy, job, sd, paths, &env_keys) {
+        Ok(p) => props.extend(p),
+        Err(e) => return fail(&mut rec, e),
+    }
     log::info!("{name}: starting run {run_id} as {unit_name}");
+    if policy.overlap != Overlap::Forbid {
+        // Detached: the unit and its watcher are started under the lock; the
+        // watcher takes its own reference on the run unit before it reports
+        // ready, so the unit cannot be collected unseen when we exit. The
+        // watcher finds the artifact target in a sidecar file.
+        if let Some(t) = &input.output
+            && let Err(e) = crate::artifact::save_target(paths, name, &run_id, t)
+        {
+            return fail(&mut rec, e);
+        }
+        let started_unit = sd.start_transient(&unit_name, &props).map(|_| ());
+        let watched = started_unit.and_then(|_| {
+            start_watcher(sd, name, &run_id).inspect_err(|_| {
+                // Nobody would record it: do not leave it running.
+                let _ = sd.stop(&unit_name);
+            })
+        });
+        drop(lock);
+        if let Err(e) = watched {
+            return fail(&mut rec, e);
+        }
+        return Ok(rec);
+    }
     // The lock is released once the unit exists, so a concurrent trigger sees it.
     let outcome = {
         let guard = lock;
@@ -175,28 +250,206 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         drop(guard);
         started_unit.and_then(|u| u.wait())
     };
+    record_outcome(
+        paths,
+        sd.scope,
+        &mut rec,
+        outcome,
+        started,
+        input.output.as_ref(),
+    )?;
+    Ok(rec)
+}
+
+/// Fill `rec` from the unit's outcome (or the error waiting for it), apply a
+/// cancel marker, and save it as final.
+/// `output`: where the run's stdout was captured (`--output`), saved as
+/// the artifact (or a failure note) before the record.
+fn record_outcome(
+    paths: &Paths,
+    scope: Scope,
+    rec: &mut RunRecord,
+    outcome: Result<UnitOutcome>,
+    started: jiff::Timestamp,
+    output: Option<&crate::artifact::Target>,
+) -> Result<()> {
     match outcome {
-        Ok(out) => {
-            apply_outcome(&mut rec, &out);
-            if crate::history::take_canceled(paths, name, &run_id) {
-                rec.status = RunStatus::Canceled;
-            }
-        }
+        Ok(out) => apply_outcome(rec, &out),
         Err(e) => {
-            log::error!("{name}: run {run_id}: {e}");
+            log::error!("{}: run {}: {e}", rec.job, rec.run_id);
             rec.status = RunStatus::Failed;
             rec.error = Some(e.message.clone());
         }
     }
-    finish(&mut rec, started);
-    crate::artifact::finish(sd.scope, &input, &mut rec);
-    record::save(paths, &rec)?;
+    let marker = cancel_marker(paths, &rec.job, &rec.run_id);
+    if let Ok(reason) = std::fs::read_to_string(&marker) {
+        rec.status = RunStatus::Canceled;
+        let reason = reason.trim();
+        rec.reason = Some(if reason.is_empty() {
+            "stopped with `piar stop`".to_string()
+        } else {
+            reason.to_string()
+        });
+        let _ = std::fs::remove_file(&marker);
+    }
+    finish(rec, started);
+    if let Some(t) = output {
+        crate::artifact::finish_target(scope, t, rec);
+    }
+    record::save(paths, rec)?;
     log::info!(
-        "{name}: run {run_id} {} (result {})",
+        "{}: run {} {} (result {})",
+        rec.job,
+        rec.run_id,
         rec.status.as_str(),
         rec.result.as_deref().unwrap_or("-")
     );
+    Ok(())
+}
+
+/// `<runs>/<job>/<run>.cancel`: written before piar stops a run on purpose;
+/// holds the reason, and turns the run's final status into `canceled`.
+pub fn cancel_marker(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
+    paths.runs_dir(job).join(format!("{run_id}.cancel"))
+}
+
+/// Stop the active run unit `unit_name` for the replacing run `by`
+/// (overlap policy `replace`), waiting up to 2 minutes for it to stop.
+fn replace(paths: &Paths, sd: &Systemd, job: &str, unit_name: &str, by: &str) {
+    let prefix = format!("piar-{job}-run-");
+    if let Some(old) = unit_name
+        .strip_prefix(&prefix)
+        .and_then(|s| s.strip_suffix(".service"))
+    {
+        let reason = format!("replaced by run {by} (overlap policy: replace)");
+        if let Err(e) = std::fs::write(cancel_marker(paths, job, old), &reason) {
+            log::warn!("{job}: cannot mark run {old} canceled: {e}");
+        }
+    }
+    log::info!("{job}: stopping {unit_name} (overlap policy: replace)");
+    if let Err(e) = sd.stop_and_wait(unit_name, Duration::from_secs(120)) {
+        log::warn!("{job}: cannot stop {unit_name}: {e}");
+    }
+    // A run that ended on its own just before the stop was recorded without
+    // the marker: do not leave it behind.
+    if let Some(old) = unit_name
+        .strip_prefix(&prefix)
+        .and_then(|s| s.strip_suffix(".service"))
+        && record::load(&record::record_path(paths, job, old))
+            .is_ok_and(|r| !matches!(r.status, RunStatus::Running | RunStatus::Canceled))
+    {
+        let _ = std::fs::remove_file(cancel_marker(paths, job, old));
+    }
+}
+
+/// Start `piar-<job>-watch-<run>.service` (Type=notify) running `piar
+/// trigger <job> --watch <run>`, and wait until it is ready (it holds a
+/// reference on the run unit).
+fn start_watcher(sd: &Systemd, job: &str, run_id: &str) -> Result<()> {
+    let exe = piar_exe()?;
+    let argv = vec![
+        exe.clone(),
+        sd.scope.flag().to_string(),
+        "trigger".into(),
+        job.to_string(),
+        "--watch".into(),
+        run_id.to_string(),
+    ];
+    let props: Vec<(&str, Value)> = vec![
+        (
+            "Description",
+            Value::from(format!("piar watcher of run {run_id} of job {job}")),
+        ),
+        ("Type", Value::from("notify")),
+        ("ExecStart", Value::from(vec![(exe, argv, false)])),
+        ("Environment", Value::from(piar_env())),
+        ("CollectMode", Value::from("inactive-or-failed")),
+    ];
+    let result = sd
+        .start_transient(&format!("piar-{job}-watch-{run_id}.service"), &props)?
+        .wait_started()?;
+    if result != "done" {
+        return Err(Error::failed(format!(
+            "the watcher of run {run_id} did not start ({result})"
+        )));
+    }
+    Ok(())
+}
+
+/// `piar trigger <job> --watch <run>`: wait for the already started run
+/// unit, then record its outcome. Tells systemd it is ready (sd_notify
+/// `READY=1`) once it holds its own reference on the run unit.
+pub fn watch(paths: &Paths, sd: &Systemd, job: &Job, run_id: &str) -> Result<RunRecord> {
+    record::validate_run_id(run_id)?;
+    let mut rec = record::load(&record::record_path(paths, job.name(), run_id))?;
+    let started = jiff::Timestamp::now();
+    let output = crate::artifact::take_target(paths, job.name(), run_id);
+    let outcome = sd.watch_unit(&rec.unit, notify_ready);
+    record_outcome(paths, sd.scope, &mut rec, outcome, started, output.as_ref())?;
     Ok(rec)
+}
+
+/// Send `READY=1` to `$NOTIFY_SOCKET` (sd_notify(3)); no socket: nothing.
+fn notify_ready() {
+    use std::os::unix::net::UnixDatagram;
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    let sent = UnixDatagram::unbound().and_then(|sock| {
+        let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str());
+        if let Some(name) = bytes.strip_prefix(b"@") {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+            sock.send_to_addr(b"READY=1", &addr)
+        } else {
+            sock.send_to(b"READY=1", &path)
+        }
+    });
+    if let Err(e) = sent {
+        log::warn!("cannot notify systemd: {e}");
+    }
+}
+
+/// The running piar binary, for units that run piar again.
+pub fn piar_exe() -> Result<String> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::failed(format!("cannot find the piar executable: {e}")))?;
+    Ok(exe
+        .to_string_lossy()
+        .trim_end_matches(" (deleted)")
+        .to_string())
+}
+
+/// Environment for units that run piar again: `PIAR_STATE_DIR` if set.
+pub fn piar_env() -> Vec<String> {
+    std::env::var_os("PIAR_STATE_DIR")
+        .map(|s| vec![format!("PIAR_STATE_DIR={}", s.to_string_lossy())])
+        .unwrap_or_default()
+}
+
+/// The run's whole environment (`K=V`): the documented minimal set
+/// (piar.toml(5), "ENVIRONMENT") plus the manifest's `env`; everything else
+/// the manager would pass is removed by [`crate::policy::properties`]
+/// (`UnsetEnvironment=`).
+fn run_environment(job: &Job, run_id: &str, scheduled_for: &str) -> Vec<String> {
+    let name = job.name();
+    let mut env: Vec<String> = Vec::with_capacity(job.manifest.env.len() + 6);
+    let declared = &job.manifest.env;
+    if !declared.contains_key("PATH") {
+        env.push(format!("PATH={DEFAULT_PATH}"));
+    }
+    if !declared.contains_key("HOME") {
+        let policy = crate::policy::parse(&job.manifest).unwrap_or_default();
+        env.push(format!("HOME={}", crate::policy::run_home(&policy)));
+    }
+    if !declared.contains_key("LANG") {
+        env.push(format!("LANG={}", crate::policy::DEFAULT_LANG));
+    }
+    env.extend(declared.iter().map(|(k, v)| format!("{k}={v}")));
+    env.push(format!("PIAR_JOB={name}"));
+    env.push(format!("PIAR_RUN={run_id}"));
+    env.push(format!("PIAR_SCHEDULED_FOR={scheduled_for}"));
+    env
 }
 
 /// The properties of a run's transient unit (org.freedesktop.systemd1(5);
@@ -209,14 +462,7 @@ fn transient_properties<'a>(
     input: &crate::template::RunInput,
 ) -> Vec<(&'static str, Value<'a>)> {
     let name = job.name();
-    let mut env: Vec<String> = Vec::with_capacity(job.manifest.env.len() + 4);
-    if !job.manifest.env.contains_key("PATH") {
-        env.push(format!("PATH={DEFAULT_PATH}"));
-    }
-    env.extend(job.manifest.env.iter().map(|(k, v)| format!("{k}={v}")));
-    env.push(format!("PIAR_JOB={name}"));
-    env.push(format!("PIAR_RUN={run_id}"));
-    env.push(format!("PIAR_SCHEDULED_FOR={}", input.scheduled_for));
+    let env = run_environment(job, run_id, &input.scheduled_for);
     // ExecStartEx with "no-env-expand" passes argv verbatim: no $VAR expansion
     // (systemd.service(5), the ":" prefix).
     let exec: Vec<(String, Vec<String>, Vec<String>)> = vec![(

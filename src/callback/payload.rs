@@ -52,7 +52,7 @@ pub struct CompatFields {
     /// Why the run failed (failures only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Attempts made so far (failures only; 1 for a run without retries).
+    /// Attempts made (failures only): the run's `attempt`, 1 without retries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts_made: Option<u32>,
 }
@@ -85,7 +85,7 @@ impl CompatFields {
                 Some(r) => format!("{} {}: {r}", d.job, d.status.replace('_', " ")),
             },
             artifact_path: d.artifact.clone(),
-            attempts_made: reason.as_ref().map(|_| 1),
+            attempts_made: reason.as_ref().map(|_| d.attempt.unwrap_or(1)),
             error: reason,
         }
     }
@@ -100,7 +100,7 @@ pub struct RunData {
     pub run_id: String,
     /// systemd invocation id of the run unit (32 hex digits), if it started.
     pub invocation_id: Option<String>,
-    /// `succeeded`, `failed`, `timed_out`, `skipped` (or `running`).
+    /// `succeeded`, `failed`, `timed_out`, `skipped`, `canceled` (or `running`).
     pub status: String,
     /// Exit code, when the process exited.
     pub exit_code: Option<i32>,
@@ -124,6 +124,16 @@ pub struct RunData {
     pub artifact: Option<String>,
     /// Why the run could not be started, if it could not.
     pub error: Option<String>,
+    /// Attempt number when the job retries (`retries`): 1 for the first
+    /// attempt, 2 for the first retry, ...; absent without retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// Run id of the first attempt, when this run is a retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<String>,
+    /// Why a `canceled` run was stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// The event type of a finished run.
@@ -161,6 +171,13 @@ pub fn run_data(job: Option<&Job>, rec: &RunRecord, output_tail: Option<String>)
         output_tail,
         artifact: rec.artifact.clone(),
         error: rec.error.clone(),
+        attempt: match (rec.attempt, job) {
+            (Some(k), _) => Some(k),
+            (None, Some(j)) if j.manifest.retries.unwrap_or(0) > 0 => Some(1),
+            _ => None,
+        },
+        retry_of: rec.retry_of.clone(),
+        reason: rec.reason.clone(),
     }
 }
 
@@ -233,6 +250,9 @@ mod tests {
             output_tail: None,
             artifact: Some("/srv/brief.md".into()),
             error: None,
+            attempt: None,
+            retry_of: None,
+            reason: None,
         }
     }
 

@@ -78,6 +78,7 @@ pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     // A one-shot time is only checked against now when it was given again.
     let schedule_given = args.opts.schedule.given() || args.opts.tz.is_some();
     let new_job = check(m, schedule_given.then_some(now))?;
+    crate::policy::check_scope(&new_job.manifest, ctx.scope, &ctx.paths)?;
     let rendered = install::render(&new_job, &ctx.paths)?;
 
     let old_text = store.read_raw(name)?.unwrap_or_default();

@@ -86,7 +86,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Pause(args) => pause::pause(&ctx, &args.name, false),
         Command::Resume(args) => pause::pause(&ctx, &args.name, true),
         Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
-        Command::Trigger(args) => trigger::trigger(&ctx, &args.name),
+        Command::Trigger(args) => trigger::trigger(&ctx, &args),
         Command::Secret(args) => callbacks::secret(&ctx, args.action),
         Command::Callbacks(args) => callbacks::callbacks(&ctx, &args),
         Command::Callback(args) => callbacks::callback(&ctx, args.action),

@@ -29,6 +29,22 @@ impl crate::cli::TemplateArgs {
     }
 }
 
+impl crate::cli::PolicyArgs {
+    /// Whether any run-policy flag was given.
+    pub fn given(&self) -> bool {
+        self.overlap.is_some()
+            || self.retries.is_some()
+            || self.retry_delay.is_some()
+            || self.memory_max.is_some()
+            || self.cpu_quota.is_some()
+            || self.nice.is_some()
+            || self.run_as.is_some()
+            || self.sandbox.is_some()
+            || !self.env_file.is_empty()
+            || !self.credential.is_empty()
+    }
+}
+
 impl JobOptions {
     /// Whether any option was given (so `edit` has something to change).
     pub fn given(&self) -> bool {
@@ -44,6 +60,7 @@ impl JobOptions {
             || c.url.is_some()
             || self.template.given()
             || self.require_synced_clock
+            || self.policy.given()
     }
 
     /// Apply the given options to `m`; errors name the flag (exit 2) and
@@ -54,6 +71,8 @@ impl JobOptions {
     /// it). `--env` and `--meta` add or overwrite single keys; a callback URL
     /// replaces the whole `[callback]` table. `now` resolves relative `--at`.
     pub fn apply(&self, m: &mut Manifest, now: jiff::Timestamp) -> Result<()> {
+        // First, so that --env (below) wins over --env-file.
+        crate::policy::apply(&self.policy, m)?;
         let s = &self.schedule;
         if s.given() {
             m.schedule = self.schedule_spec(m.schedule.tz.as_deref(), now)?;

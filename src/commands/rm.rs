@@ -20,6 +20,7 @@ pub fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
         return Err(Error::not_found(format!("no job named {name:?}"))
             .with_hint("`piar list` shows the jobs of this scope"));
     }
+    crate::policy::stop_retries(&sd, name, purge);
     let removed = install::uninstall(&sd, &ctx.paths, name)?;
     store.remove(name)?;
     let runs = ctx.paths.runs_dir(name);

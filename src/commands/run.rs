@@ -68,6 +68,13 @@ pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
             ))
             .with_hint(format!("see `journalctl -u {service}`"))
         })?;
+    // A detached run (overlap allow/replace) is recorded by its watcher.
+    let path = record::record_path(&ctx.paths, name, &rec.run_id);
+    let mut rec = rec;
+    while rec.status == record::RunStatus::Running {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        rec = record::load(&path)?;
+    }
     print_record(ctx, &rec)?;
     Ok(ExitStatus::Job(rec.exit_status()))
 }

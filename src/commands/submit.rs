@@ -48,8 +48,15 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         None => from_args(&args, now)?,
     };
     if args.file.is_some() {
-        // (from_args applied them with the other job options)
+        // (from_args applied these with the other job options; with --file
+        // they override the file)
+        crate::policy::apply(&args.opts.policy, &mut manifest)?;
         crate::template::apply(&args.opts.template, &mut manifest)?;
+        // --env wins over --env-file.
+        for kv in &args.opts.env {
+            let (k, v) = super::options::split_kv("--env", kv)?;
+            manifest.env.insert(k, v);
+        }
     }
     if args.require_approval {
         manifest.approval = Some(Approval::pending());
@@ -111,6 +118,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     }
     dry_name(&mut manifest);
     let job = check(manifest, Some(now))?;
+    crate::policy::check_scope(&job.manifest, ctx.scope, &ctx.paths)?;
     let name = job.name().to_string();
     let previous = store.read_raw(&name)?;
     let mut job = job;

@@ -1,29 +1,47 @@
-//! `piar trigger`: what `piar-<name>.service` runs.
+//! `piar trigger`: what `piar-<name>.service` runs (and retry timers and
+//! run watchers, with the hidden `--retry-of/--attempt` and `--watch`).
 
 use super::Ctx;
+use crate::cli::TriggerArgs;
 use crate::error::{ExitStatus, Result};
+use crate::record::RunStatus;
 
 /// Run `piar trigger NAME`: one run, recorded; exit with the job's status.
-pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
+/// A detached run (overlap `allow`/`replace`) exits 0 at once: its watcher
+/// records it and exits with its status.
+pub fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
+    let name = &args.name;
     let job = super::load_job(ctx, name)?;
     crate::manifest::approval::check_may_run(&job.manifest)?;
     let sd = ctx.systemd()?;
-    let decision = match job.manifest.require_synced_clock {
-        true => crate::defer::check(&ctx.paths, &sd, &job)?,
-        false => crate::defer::Decision::Run,
-    };
-    let rec = match decision {
-        crate::defer::Decision::Run => crate::run::trigger(&ctx.paths, &sd, &job)?,
-        crate::defer::Decision::GaveUp(rec) => rec,
-        crate::defer::Decision::Deferred(rec) => {
-            if let Some(rec) = rec
-                && (ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()))
-            {
-                super::run::print_record(ctx, &rec)?;
+    let rec = match (&args.watch, &args.retry_of, args.attempt) {
+        (Some(run), _, _) => crate::run::watch(&ctx.paths, &sd, &job, run)?,
+        (None, Some(first), Some(k)) => {
+            crate::record::validate_run_id(first)?;
+            crate::run::trigger_attempt(&ctx.paths, &sd, &job, Some((first.clone(), k)))?
+        }
+        _ => {
+            let decision = match job.manifest.require_synced_clock {
+                true => crate::defer::check(&ctx.paths, &sd, &job)?,
+                false => crate::defer::Decision::Run,
+            };
+            match decision {
+                crate::defer::Decision::Run => crate::run::trigger(&ctx.paths, &sd, &job)?,
+                crate::defer::Decision::GaveUp(rec) => rec,
+                crate::defer::Decision::Deferred(rec) => {
+                    if let Some(rec) = rec
+                        && (ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()))
+                    {
+                        super::run::print_record(ctx, &rec)?;
+                    }
+                    return Ok(ExitStatus::Success);
+                }
             }
-            return Ok(ExitStatus::Success);
         }
     };
+    if rec.status == RunStatus::Running {
+        return Ok(ExitStatus::Success);
+    }
     let keep = job
         .manifest
         .keep_runs
@@ -33,7 +51,11 @@ pub fn trigger(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         Ok(_) => {}
         Err(e) => log::warn!("{name}: cannot prune old run records: {e}"),
     }
-    crate::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
+    // The callback goes out for the final attempt only: not while a retry
+    // is pending.
+    if !crate::policy::schedule_retry(&sd, &job, &rec) {
+        crate::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
+    }
     // No daemon re-arms callbacks after a reboot (transient retry timers do
     // not survive one), so every run re-arms pending deliveries that lost
     // their timer. Cheap when the outbox is empty.

@@ -9,7 +9,7 @@
 //! name = "disk-report"
 //! description = "df every 5 minutes"
 //! command = ["df", "-h", "/"]
-//! timeout = "10m"              # optional, humantime; absent = no limit
+//! timeout = "10m"              # optional, humantime; absent = 6h, "0" = no limit
 //! workdir = "/srv"             # optional, absolute
 //! enabled = true
 //! created = "2026-11-21T12:00:00Z"
@@ -52,6 +52,7 @@ use crate::schedule::{Schedule, ScheduleSpec};
 pub const VERSION: u32 = 1;
 
 /// A manifest as stored on disk (raw, serde). Unknown keys are rejected.
+/// `Default` is an empty, invalid manifest: a base for struct literals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
@@ -66,7 +67,8 @@ pub struct Manifest {
     pub command: Vec<String>,
     /// When the job runs.
     pub schedule: ScheduleSpec,
-    /// Run time limit, humantime (`30s`, `10m`, `2h`); absent or `0` = none.
+    /// Run time limit, humantime (`30s`, `10m`, `2h`); absent =
+    /// [`crate::policy::DEFAULT_TIMEOUT`], `0` = none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
     /// Working directory of the run (absolute).
@@ -120,6 +122,37 @@ pub struct Manifest {
     /// [`crate::history::DEFAULT_KEEP_RUNS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_runs: Option<u32>,
+    // --- run policy (issue 5): see crate::policy and piar.toml(5) "RUN POLICY" ---
+    /// What a run does when the previous one is still active: `forbid`
+    /// (default: skip), `allow` (run in parallel) or `replace` (stop it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlap: Option<String>,
+    /// Retries of a failed or timed-out run (0-10; absent = 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// Delay before the first retry, doubled for each further one
+    /// (humantime, default 30s, each delay capped at 1h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_delay: Option<String>,
+    /// `MemoryMax=` of the run: bytes with an optional K, M, G or T suffix (base 1024).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_max: Option<String>,
+    /// CPU quota in percent of one CPU (`50%`; above 100% for several CPUs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_quota: Option<String>,
+    /// Nice level of the run, -20..=19.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nice: Option<i32>,
+    /// Run as this user (`User=`; system scope only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as: Option<String>,
+    /// `strict` for the sandbox described in piar.toml(5); absent or `none` = no sandbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<String>,
+    /// Credentials of the run: file name under `$CREDENTIALS_DIRECTORY` ->
+    /// name of a piar secret (`piar secret set`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub credentials: BTreeMap<String, String>,
 }
 
 fn default_true() -> bool {

@@ -150,7 +150,8 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
         .as_deref()
         .map(parse_timeout)
         .transpose()?
-        .flatten();
+        .unwrap_or(Some(crate::policy::DEFAULT_TIMEOUT));
+    crate::policy::validate(m)?;
     check_description(&m.description)?;
     check_metadata(&m.metadata)?;
     if let Some(cb) = &m.callback {

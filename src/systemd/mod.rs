@@ -246,15 +246,22 @@ impl Systemd {
     /// Subscribe to `JobRemoved` before starting anything, so no signal is missed.
     fn job_removed_stream(&self) -> Result<proxies::JobRemovedIterator> {
         let it = self.manager.receive_job_removed()?;
-        match self.manager.subscribe() {
-            Ok(()) => {}
-            // A second wait on this connection (`piar import` installs many jobs): the
-            // subscription made for the first one still holds.
-            Err(zbus::Error::MethodError(name, _, _))
-                if name.as_str() == "org.freedesktop.systemd1.AlreadySubscribed" => {}
-            Err(e) => return Err(e.into()),
-        }
+        self.subscribe()?;
         Ok(it)
+    }
+
+    /// `Subscribe()`, once per connection: a second call answers
+    /// `AlreadySubscribed`, which is fine.
+    fn subscribe(&self) -> Result<()> {
+        match self.manager.subscribe() {
+            Ok(()) => Ok(()),
+            Err(zbus::Error::MethodError(name, _, _))
+                if name.as_str().ends_with("AlreadySubscribed") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(classify_bus_error(e)),
+        }
     }
 
     /// Start `name` and wait until its start job is done; returns the job
@@ -311,6 +318,21 @@ impl Systemd {
         }
     }
 
+    /// Wait for a unit someone else started: subscribe, take a reference on
+    /// it (`RefUnit`, so it is not collected before we read its outcome),
+    /// call `ready`, then wait until it is inactive and read how it ended.
+    /// Errors: the unit is not loaded (exit 3), bus errors.
+    pub fn watch_unit(&self, name: &str, ready: impl FnOnce()) -> Result<UnitOutcome> {
+        self.subscribe()?;
+        self.manager.ref_unit(name).map_err(classify_bus_error)?;
+        ready();
+        let path = self
+            .loaded_unit(name)?
+            .ok_or_else(|| Error::failed(format!("unit {name} vanished")))?;
+        self.wait_inactive(&path)?;
+        self.outcome(&path)
+    }
+
     /// Read how a service unit ended.
     pub fn outcome(&self, path: &OwnedObjectPath) -> Result<UnitOutcome> {
         let svc = self.service(path)?;
@@ -335,6 +357,11 @@ pub struct StartedUnit<'s> {
 }
 
 impl StartedUnit<'_> {
+    /// Wait only for the start job; returns its result (`done`, `failed`, ...).
+    pub fn wait_started(self) -> Result<String> {
+        wait_job(self.signals, &self.job, far_future())
+    }
+
     /// Wait for the start job, then until the unit is inactive or failed, and
     /// return how it ended.
     pub fn wait(self) -> Result<UnitOutcome> {

@@ -48,6 +48,10 @@ pub trait Manager {
     /// Restart a unit (start it if inactive).
     fn restart_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
 
+    /// Add a reference from this client to a loaded unit, so it is not
+    /// garbage-collected while this client lives.
+    fn ref_unit(&self, name: &str) -> zbus::Result<()>;
+
     /// Forget a unit's failed state.
     fn reset_failed_unit(&self, name: &str) -> zbus::Result<()>;
 
@@ -96,6 +100,10 @@ pub trait Manager {
         unit: String,
         result: String,
     ) -> zbus::Result<()>;
+
+    /// The manager's environment block (`systemctl show-environment`), `K=V` each.
+    #[zbus(property)]
+    fn environment(&self) -> zbus::Result<Vec<String>>;
 
     /// The manager's version string, e.g. `252.38-1~deb12u1`.
     #[zbus(property)]

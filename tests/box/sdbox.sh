@@ -285,6 +285,11 @@ cmd_init2() {
   pivot_root . .
   umount -l .
   cd /
+  # Shared propagation inside the box, as systemd sets up on a real host (it skips that in
+  # a container): services' private mounts such as /run/credentials/UNIT are created in a
+  # child namespace and must propagate back. Our namespace was created private, so nothing
+  # propagates to the host.
+  mount --make-rshared /
   set +x
   exec env -i container=sdbox TERM=dumb \
        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

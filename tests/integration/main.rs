@@ -16,6 +16,7 @@ mod generated_docs;
 mod hardening;
 mod import;
 mod lifecycle;
+mod policy;
 mod schedule;
 mod schemas;
 mod sync;

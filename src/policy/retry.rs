@@ -1,0 +1,122 @@
+//! Retries: exponential backoff, armed as transient timers.
+
+use std::time::Duration;
+
+use zbus::zvariant::Value;
+
+use super::{RETRY_DELAY_CAP, parse};
+use crate::error::Result;
+use crate::manifest::Job;
+use crate::record::{RunRecord, RunStatus};
+use crate::systemd::Systemd;
+
+/// Delay before attempt `next` (2-based: the first retry is attempt 2):
+/// `base * 2^(next-2)`, at most [`RETRY_DELAY_CAP`].
+pub fn backoff(base: Duration, next: u32) -> Duration {
+    let factor = 1u32 << next.saturating_sub(2).min(20);
+    base.saturating_mul(factor).min(RETRY_DELAY_CAP)
+}
+
+/// After a finished attempt: if it failed or timed out and retries are left,
+/// arm a transient `piar-<job>-retry-<first>-<next>.timer` (`OnActiveSec=`
+/// the backoff) whose service runs `piar trigger <job> --retry-of <first>
+/// --attempt <next>`. Returns whether a retry was armed (then the callback
+/// waits for the final attempt). Errors are logged, never returned.
+pub fn schedule_retry(sd: &Systemd, job: &Job, rec: &RunRecord) -> bool {
+    let Ok(p) = parse(&job.manifest) else {
+        return false;
+    };
+    let attempt = rec.attempt.unwrap_or(1);
+    if !matches!(rec.status, RunStatus::Failed | RunStatus::TimedOut) || attempt > p.retries {
+        return false;
+    }
+    let next = attempt + 1;
+    let first = rec.retry_of.clone().unwrap_or_else(|| rec.run_id.clone());
+    let delay = backoff(p.retry_delay, next);
+    match arm_retry(sd, job.name(), &first, next, delay) {
+        Ok(()) => {
+            log::info!(
+                "{}: attempt {attempt} {}; attempt {next} in {}s",
+                job.name(),
+                rec.status.as_str(),
+                delay.as_secs()
+            );
+            true
+        }
+        Err(e) => {
+            log::error!("{}: cannot schedule retry {next}: {e}", job.name());
+            false
+        }
+    }
+}
+
+/// Stop the pending retry timers of `job` (for `piar rm`), and with
+/// `watchers` also the watchers of its detached runs, waiting for them (for
+/// `rm --purge`: nothing may write a run record after the purge). Errors
+/// are logged.
+pub fn stop_retries(sd: &Systemd, job: &str, watchers: bool) {
+    let mut patterns = vec![format!("piar-{job}-retry-*.timer")];
+    if watchers {
+        patterns.push(format!("piar-{job}-watch-*.service"));
+    }
+    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    match sd.list_units(&[], &patterns) {
+        Ok(units) => {
+            for u in units {
+                if let Err(e) = sd.stop_and_wait(&u.0, Duration::from_secs(30)) {
+                    log::warn!("{job}: cannot stop {}: {e}", u.0);
+                }
+            }
+        }
+        Err(e) => log::warn!("{job}: cannot list retry timers and watchers: {e}"),
+    }
+}
+
+/// Unit name stem of a retry.
+pub fn retry_stem(job: &str, first: &str, attempt: u32) -> String {
+    format!("piar-{job}-retry-{first}-{attempt}")
+}
+
+fn arm_retry(sd: &Systemd, job: &str, first: &str, next: u32, delay: Duration) -> Result<()> {
+    let stem = retry_stem(job, first, next);
+    let exe = crate::run::piar_exe()?;
+    let argv = vec![
+        exe.clone(),
+        sd.scope.flag().to_string(),
+        "trigger".into(),
+        job.to_string(),
+        "--retry-of".into(),
+        first.to_string(),
+        "--attempt".into(),
+        next.to_string(),
+    ];
+    let service: Vec<(&str, Value)> = vec![
+        (
+            "Description",
+            Value::from(format!("piar job {job}: attempt {next} of run {first}")),
+        ),
+        ("Type", Value::from("oneshot")),
+        ("ExecStart", Value::from(vec![(exe, argv, false)])),
+        ("Environment", Value::from(crate::run::piar_env())),
+        ("CollectMode", Value::from("inactive-or-failed")),
+    ];
+    let usec = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX).max(1);
+    let timer: Vec<(&str, Value)> = vec![
+        (
+            "Description",
+            Value::from(format!("piar job {job}: retry {next} of run {first}")),
+        ),
+        (
+            "TimersMonotonic",
+            Value::from(vec![("OnActiveSec".to_string(), usec)]),
+        ),
+        ("AccuracyUSec", Value::from(1u64)),
+        ("RemainAfterElapse", Value::from(false)),
+    ];
+    let service_name = format!("{stem}.service");
+    let aux: Vec<(&str, &[(&str, Value)])> = vec![(service_name.as_str(), service.as_slice())];
+    sd.manager()
+        .start_transient_unit(&format!("{stem}.timer"), "fail", &timer, &aux)
+        .map_err(crate::systemd::classify_bus_error)?;
+    Ok(())
+}
