@@ -28,10 +28,13 @@ pub enum RunStatus {
     TimedOut,
     /// Not started because a run of the same job was still active.
     Skipped,
+    /// Its `piar trigger` died before recording the outcome and the run unit
+    /// is gone: the outcome is unknown ([`crate::recover::settle`]).
+    Lost,
 }
 
 impl RunStatus {
-    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`.
+    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`, `lost`.
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
@@ -39,6 +42,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::TimedOut => "timed_out",
             RunStatus::Skipped => "skipped",
+            RunStatus::Lost => "lost",
         }
     }
 }
@@ -89,12 +93,13 @@ pub struct RunRecord {
 
 impl RunRecord {
     /// The exit status piar reports for this run: 0 for succeeded/skipped,
-    /// the exit code, 128+N for signal N, 124 for a timeout, 1 otherwise.
+    /// the exit code, 128+N for signal N, 124 for a timeout, 1 otherwise
+    /// (including `lost`).
     pub fn exit_status(&self) -> u8 {
         match self.status {
             RunStatus::Succeeded | RunStatus::Skipped => 0,
             RunStatus::TimedOut => 124,
-            RunStatus::Running => 1,
+            RunStatus::Running | RunStatus::Lost => 1,
             RunStatus::Failed => {
                 if let Some(sig) = &self.signal {
                     128u8.saturating_add(signal_number(sig).unwrap_or(0) as u8)

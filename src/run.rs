@@ -20,8 +20,8 @@ use crate::unit;
 /// "Environment variables in spawned processes").
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Active states in which a run unit counts as still running.
-const ACTIVE_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
+/// Active states in which a run unit counts as still running (systemd.unit(5)).
+pub const ACTIVE_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
 
 /// Resolve argv[0] of `command` to an absolute path: as is if it contains a
 /// `/` (relative paths against `workdir`), else searched in `path` (a
@@ -143,7 +143,11 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         }
     };
     rec.command[0] = program.to_string_lossy().into_owned();
+    // Held until the final record is written: a `running` record whose lock
+    // is free belongs to a dead trigger (crate::recover::settle).
+    let run_lock = crate::recover::RunLock::take(paths, name, &run_id)?;
     record::save(paths, &rec)?;
+    crate::failpoint::hit("trigger.after-running-record");
 
     let props = transient_properties(job, sd.scope, &run_id, &program);
     log::info!("{name}: starting run {run_id} as {unit_name}");
@@ -152,6 +156,9 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
         let guard = lock;
         let started_unit = sd.start_transient(&unit_name, &props);
         drop(guard);
+        if started_unit.is_ok() {
+            crate::failpoint::hit("trigger.after-unit-start");
+        }
         started_unit.and_then(|u| u.wait())
     };
     match outcome {
@@ -164,6 +171,8 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
     }
     finish(&mut rec, started);
     record::save(paths, &rec)?;
+    run_lock.release();
+    crate::failpoint::hit("trigger.after-finished-record");
     log::info!(
         "{name}: run {run_id} {} (result {})",
         rec.status.as_str(),

@@ -61,7 +61,7 @@ pub struct JobSummary {
     pub next_run: Option<String>,
     /// Start of the last run (RFC 3339, UTC), if any.
     pub last_run: Option<String>,
-    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `running`).
+    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `running`, `lost`).
     pub result: Option<String>,
     /// `waiting`, `running`, `paused`, `manual`, `done` (one-shot elapsed),
     /// `inactive` (timer not running although enabled: see `piar show`).
@@ -104,7 +104,13 @@ fn monotonic_usec() -> u64 {
 /// Build a job's summary from the manager's view and its run records.
 pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<JobSummary> {
     let name = job.name();
-    let last = record::recent(paths, name, 1).into_iter().next();
+    let last = record::recent(paths, name, 1).into_iter().next().map(|r| {
+        // A dead trigger's `running` record reads as `lost` (one flock attempt).
+        match crate::recover::settle(paths, &r, Some(sd), sd.scope) {
+            Ok(Some(new)) => new,
+            _ => r,
+        }
+    });
     let timer = live.timers.get(name);
     let mut next_run = None;
     let state = if live.running.contains(name) {

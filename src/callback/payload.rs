@@ -63,7 +63,7 @@ pub fn event_type(status: RunStatus) -> &'static str {
         RunStatus::Succeeded => "job.completed",
         RunStatus::TimedOut => "job.timed_out",
         RunStatus::Skipped => "job.skipped",
-        RunStatus::Failed | RunStatus::Running => "job.failed",
+        RunStatus::Failed | RunStatus::Running | RunStatus::Lost => "job.failed",
     }
 }
 

@@ -104,6 +104,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     }
     let rendered = install::render(&job, &ctx.paths)?;
     store.save(&job.manifest)?;
+    crate::failpoint::hit("submit.after-manifest-write");
     if let Err(e) = install::apply(&sd, &ctx.paths, &job, &rendered) {
         let restored = match &previous {
             Some(text) => store.save_raw(&name, text),
@@ -114,6 +115,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         }
         return Err(e);
     }
+    crate::failpoint::hit("submit.after-apply");
     drop(_lock);
 
     let live = crate::status::Live::query(&sd)?;
