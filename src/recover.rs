@@ -58,7 +58,8 @@ impl RunLock {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io("cannot open", &path, e))?;
-        file.lock().map_err(|e| Error::io("cannot lock", &path, e))?;
+        file.lock()
+            .map_err(|e| Error::io("cannot lock", &path, e))?;
         Ok(RunLock { path, _file: file })
     }
 
@@ -126,11 +127,11 @@ pub fn settle(
     );
     let now = jiff::Timestamp::now();
     fresh.finished_at = Some(now.to_string());
-    fresh.duration_ms = fresh
-        .started_at
-        .parse::<jiff::Timestamp>()
-        .ok()
-        .map(|s| now.as_millisecond().saturating_sub(s.as_millisecond()).max(0) as u64);
+    fresh.duration_ms = fresh.started_at.parse::<jiff::Timestamp>().ok().map(|s| {
+        now.as_millisecond()
+            .saturating_sub(s.as_millisecond())
+            .max(0) as u64
+    });
     record::save(paths, &fresh)?;
     let _ = std::fs::remove_file(&lock);
     log::warn!("{}: run {} marked lost", fresh.job, fresh.run_id);
@@ -230,6 +231,8 @@ pub fn missing_callbacks(paths: &Paths, scope: crate::paths::Scope) -> Result<Ve
             .updated
             .as_deref()
             .and_then(|u| u.parse::<jiff::Timestamp>().ok())
+            // `updated` is rounded to the second (output::now_rfc3339)
+            .and_then(|u| u.checked_sub(jiff::SignedDuration::from_secs(1)).ok())
             .map_or(horizon, |u| u.max(horizon));
         for id in record::run_ids(paths, job.name()).iter().rev() {
             let Ok(rec) = record::load(&record::record_path(paths, job.name(), id)) else {

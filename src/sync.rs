@@ -258,7 +258,11 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         act(&name, "repaired", what);
     }
     for rec in crate::recover::lost_runs(paths, sd)? {
-        act(&rec.job, "run-lost", format!("run {} marked lost", rec.run_id));
+        act(
+            &rec.job,
+            "run-lost",
+            format!("run {} marked lost", rec.run_id),
+        );
     }
     for id in crate::recover::missing_callbacks(paths, sd.scope)? {
         act(&job_of_delivery(&id), "callback-queued", id);

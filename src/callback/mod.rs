@@ -51,10 +51,7 @@ pub fn wanted(on: On, status: RunStatus) -> bool {
         (_, RunStatus::Running) => false,
         (On::Always, _) => true,
         (On::Success, s) => s == RunStatus::Succeeded,
-        (On::Failure, s) => matches!(
-            s,
-            RunStatus::Failed | RunStatus::TimedOut | RunStatus::Lost
-        ),
+        (On::Failure, s) => matches!(s, RunStatus::Failed | RunStatus::TimedOut | RunStatus::Lost),
     }
 }
 

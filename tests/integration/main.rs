@@ -10,6 +10,7 @@ mod support;
 mod box_health;
 mod callbacks;
 mod core;
+mod crash;
 mod cron_diff;
 mod doctor;
 mod generated_docs;
