@@ -8,6 +8,7 @@
 //! Flow of one invocation: parse (clap) -> logging -> dispatch -> render the
 //! error -> exit code ([`error::ExitStatus`]).
 
+pub mod argv;
 pub mod callback;
 pub mod cli;
 pub mod commands;
@@ -40,8 +41,14 @@ use crate::error::Kind;
 
 /// Run piar with `args` (argv including argv[0]) and return the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
+            let msg = argv::invalid_utf8_message(&args).unwrap_or_else(|| e.to_string());
+            eprintln!("piar: error: {msg}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             // --help and --version are "errors" to clap that print on stdout.
             let code = if e.use_stderr() { 2 } else { 0 };

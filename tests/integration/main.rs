@@ -15,5 +15,6 @@ mod cron_diff;
 mod doctor;
 mod generated_docs;
 mod hardening;
+mod hostile;
 mod sync;
 mod user_scope;
