@@ -65,6 +65,12 @@ pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
             ))
             .with_hint(format!("see `journalctl -u {service}`"))
         })?;
+    // The service has ended: a record still `running` belongs to a trigger
+    // that died (crate::recover::settle reads it as `lost` once the run ends).
+    let rec = match crate::recover::settle(&ctx.paths, &rec, Some(&sd), ctx.scope) {
+        Ok(Some(new)) => new,
+        _ => rec,
+    };
     print_record(ctx, &rec)?;
     Ok(ExitStatus::Job(rec.exit_status()))
 }
