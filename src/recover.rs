@@ -34,6 +34,11 @@ use crate::{install, unit};
 /// entry: older ones are left alone (their entries may have been pruned).
 pub const CALLBACK_LOOKBACK: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// At most this many of a job's newest runs are checked by
+/// [`missing_callbacks`], so `piar sync` stays cheap for jobs with long
+/// histories (a crash loses at most the callback of the run in progress).
+pub const CALLBACK_SCAN_MAX: usize = 100;
+
 /// Path of a run's lock file.
 fn lock_path(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
     paths.runs_dir(job).join(format!("{run_id}.lock"))
@@ -138,23 +143,51 @@ pub fn settle(
     Ok(Some(fresh))
 }
 
-/// [`settle`] every `running` record of every job in the state directory;
-/// returns the records marked lost.
+/// [`settle`] every run that still has a lock file (a `running` record
+/// always has one: it is created first and deleted last, so only lock files
+/// are looked at, not every record); returns the records marked lost. Lock
+/// files nobody holds whose record is final, or was never written (the
+/// trigger died in between), are deleted.
 pub fn lost_runs(paths: &Paths, sd: &Systemd) -> Result<Vec<RunRecord>> {
     let mut lost = Vec::new();
-    for (job, _) in crate::paths::dir_entries(&paths.state_dir.join("runs"))? {
-        for id in record::run_ids(paths, &job) {
-            let Ok(rec) = record::load(&record::record_path(paths, &job, &id)) else {
+    for (job, dir) in crate::paths::dir_entries(&paths.state_dir.join("runs"))? {
+        if !dir.is_dir() {
+            continue;
+        }
+        for (file, lock) in crate::paths::dir_entries(&dir)? {
+            let Some(id) = file.strip_suffix(".lock") else {
                 continue;
             };
-            if let Some(new) = settle(paths, &rec, Some(sd), sd.scope)?
-                && new.status == RunStatus::Lost
-            {
-                lost.push(new);
+            let path = record::record_path(paths, &job, id);
+            let rec = match record::load(&path) {
+                Ok(rec) => rec,
+                Err(e) if e.kind == crate::error::Kind::NotFound || !path.exists() => {
+                    remove_if_free(&lock);
+                    continue;
+                }
+                Err(e) => {
+                    log::warn!("{e}");
+                    continue;
+                }
+            };
+            match settle(paths, &rec, Some(sd), sd.scope)? {
+                Some(new) if new.status == RunStatus::Lost => lost.push(new),
+                Some(_) => remove_if_free(&lock),
+                None if rec.status != RunStatus::Running => remove_if_free(&lock),
+                None => {} // its trigger or its run unit is still alive
             }
         }
     }
     Ok(lost)
+}
+
+/// Delete a run's lock file if no live trigger holds it.
+fn remove_if_free(lock: &std::path::Path) {
+    if let Ok(f) = File::open(lock)
+        && f.try_lock().is_ok()
+    {
+        let _ = std::fs::remove_file(lock);
+    }
 }
 
 /// Make every timer agree with its manifest's `enabled`: enabled jobs get
@@ -214,8 +247,8 @@ pub fn enablement(sd: &Systemd, paths: &Paths) -> Result<Vec<(String, String)>> 
 
 /// Queue the callbacks that finished runs want but never got (their
 /// trigger died between the final record and the outbox entry; or a run
-/// marked `lost`): runs finished after the manifest was last changed and
-/// within [`CALLBACK_LOOKBACK`]. Returns the delivery ids queued (pending;
+/// marked `lost`): runs finished after the manifest was last changed, within
+/// [`CALLBACK_LOOKBACK`], among the newest [`CALLBACK_SCAN_MAX`]. Returns the delivery ids queued (pending;
 /// [`callback::rearm_all`] schedules them).
 pub fn missing_callbacks(paths: &Paths, scope: crate::paths::Scope) -> Result<Vec<String>> {
     let mut queued = Vec::new();
@@ -234,7 +267,11 @@ pub fn missing_callbacks(paths: &Paths, scope: crate::paths::Scope) -> Result<Ve
             // `updated` is rounded to the second (output::now_rfc3339)
             .and_then(|u| u.checked_sub(jiff::SignedDuration::from_secs(1)).ok())
             .map_or(horizon, |u| u.max(horizon));
-        for id in record::run_ids(paths, job.name()).iter().rev() {
+        for id in record::run_ids(paths, job.name())
+            .iter()
+            .rev()
+            .take(CALLBACK_SCAN_MAX)
+        {
             let Ok(rec) = record::load(&record::record_path(paths, job.name(), id)) else {
                 continue;
             };

@@ -418,6 +418,14 @@ fn run_case(i: usize, c: &Case) {
         },
     );
     let got = state.assert_consistent(&name);
+    // No run lock outlives its trigger once sync has run.
+    let locks: Vec<_> = std::fs::read_dir(state.dir.join(format!("runs/{name}")))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".lock"))
+        .collect();
+    assert!(locks.is_empty(), "{}: stale run locks {locks:?}", c.point);
     match c.expect {
         Expect::Enabled => assert_eq!(got, JobState::Enabled, "{}", c.point),
         Expect::Paused => assert_eq!(got, JobState::Paused, "{}", c.point),
