@@ -181,6 +181,30 @@ pub fn lost_runs(paths: &Paths, sd: &Systemd) -> Result<Vec<RunRecord>> {
     Ok(lost)
 }
 
+/// Runs whose trigger died without finishing the record, as `(job, run id)`:
+/// a lock file nobody holds whose record is missing or `running`. Reads
+/// files only (no manager), for `piar doctor`; `piar sync` repairs them.
+pub fn interrupted(paths: &Paths) -> Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    for (job, dir) in crate::paths::dir_entries(&paths.state_dir.join("runs"))? {
+        if !dir.is_dir() {
+            continue;
+        }
+        for (file, lock) in crate::paths::dir_entries(&dir)? {
+            let Some(id) = file.strip_suffix(".lock") else {
+                continue;
+            };
+            let free = File::open(&lock).is_ok_and(|f| f.try_lock().is_ok());
+            let unfinished = record::load(&record::record_path(paths, &job, id))
+                .map_or(true, |r| r.status == RunStatus::Running);
+            if free && unfinished {
+                found.push((job.clone(), id.to_string()));
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Delete a run's lock file if no live trigger holds it.
 fn remove_if_free(lock: &std::path::Path) {
     if let Ok(f) = File::open(lock)

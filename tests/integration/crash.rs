@@ -529,3 +529,44 @@ fn a_crash_at_any_step_is_repaired_by_sync() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn doctor_reports_a_run_left_by_a_crashed_trigger_until_sync() {
+    let state = PrivateState::new("crash-doctor");
+    let name = crate::support::unique("crashdoc");
+    let hook = Hook::start(&[]);
+    set_up(&state, Setup::Job, &name, &hook.url);
+    state
+        .piar()
+        .args(["trigger", &name])
+        .env("PIAR_FAILPOINT", "trigger.after-running-record")
+        .run()
+        .code(FAILPOINT_EXIT);
+    let interrupted = |state: &PrivateState| {
+        let doc = state.piar().args(["doctor", "--json"]).run().json_value();
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "interrupted-runs")
+            .cloned()
+            .expect("an interrupted-runs check")
+    };
+    let c = interrupted(&state);
+    assert_eq!(c["status"], "warn", "{c}");
+    assert!(c["message"].as_str().unwrap().contains(&name), "{c}");
+    assert!(c["fix"].as_str().unwrap().contains("piar sync"), "{c}");
+    // `piar show` already reads the run as lost (lazily); sync records it for good.
+    let show = state
+        .piar()
+        .args(["show", &name, "--json"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(show["result"], "lost", "{show}");
+    assert_eq!(show["last_runs"][0]["status"], "lost", "{show}");
+    state.piar().arg("sync").run().success();
+    let c = interrupted(&state);
+    assert_eq!(c["status"], "ok", "{c}");
+    state.piar().args(["rm", &name]).run().success();
+}

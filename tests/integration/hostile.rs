@@ -253,7 +253,7 @@ fn assert_round_trip(state: &PrivateState, name: &str, field: Field, value: &str
         None => (value.to_string(), "v".to_string()),
     };
     match field {
-        Field::Name => assert_eq!(show["summary"]["name"], value),
+        Field::Name => assert_eq!(show["name"], value),
         Field::Description => {
             assert_eq!(m["description"], value);
             let service =
