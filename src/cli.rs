@@ -143,8 +143,11 @@ pub enum Command {
     /// (user): each NAME.toml becomes job NAME, replacing a submitted job of
     /// that name; a job created from a drop-in is removed when its file goes.
     /// Also removes orphaned piar-* units (no manifest) and rewrites missing
-    /// or changed ones. Idempotent. Exits 2 if a manifest is invalid (the
-    /// others are still applied). piar-sync.path runs it on every change.
+    /// or changed ones, and repairs what a crashed piar left: timers enabled
+    /// or disabled as their manifests say, runs whose trigger died marked
+    /// lost, callbacks queued and re-armed. Idempotent. Exits 2 if a manifest
+    /// is invalid (the others are still applied). piar-sync.path runs it on
+    /// every change.
     Sync,
     /// Check systemd, permissions, lingering, clock sync, drift and disk space.
     ///

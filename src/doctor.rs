@@ -115,8 +115,41 @@ pub fn run_checks(paths: &Paths) -> Vec<Check> {
     checks.extend(clock_checks());
     checks.push(drift_check(paths));
     checks.push(callbacks_check(paths));
+    checks.push(interrupted_check(paths));
     checks.push(disk_check(&paths.state_dir));
     checks
+}
+
+/// Runs whose `piar trigger` died before recording the outcome
+/// ([`crate::recover::interrupted`]): WARN, fixed by `piar sync`.
+fn interrupted_check(paths: &Paths) -> Check {
+    match crate::recover::interrupted(paths) {
+        Ok(runs) if runs.is_empty() => check(
+            "interrupted-runs",
+            Status::Ok,
+            "no run was left unfinished by a crashed trigger".into(),
+            None,
+        ),
+        Ok(runs) => check(
+            "interrupted-runs",
+            Status::Warn,
+            format!(
+                "{} run(s) left unfinished by a crashed trigger: {}",
+                runs.len(),
+                runs.iter()
+                    .map(|(job, id)| format!("{job} {id}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some("run `piar sync` to record them as lost (once their run unit has ended) and queue their callbacks".into()),
+        ),
+        Err(e) => check(
+            "interrupted-runs",
+            Status::Warn,
+            format!("cannot read the run records: {}", e.message),
+            None,
+        ),
+    }
 }
 
 /// Undelivered callbacks: dead letters (WARN, with the retry command) and

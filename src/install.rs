@@ -156,10 +156,12 @@ fn apply_inner(
             }
         }
     }
+    crate::failpoint::hit("apply.after-unit-files");
     let units = [rendered.service_name.as_str(), rendered.timer_name.as_str()];
     if sd.needs_reload(&units)? {
         sd.reload()?;
     }
+    crate::failpoint::hit("apply.after-reload");
     check_loaded(sd, &rendered.service_name)?;
     let Some(_) = &rendered.timer else {
         return Ok(());
@@ -182,7 +184,9 @@ fn apply_inner(
         sd.enable(&[&rendered.timer_name])?;
     } else if job.manifest.timer_wanted() {
         sd.enable(&[&rendered.timer_name])?;
+        crate::failpoint::hit("apply.after-enable");
         sd.restart(&rendered.timer_name)?;
+        crate::failpoint::hit("apply.after-timer-start");
     } else {
         sd.stop(&rendered.timer_name)?;
         sd.disable(&[&rendered.timer_name])?;
@@ -215,6 +219,7 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
     let service = unit::service_name(name);
     let timer = unit::timer_name(name);
     sd.stop(&timer)?;
+    crate::failpoint::hit("uninstall.after-timer-stop");
     for run in sd.list_units(&[], &[&unit::run_unit_pattern(name)])? {
         sd.stop(&run.0)?;
     }
@@ -229,6 +234,7 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
         sd.disable(&[&timer])?;
     }
     remove_file(&enablement_link(paths, &timer))?;
+    crate::failpoint::hit("uninstall.after-disable");
     let mut removed = Vec::new();
     for (unit_name, path) in [(&service, paths.unit_file(&service)), (&timer, timer_path)] {
         if path.exists() {
@@ -236,6 +242,7 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
             removed.push(unit_name.clone());
         }
     }
+    crate::failpoint::hit("uninstall.after-unit-files-removed");
     sd.reset_failed(&service);
     Ok(removed)
 }
@@ -244,6 +251,7 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
 pub fn pause(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
     let timer = unit::timer_name(name);
     sd.stop(&timer)?;
+    crate::failpoint::hit("pause.after-timer-stop");
     if paths.unit_file(&timer).exists() {
         sd.disable(&[&timer])?;
     }
@@ -260,6 +268,7 @@ pub fn resume(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
             sd.reload()?;
         }
         sd.enable(&[&timer])?;
+        crate::failpoint::hit("resume.after-enable");
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         if !boot_only(&text) {
             sd.restart(&timer)?;

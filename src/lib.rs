@@ -9,6 +9,7 @@
 //! error -> exit code ([`error::ExitStatus`]).
 
 pub mod artifact;
+pub mod argv;
 pub mod callback;
 pub mod cli;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod defer;
 pub mod doctor;
 pub mod drift;
 pub mod error;
+pub mod failpoint;
 pub mod generate;
 pub mod history;
 pub mod import;
@@ -26,6 +28,7 @@ pub mod output;
 pub mod paths;
 pub mod policy;
 pub mod record;
+pub mod recover;
 pub mod run;
 pub mod schedule;
 pub mod status;
@@ -44,8 +47,14 @@ use crate::error::Kind;
 
 /// Run piar with `args` (argv including argv[0]) and return the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
+            let msg = argv::invalid_utf8_message(&args).unwrap_or_else(|| e.to_string());
+            eprintln!("piar: error: {msg}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             // --help and --version are "errors" to clap that print on stdout.
             let code = if e.use_stderr() { 2 } else { 0 };

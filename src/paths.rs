@@ -113,7 +113,8 @@ impl Paths {
         self.jobs_dir().join(format!("{name}.toml"))
     }
 
-    /// `<state>/runs/<name>`: one `<run-id>.json` record per run.
+    /// `<state>/runs/<name>`: one `<run-id>.json` record per run, and a
+    /// `<run-id>.lock` while its trigger lives ([`crate::recover::RunLock`]).
     pub fn runs_dir(&self, name: &str) -> PathBuf {
         self.state_dir.join("runs").join(name)
     }

@@ -34,10 +34,13 @@ pub enum RunStatus {
     /// Not started (yet) because the job requires a synchronised clock and the
     /// clock was not; retried by a transient timer (see [`crate::defer`]).
     Deferred,
+    /// Its `piar trigger` died before recording the outcome and the run unit
+    /// is gone: the outcome is unknown ([`crate::recover::settle`]).
+    Lost,
 }
 
 impl RunStatus {
-    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`, `canceled`, `deferred`.
+    /// `running`, `succeeded`, `failed`, `timed_out`, `skipped`, `canceled`, `deferred`, `lost`.
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Running => "running",
@@ -47,6 +50,7 @@ impl RunStatus {
             RunStatus::Skipped => "skipped",
             RunStatus::Canceled => "canceled",
             RunStatus::Deferred => "deferred",
+            RunStatus::Lost => "lost",
         }
     }
 }
@@ -117,12 +121,12 @@ pub struct RunRecord {
 impl RunRecord {
     /// The exit status piar reports for this run: 0 for succeeded/skipped/deferred,
     /// the exit code, 128+N for signal N (a canceled run: 143, SIGTERM), 124
-    /// for a timeout, 1 otherwise.
+    /// for a timeout, 1 otherwise (including `lost`).
     pub fn exit_status(&self) -> u8 {
         match self.status {
             RunStatus::Succeeded | RunStatus::Skipped | RunStatus::Deferred => 0,
             RunStatus::TimedOut => 124,
-            RunStatus::Running => 1,
+            RunStatus::Running | RunStatus::Lost => 1,
             RunStatus::Failed | RunStatus::Canceled => {
                 if let Some(sig) = &self.signal {
                     128u8.saturating_add(signal_number(sig).unwrap_or(0) as u8)

@@ -21,8 +21,8 @@ use crate::unit;
 /// "Environment variables in spawned processes").
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Active states in which a run unit counts as still running.
-const ACTIVE_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
+/// Active states in which a run unit counts as still running (systemd.unit(5)).
+pub const ACTIVE_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
 
 /// Resolve argv[0] of `command` to an absolute path: as is if it contains a
 /// `/` (relative paths against `workdir`), else searched in `path` (a
@@ -207,7 +207,11 @@ pub fn trigger_attempt(
     };
     rec.command = input.command.clone();
     rec.command[0] = program.to_string_lossy().into_owned();
+    // Held until the final record is written: a `running` record whose lock
+    // is free belongs to a dead trigger (crate::recover::settle).
+    let run_lock = crate::recover::RunLock::take(paths, name, &run_id)?;
     record::save(paths, &rec)?;
+    crate::failpoint::hit("trigger.after-running-record");
 
     let mut props = transient_properties(job, sd.scope, &run_id, &program, &input);
     props.extend(stdio);
@@ -230,6 +234,8 @@ pub fn trigger_attempt(
         {
             return fail(&mut rec, e);
         }
+        // The watcher takes the run lock over (it records the end).
+        drop(run_lock);
         let started_unit = sd.start_transient(&unit_name, &props).map(|_| ());
         let watched = started_unit.and_then(|_| {
             start_watcher(sd, name, &run_id).inspect_err(|_| {
@@ -248,6 +254,9 @@ pub fn trigger_attempt(
         let guard = lock;
         let started_unit = sd.start_transient(&unit_name, &props);
         drop(guard);
+        if started_unit.is_ok() {
+            crate::failpoint::hit("trigger.after-unit-start");
+        }
         started_unit.and_then(|u| u.wait())
     };
     record_outcome(
@@ -257,6 +266,7 @@ pub fn trigger_attempt(
         outcome,
         started,
         input.output.as_ref(),
+        Some(run_lock),
     )?;
     Ok(rec)
 }
@@ -264,7 +274,9 @@ pub fn trigger_attempt(
 /// Fill `rec` from the unit's outcome (or the error waiting for it), apply a
 /// cancel marker, and save it as final.
 /// `output`: where the run's stdout was captured (`--output`), saved as
-/// the artifact (or a failure note) before the record.
+/// the artifact (or a failure note) before the record. `run_lock`: the
+/// run's lock ([`crate::recover::RunLock`]), released once the final record
+/// is saved.
 fn record_outcome(
     paths: &Paths,
     scope: Scope,
@@ -272,6 +284,7 @@ fn record_outcome(
     outcome: Result<UnitOutcome>,
     started: jiff::Timestamp,
     output: Option<&crate::artifact::Target>,
+    run_lock: Option<crate::recover::RunLock>,
 ) -> Result<()> {
     match outcome {
         Ok(out) => apply_outcome(rec, &out),
@@ -297,6 +310,10 @@ fn record_outcome(
         crate::artifact::finish_target(scope, t, rec);
     }
     record::save(paths, rec)?;
+    if let Some(lock) = run_lock {
+        lock.release();
+    }
+    crate::failpoint::hit("trigger.after-finished-record");
     log::info!(
         "{}: run {} {} (result {})",
         rec.job,
@@ -384,8 +401,19 @@ pub fn watch(paths: &Paths, sd: &Systemd, job: &Job, run_id: &str) -> Result<Run
     let mut rec = record::load(&record::record_path(paths, job.name(), run_id))?;
     let started = jiff::Timestamp::now();
     let output = crate::artifact::take_target(paths, job.name(), run_id);
+    // The trigger that started the run has let go of its lock (or is about
+    // to: take blocks until then); hold it until the end is recorded.
+    let run_lock = crate::recover::RunLock::take(paths, job.name(), run_id)?;
     let outcome = sd.watch_unit(&rec.unit, notify_ready);
-    record_outcome(paths, sd.scope, &mut rec, outcome, started, output.as_ref())?;
+    record_outcome(
+        paths,
+        sd.scope,
+        &mut rec,
+        outcome,
+        started,
+        output.as_ref(),
+        Some(run_lock),
+    )?;
     Ok(rec)
 }
 

@@ -65,7 +65,7 @@ pub struct JobSummary {
     /// Start of the last run (RFC 3339, UTC), if any.
     pub last_run: Option<String>,
     /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `deferred`,
-    /// `running`).
+    /// `canceled`, `running`, `lost`).
     pub result: Option<String>,
     /// `waiting` (also: an `@reboot` job waiting for the next boot),
     /// `running`, `paused`, `manual`, `pending-approval`, `rejected`,
@@ -133,7 +133,13 @@ fn one_shot_end(job: &Job, last: Option<&record::RunRecord>) -> Option<&'static 
 /// Build a job's summary from the manager's view and its run records.
 pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<JobSummary> {
     let name = job.name();
-    let last = record::recent(paths, name, 1).into_iter().next();
+    let last = record::recent(paths, name, 1).into_iter().next().map(|r| {
+        // A dead trigger's `running` record reads as `lost` (one flock attempt).
+        match crate::recover::settle(paths, &r, Some(sd), sd.scope) {
+            Ok(Some(new)) => new,
+            _ => r,
+        }
+    });
     let timer = live.timers.get(name);
     let mut next_run = None;
     let state = if job.manifest.is_rejected() {

@@ -20,6 +20,11 @@
 //! are re-applied. Everything happens under the store lock, so sync never
 //! races `submit` or `rm`. Running it twice in a row changes nothing the
 //! second time.
+//!
+//! Crash recovery ([`crate::recover`]): timers enabled and started (or
+//! stopped and disabled) as their manifests say, `running` runs whose trigger
+//! died marked `lost`, callbacks a dead trigger never queued queued, and
+//! pending deliveries without a retry timer re-armed.
 
 use std::path::{Path, PathBuf};
 
@@ -33,8 +38,16 @@ use crate::manifest::{Manifest, validate};
 use crate::paths::{self, Paths, Scope, ensure_dir};
 use crate::systemd::Systemd;
 
-/// The drop-in directory of `paths`' scope (see the module docs).
+/// The drop-in directory of `paths`' scope (see the module docs);
+/// `PIAR_DROPIN_DIR` (an absolute path) overrides it, like `PIAR_STATE_DIR`
+/// overrides the state directory (tests with a private state use both).
 pub fn dropin_dir(paths: &Paths) -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("PIAR_DROPIN_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+    {
+        return Ok(dir);
+    }
     match paths.scope {
         Scope::System => Ok(PathBuf::from("/etc/piar/jobs.d")),
         Scope::User => {
@@ -64,10 +77,12 @@ pub struct Action {
     pub job: String,
     /// `created`, `updated` (from a drop-in), `removed` (its drop-in is
     /// gone), `orphan-removed` (units without a manifest), `repaired` (units
-    /// rewritten to match the manifest), `invalid` (a drop-in or stored
-    /// manifest that does not validate; left alone), `callback-rearmed` (a
-    /// pending callback delivery had lost its retry timer; the detail is the
-    /// delivery id).
+    /// rewritten to match the manifest, or a timer enabled/started/stopped/
+    /// disabled as its manifest says), `run-lost` (a `running` run whose
+    /// trigger died, now `lost`), `callback-queued` (a finished run's missing
+    /// outbox entry), `callback-rearmed` (a pending delivery without a retry
+    /// timer), `invalid` (a drop-in or stored manifest that does not
+    /// validate; left alone).
     pub action: &'static str,
     /// Details: the file, the units, or the error.
     pub detail: String,
@@ -161,6 +176,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         let job = validate::validate(manifest, None)?;
         let rendered = install::render(&job, paths)?;
         store.save(&job.manifest)?;
+        crate::failpoint::hit("sync.after-dropin-save");
         if let Err(e) = install::apply(sd, paths, &job, &rendered) {
             // apply rolled the units back; put the manifest back as it was
             match &old_text {
@@ -203,6 +219,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
             continue;
         };
         let removed = install::uninstall(sd, paths, name)?;
+        crate::failpoint::hit("sync.after-orphan-removed");
         if !removed.is_empty() {
             act(
                 name,
@@ -234,18 +251,39 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
             act(name, "invalid", msg.clone());
         }
     }
-    // Callback deliveries whose retry timer was lost (a crash, a reboot).
-    drop(_lock);
+
+    // 4) crash recovery (crate::recover): timers as the manifests say, runs
+    // whose trigger died, callbacks never queued or never re-armed
+    for (name, what) in crate::recover::enablement(sd, paths)? {
+        act(&name, "repaired", what);
+    }
+    for rec in crate::recover::lost_runs(paths, sd)? {
+        act(
+            &rec.job,
+            "run-lost",
+            format!("run {} marked lost", rec.run_id),
+        );
+    }
+    for id in crate::recover::missing_callbacks(paths, sd.scope)? {
+        act(&job_of_delivery(&id), "callback-queued", id);
+    }
     for id in crate::callback::rearm_all(paths, sd)? {
-        let job = crate::callback::outbox::load(paths, &id)
-            .map(|d| d.job)
-            .unwrap_or_default();
-        act(&job, "callback-rearmed", id);
+        act(&job_of_delivery(&id), "callback-rearmed", id);
     }
     Ok(Outcome {
         dropin_dir: dir,
         actions,
     })
+}
+
+/// The job of a delivery id (`piar-<job>-<run-id>-<event>`, the run id
+/// being `YYYYMMDD-HHMMSS-xxxx`); the id itself if it has another shape.
+fn job_of_delivery(id: &str) -> String {
+    let parts: Vec<&str> = id.rsplitn(5, '-').collect();
+    match parts.as_slice() {
+        [_, _, _, _, rest] => rest.strip_prefix("piar-").unwrap_or(rest).to_string(),
+        _ => id.to_string(),
+    }
 }
 
 /// `piar-NAME.service` / `piar-NAME.timer` -> `NAME`.
@@ -276,5 +314,14 @@ mod tests {
         assert_eq!(job_of_unit("piar-a-b.service"), Some("a-b"));
         assert_eq!(job_of_unit("other.service"), None);
         assert_eq!(job_of_unit("piar-x.path"), None);
+    }
+
+    #[test]
+    fn delivery_ids_map_back_to_jobs() {
+        assert_eq!(
+            job_of_delivery("piar-a-b-20260101-000000-abcd-completed"),
+            "a-b"
+        );
+        assert_eq!(job_of_delivery("odd"), "odd");
     }
 }

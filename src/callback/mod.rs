@@ -52,7 +52,7 @@ pub fn wanted(on: On, status: RunStatus) -> bool {
         (_, RunStatus::Running | RunStatus::Deferred) => false,
         (On::Always, _) => true,
         (On::Success, s) => s == RunStatus::Succeeded,
-        (On::Failure, s) => matches!(s, RunStatus::Failed | RunStatus::TimedOut),
+        (On::Failure, s) => matches!(s, RunStatus::Failed | RunStatus::TimedOut | RunStatus::Lost),
     }
 }
 
@@ -66,8 +66,11 @@ pub fn on_run_finished(paths: &Paths, sd: &Systemd, job: &Job, rec: &RunRecord) 
     if !wanted(spec.on, rec.status) {
         return;
     }
-    let result = enqueue(paths, sd.scope, job, spec, rec)
-        .and_then(|id| deliver(paths, Some(sd), sd.scope, &id).map(|_| ()));
+    crate::failpoint::hit("trigger.before-outbox-write");
+    let result = enqueue(paths, sd.scope, job, spec, rec).and_then(|id| {
+        crate::failpoint::hit("trigger.after-outbox-write");
+        deliver(paths, Some(sd), sd.scope, &id).map(|_| ())
+    });
     if let Err(e) = result {
         log::error!("{}: callback for run {}: {e}", rec.job, rec.run_id);
     }
@@ -99,12 +102,7 @@ pub fn enqueue(
     };
     let body = serde_json::to_string(&body)
         .map_err(|e| Error::failed(format!("cannot encode callback: {e}")))?;
-    let id = format!(
-        "piar-{}-{}-{}",
-        rec.job,
-        rec.run_id,
-        event.trim_start_matches("job.").replace('_', "-")
-    );
+    let id = delivery_id(rec);
     let d = Delivery {
         version: outbox::VERSION,
         id: id.clone(),
@@ -124,6 +122,20 @@ pub fn enqueue(
     };
     outbox::save(paths, &d)?;
     Ok(id)
+}
+
+/// The delivery id (`webhook-id`) of the callback for run `rec`:
+/// `piar-<job>-<run-id>-<event>`. Deterministic, so recovery can tell whether
+/// a run's callback was queued ([`crate::recover::missing_callbacks`]).
+pub fn delivery_id(rec: &RunRecord) -> String {
+    format!(
+        "piar-{}-{}-{}",
+        rec.job,
+        rec.run_id,
+        payload::event_type(rec.status)
+            .trim_start_matches("job.")
+            .replace('_', "-")
+    )
 }
 
 /// pi-agent-runner knows two events: completed and failed.
@@ -194,6 +206,7 @@ pub fn deliver(paths: &Paths, sd: Option<&Systemd>, scope: Scope, id: &str) -> R
             Duration::ZERO,
         ),
     };
+    crate::failpoint::hit("deliver.after-response");
     let mut attempt = Attempt {
         at: started.to_string(),
         status: None,
@@ -243,6 +256,7 @@ pub fn deliver(paths: &Paths, sd: Option<&Systemd>, scope: Scope, id: &str) -> R
             .to_string()
     });
     outbox::save(paths, &d)?;
+    crate::failpoint::hit("deliver.after-save");
     match d.state {
         State::Delivered => log::info!("{line} (delivered)"),
         State::Dead => log::error!("{line}; dead-lettered after {} attempts", d.attempts.len()),

@@ -143,7 +143,9 @@ pub fn event_type(status: RunStatus) -> &'static str {
         RunStatus::TimedOut => "job.timed_out",
         RunStatus::Skipped => "job.skipped",
         RunStatus::Canceled => "job.canceled",
-        RunStatus::Failed | RunStatus::Running | RunStatus::Deferred => "job.failed",
+        RunStatus::Failed | RunStatus::Running | RunStatus::Deferred | RunStatus::Lost => {
+            "job.failed"
+        }
     }
 }
 

@@ -21,6 +21,11 @@ pub fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
         m.enabled = resume;
         m.updated = Some(crate::output::now_rfc3339());
         store.save(&m)?;
+        crate::failpoint::hit(if resume {
+            "resume.after-manifest-write"
+        } else {
+            "pause.after-manifest-write"
+        });
         let applied = if resume {
             install::resume(&sd, &ctx.paths, name)
         } else {

@@ -74,6 +74,13 @@ pub fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
         } else {
             Some(find_run(ctx, &args.target)?)
         };
+        // A run whose trigger died reads as `lost` instead of waiting forever.
+        let rec = rec.map(
+            |r| match crate::recover::settle(&ctx.paths, &r, None, ctx.scope) {
+                Ok(Some(new)) => new,
+                _ => r,
+            },
+        );
         if let Some(rec) = rec
             && rec.status != RunStatus::Running
         {

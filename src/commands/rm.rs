@@ -7,7 +7,7 @@ use crate::unit;
 
 /// Run `piar rm NAME [--purge]`: stop, disable, delete units and manifest;
 /// run records are kept unless `purge`. Also cleans up leftover units of a
-/// job whose manifest is already gone.
+/// job whose manifest is already gone (a crashed or failed earlier `rm`).
 pub fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(name)?;
     let store = ctx.store();
@@ -21,8 +21,13 @@ pub fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
             .with_hint("`piar list` shows the jobs of this scope"));
     }
     crate::policy::stop_retries(&sd, name, purge);
-    let removed = install::uninstall(&sd, &ctx.paths, name)?;
+    // The manifest goes first: it is the commit point. A crash after it
+    // leaves only orphaned units, which this command (run again) or
+    // `piar sync` removes; the other order could leave a manifest whose
+    // units are gone, and sync would bring the removed job back.
     store.remove(name)?;
+    crate::failpoint::hit("rm.after-manifest-remove");
+    let removed = install::uninstall(&sd, &ctx.paths, name)?;
     let runs = ctx.paths.runs_dir(name);
     if purge && runs.exists() {
         std::fs::remove_dir_all(&runs).map_err(|e| Error::io("cannot remove", &runs, e))?;

@@ -68,10 +68,18 @@ pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
             ))
             .with_hint(format!("see `journalctl -u {service}`"))
         })?;
-    // A detached run (overlap allow/replace) is recorded by its watcher.
+    // A detached run (overlap allow/replace) is recorded by its watcher; a
+    // record still `running` after its unit ended belongs to a trigger (or
+    // watcher) that died: crate::recover::settle reads it as `lost`.
     let path = record::record_path(&ctx.paths, name, &rec.run_id);
     let mut rec = rec;
-    while rec.status == record::RunStatus::Running {
+    loop {
+        if let Ok(Some(new)) = crate::recover::settle(&ctx.paths, &rec, Some(&sd), ctx.scope) {
+            rec = new;
+        }
+        if rec.status != record::RunStatus::Running {
+            break;
+        }
         std::thread::sleep(std::time::Duration::from_millis(250));
         rec = record::load(&path)?;
     }

@@ -68,7 +68,10 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
             units.insert(u, text);
         }
     }
-    let last_runs = record::recent(&ctx.paths, name, SHOW_RUNS);
+    let last_runs: Vec<_> = record::recent(&ctx.paths, name, SHOW_RUNS)
+        .into_iter()
+        .map(|r| settled(ctx, &sd, r))
+        .collect();
     if ctx.out.json {
         ctx.out.json(&ShowView {
             summary,
@@ -182,4 +185,17 @@ fn shell_words(argv: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A `running` record whose trigger died, as `lost` (crate::recover::settle);
+/// any other record as it is. Problems are logged, not fatal: show still shows.
+fn settled(ctx: &Ctx, sd: &crate::systemd::Systemd, rec: record::RunRecord) -> record::RunRecord {
+    match crate::recover::settle(&ctx.paths, &rec, Some(sd), ctx.scope) {
+        Ok(Some(new)) => new,
+        Ok(None) => rec,
+        Err(e) => {
+            log::warn!("{}: run {}: {e}", rec.job, rec.run_id);
+            rec
+        }
+    }
 }

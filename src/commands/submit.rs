@@ -224,6 +224,7 @@ pub(super) fn install_job(
     let name = job.name();
     let rendered = install::render(job, &ctx.paths)?;
     store.save(&job.manifest)?;
+    crate::failpoint::hit("submit.after-manifest-write");
     if let Err(e) = install::apply(sd, &ctx.paths, job, &rendered) {
         let restored = match previous {
             Some(text) => store.save_raw(name, text),
@@ -234,6 +235,7 @@ pub(super) fn install_job(
         }
         return Err(e);
     }
+    crate::failpoint::hit("submit.after-apply");
     Ok(rendered)
 }
 

@@ -240,11 +240,19 @@ fn check_env(m: &Manifest) -> Result<()> {
     Ok(())
 }
 
-/// `workdir`: absolute, no NUL, no `..`; returned without `.`, `//` or a
-/// trailing `/`.
+/// `workdir`: absolute, no NUL, no `..`, shorter than `PATH_MAX` (4096 bytes
+/// with its NUL, limits.h: chdir(2) fails with ENAMETOOLONG beyond it, so
+/// every run would fail); returned without `.`, `//` or a trailing `/`.
 fn check_workdir(text: &str) -> Result<PathBuf> {
     if text.contains('\0') {
         return Err(Error::invalid("workdir: contains a NUL byte"));
+    }
+    if text.len() >= libc::PATH_MAX as usize {
+        return Err(Error::invalid(format!(
+            "workdir: is {} bytes long; a directory path has at most {} bytes (PATH_MAX)",
+            text.len(),
+            libc::PATH_MAX - 1
+        )));
     }
     let path = Path::new(text);
     if !path.is_absolute() {

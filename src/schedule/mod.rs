@@ -171,6 +171,15 @@ impl Schedule {
             }
             for s in specs {
                 crate::unit::check_value("schedule.on_calendar", s)?;
+                // An empty `OnCalendar=` resets the timer's list (systemd.timer(5)):
+                // it would silently drop the lines before it. Found by tests/fuzz.rs.
+                if s.trim().is_empty() {
+                    return Err(
+                        Error::invalid("schedule.on_calendar: a calendar spec is empty").with_hint(
+                            "write a spec such as '*-*-* 03:00:00', or remove the entry",
+                        ),
+                    );
+                }
             }
             return Ok(Schedule::OnCalendar {
                 specs: specs.clone(),

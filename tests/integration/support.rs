@@ -530,3 +530,172 @@ fn lookup_user(name: &str) -> Option<TestUser> {
         _ => None,
     }
 }
+
+/// `systemctl is-active UNIT` (system manager): `active`, `inactive`, `failed`, ...
+pub fn unit_active_state(unit: &str) -> String {
+    let out = Command::new("systemctl")
+        .args(["is-active", unit])
+        .stdin(Stdio::null())
+        .output()
+        .expect("systemctl is-active");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// What [`PrivateState::assert_consistent`] found a job to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// No manifest and no unit files.
+    Gone,
+    /// Manifest `enabled`, its timer enabled and active (or a manual job).
+    Enabled,
+    /// Manifest `enabled = false`, its timer stopped and disabled.
+    Paused,
+}
+
+/// A system-scope state directory of its own (`PIAR_STATE_DIR`) with its own drop-in
+/// directory (`PIAR_DROPIN_DIR`): a `piar sync` of another test never touches its jobs, and
+/// its syncs never touch theirs (sync only claims units owned by its own jobs directory).
+/// Jobs here must not fire on a timer: the generated service runs `piar trigger` with the
+/// default state directory. Removed (with its jobs' units left to the caller) on drop.
+pub struct PrivateState {
+    /// `/var/lib/piar-test-<unique>`.
+    pub dir: PathBuf,
+}
+
+impl PrivateState {
+    /// A fresh private state directory.
+    pub fn new(prefix: &str) -> PrivateState {
+        let dir = PathBuf::from(format!("/var/lib/piar-test-{}", unique(prefix)));
+        std::fs::create_dir_all(dir.join("jobs.d")).expect("create the private state dir");
+        PrivateState { dir }
+    }
+
+    /// `piar` with this state and drop-in directory.
+    pub fn piar(&self) -> Piar {
+        Piar::new()
+            .env("PIAR_STATE_DIR", &self.dir)
+            .env("PIAR_DROPIN_DIR", self.dropins())
+    }
+
+    /// The drop-in directory.
+    pub fn dropins(&self) -> PathBuf {
+        self.dir.join("jobs.d")
+    }
+
+    /// A job's stored manifest.
+    pub fn manifest(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("jobs/{name}.toml"))
+    }
+
+    /// A job's run records, oldest first, as JSON.
+    pub fn runs(&self, name: &str) -> Vec<serde_json::Value> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.join(format!("runs/{name}")))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).expect("read run record");
+                serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{} is not a run record: {e}\n{text}", p.display()))
+            })
+            .collect()
+    }
+
+    /// Asserts that job `name` is consistent: either no manifest and no unit file, link or
+    /// active timer; or a manifest that parses and loads, unit files byte-for-byte what
+    /// `piar submit --dry-run --file MANIFEST` renders for it (no more, no fewer), the timer
+    /// enabled and active exactly when the manifest says `enabled`, and no run record
+    /// `running` unless its run unit is active.
+    #[track_caller]
+    pub fn assert_consistent(&self, name: &str) -> JobState {
+        let unit_dir = Path::new("/etc/systemd/system");
+        let service = format!("piar-{name}.service");
+        let timer = format!("piar-{name}.timer");
+        let link = unit_dir.join("timers.target.wants").join(&timer);
+        let manifest = self.manifest(name);
+        for rec in self.runs(name) {
+            if rec["status"] == "running" {
+                let unit = rec["unit"].as_str().unwrap();
+                let state = unit_active_state(unit);
+                assert!(
+                    matches!(state.as_str(), "active" | "activating" | "deactivating"),
+                    "{name}: run record says running but {unit} is {state}: {rec}"
+                );
+            }
+        }
+        if !manifest.exists() {
+            for u in [&service, &timer] {
+                assert!(
+                    !unit_dir.join(u).exists(),
+                    "{name}: no manifest but {u} exists (orphan)"
+                );
+            }
+            assert!(
+                link.symlink_metadata().is_err(),
+                "{name}: no manifest but {} exists",
+                link.display()
+            );
+            assert_ne!(
+                unit_active_state(&timer),
+                "active",
+                "{name}: orphaned timer"
+            );
+            return JobState::Gone;
+        }
+        let text = std::fs::read_to_string(&manifest).expect("read manifest");
+        let table: toml::Table = toml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name}: half-written manifest? {e}\n{text}"));
+        self.piar().args(["show", name, "--json"]).run().success();
+        let dry = self
+            .piar()
+            .args(["submit", "--dry-run", "--json", "--file"])
+            .arg(&manifest)
+            .run()
+            .success()
+            .json_value();
+        let units = dry["units"].as_object().expect("dry-run units");
+        for u in [&service, &timer] {
+            let have = std::fs::read_to_string(unit_dir.join(u)).ok();
+            let want = units.get(u.as_str()).and_then(|v| v.as_str());
+            assert_eq!(
+                have.as_deref(),
+                want,
+                "{name}: {u} does not match the manifest"
+            );
+        }
+        let enabled = table
+            .get("enabled")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        if units.contains_key(&timer) {
+            assert_eq!(
+                link.symlink_metadata().is_ok(),
+                enabled,
+                "{name}: enablement link vs manifest enabled = {enabled}"
+            );
+            let state = unit_active_state(&timer);
+            assert_eq!(
+                state == "active",
+                enabled,
+                "{name}: {timer} is {state} but the manifest says enabled = {enabled}"
+            );
+        }
+        if enabled {
+            JobState::Enabled
+        } else {
+            JobState::Paused
+        }
+    }
+}
+
+impl Drop for PrivateState {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -75,6 +75,11 @@ fn invalid_manifests_name_the_field() {
         ),
         ("workdir: ", Box::new(|m| m.workdir = Some("srv".into()))),
         ("workdir: ", Box::new(|m| m.workdir = Some(String::new()))),
+        // found by tests/integration/hostile.rs: accepted, then every run failed in chdir(2)
+        (
+            "workdir: ",
+            Box::new(|m| m.workdir = Some(format!("/{}", "d/".repeat(3000)))),
+        ),
         (
             "workdir: ",
             Box::new(|m| m.workdir = Some("/srv/../etc".into())),
