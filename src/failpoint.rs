@@ -29,6 +29,9 @@ pub const POINTS: &[&str] = &[
     "apply.after-enable",
     "apply.after-timer-start",
     "submit.after-apply",
+    // edit (applies units like submit: the apply.* points above)
+    "edit.after-manifest-write",
+    "edit.after-apply",
     // rm
     "rm.after-manifest-remove",
     "uninstall.after-timer-stop",

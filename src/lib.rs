@@ -8,8 +8,8 @@
 //! Flow of one invocation: parse (clap) -> logging -> dispatch -> render the
 //! error -> exit code ([`error::ExitStatus`]).
 
-pub mod artifact;
 pub mod argv;
+pub mod artifact;
 pub mod callback;
 pub mod cli;
 pub mod commands;

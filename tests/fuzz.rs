@@ -485,6 +485,7 @@ fn manifest() -> impl Strategy<Value = Manifest> {
                         .map(|(k, v)| (k, toml::Value::String(v)))
                         .collect(),
                     callback: None,
+                    ..Manifest::default()
                 }
             },
         )

@@ -135,6 +135,7 @@ pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     if changed || !units_changed.is_empty() {
         if changed {
             store.save(&new_job.manifest)?;
+            crate::failpoint::hit("edit.after-manifest-write");
         }
         if let Err(e) = install::apply(&sd, &ctx.paths, &new_job, &rendered) {
             if let Err(r) = store.save_raw(name, &old_text) {
@@ -142,6 +143,7 @@ pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             }
             return Err(e);
         }
+        crate::failpoint::hit("edit.after-apply");
     }
     drop(lock);
     let live = crate::status::Live::query(&sd)?;

@@ -33,6 +33,14 @@ struct HistoryRow {
     error: Option<String>,
     /// The file the run's output was saved to (`--output`), if any.
     artifact: Option<String>,
+    /// When the timer was due (RFC 3339, UTC); `null` for manual runs.
+    scheduled_for: Option<String>,
+    /// Attempt number (retries, `--retries`); `null` = the first.
+    attempt: Option<u32>,
+    /// Run id of the first attempt, when this run is a retry.
+    retry_of: Option<String>,
+    /// Why a `canceled` run was stopped.
+    reason: Option<String>,
 }
 
 impl From<RunRecord> for HistoryRow {
@@ -48,6 +56,10 @@ impl From<RunRecord> for HistoryRow {
             result: r.result,
             error: r.error,
             artifact: r.artifact,
+            scheduled_for: r.scheduled_for,
+            attempt: r.attempt,
+            retry_of: r.retry_of,
+            reason: r.reason,
         }
     }
 }

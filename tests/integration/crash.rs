@@ -108,6 +108,7 @@ const REPLACE: &[&str] = &[
     "--",
     "true",
 ];
+const EDIT: &[&str] = &["edit", "{name}", "--cron", "45 5 2 2 *"];
 const RM: &[&str] = &["rm", "{name}"];
 const PAUSE: &[&str] = &["pause", "{name}"];
 const RESUME: &[&str] = &["resume", "{name}"];
@@ -169,6 +170,15 @@ const CASES: &[Case] = &[
     ),
     case("apply.after-reload", Setup::Job, REPLACE, Expect::Enabled),
     case("apply.after-enable", Setup::Job, REPLACE, Expect::Enabled),
+    // edit: the manifest is the commit point, as for submit --replace
+    case(
+        "edit.after-manifest-write",
+        Setup::Job,
+        EDIT,
+        Expect::Enabled,
+    ),
+    case("apply.after-unit-files", Setup::Job, EDIT, Expect::Enabled),
+    case("edit.after-apply", Setup::Job, EDIT, Expect::Enabled),
     // rm: the manifest goes first; sync removes the orphaned units
     case("rm.after-manifest-remove", Setup::Job, RM, Expect::Gone),
     case("uninstall.after-timer-stop", Setup::Job, RM, Expect::Gone),

@@ -37,6 +37,10 @@ struct HistoryRow {
     result: Option<String>,
     error: Option<String>,
     artifact: Option<String>,
+    scheduled_for: Option<String>,
+    attempt: Option<u32>,
+    retry_of: Option<String>,
+    reason: Option<String>,
 }
 
 /// Mirror of `piar submit --json`.

@@ -34,14 +34,22 @@ fn python() -> PathBuf {
 }
 
 const VALIDATOR: &str = r#"
-import json, sys
+import glob, json, os, sys
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 cases = json.load(sys.stdin)
+schemas = {}
+for path in glob.glob(os.path.join(sys.argv[1], "*.json")):
+    with open(path) as f:
+        schemas[path] = json.load(f)
+    Draft202012Validator.check_schema(schemas[path])
+registry = Registry().with_resources(
+    (s["$id"], Resource.from_contents(s)) for s in schemas.values()
+)
 bad = 0
 for c in cases:
-    schema = json.load(open(c["schema"]))
-    Draft202012Validator.check_schema(schema)
-    errors = list(Draft202012Validator(schema).iter_errors(c["value"]))
+    schema = schemas[c["schema"]]
+    errors = list(Draft202012Validator(schema, registry=registry).iter_errors(c["value"]))
     for e in errors:
         bad += 1
         print(f"{c['what']}: {c['schema']}: {'/'.join(map(str, e.absolute_path))}: {e.message}")
@@ -58,7 +66,8 @@ impl Cases {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("docs/schemas")
             .join(schema);
-        assert!(path.exists(), "no schema {}", path.display());
+        let path = path.to_string_lossy().into_owned();
+        assert!(Path::new(&path).exists(), "no schema {path}");
         self.0.push(serde_json::json!({
             "what": what, "schema": path, "value": value
         }));
@@ -93,8 +102,10 @@ impl Cases {
 
     /// Validate every case; panics listing each violation.
     pub fn check(self) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemas");
         let mut child = Command::new(python())
             .args(["-c", VALIDATOR])
+            .arg(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -130,5 +141,116 @@ fn maintenance_commands_match_their_schemas() {
     cases.piar_error(&["show", "no-such-job-anywhere"], 3);
     cases.piar_error(&["show", "Bad Name"], 2);
     cases.piar_error(&["submit", "--every", "1h"], 2);
+    cases.check();
+}
+
+#[test]
+fn job_commands_match_their_schemas() {
+    let mut cases = Cases::default();
+    let name = crate::support::unique("schema-job");
+    let sub = [
+        "submit", "--name", &name, "--manual", "--meta", "k=v", "--", "sh", "-c", "echo hi",
+    ];
+    cases.piar(
+        "submit-dry-run.json",
+        &[&sub[..1], &["--dry-run"], &sub[1..]].concat(),
+        0,
+    );
+    let created = cases.piar("submit.json", &sub, 0);
+    assert_eq!(created["deduplicated"], false);
+    cases.piar_error(&sub, 4);
+    cases.piar("list.json", &["list"], 0);
+    cases.piar("run.json", &["run", &name], 0);
+    let rec = cases.piar("run-record.json", &["run", "--wait", &name], 0);
+    let run_id = rec["run_id"].as_str().unwrap().to_string();
+    cases.piar("run-record.json", &["wait", &run_id], 0);
+    cases.piar("result.json", &["result", &run_id], 0);
+    cases.piar("history.json", &["history", &name], 0);
+    cases.piar("show.json", &["show", &name], 0);
+    cases.piar(
+        "edit.json",
+        &["edit", &name, "--description", "changed", "--dry-run"],
+        0,
+    );
+    cases.piar("edit.json", &["edit", &name, "--every", "1h"], 0);
+    cases.piar("pause.json", &["pause", &name], 0);
+    cases.piar("pause.json", &["resume", &name], 0);
+    cases.piar_error(&["stop", &name], 3);
+    cases.piar("rm.json", &["rm", &name, "--purge"], 0);
+
+    // Approval, idempotency, stop.
+    let gated = crate::support::unique("schema-gated");
+    let key = crate::support::unique("schema-key");
+    let g = [
+        "submit",
+        "--name",
+        &gated,
+        "--every",
+        "1h",
+        "--require-approval",
+        "--idempotency-key",
+        &key,
+        "--",
+        "sleep",
+        "60",
+    ];
+    let first = cases.piar("submit.json", &g, 0);
+    assert_eq!(first["approval"], "pending");
+    let again = cases.piar("submit.json", &g, 0);
+    assert_eq!(again["deduplicated"], true);
+    cases.piar_error(&["run", &gated], 4);
+    cases.piar("approve.json", &["approve", &gated], 0);
+    cases.piar("run.json", &["run", &gated], 0);
+    crate::support::poll_until(
+        "the run to be active",
+        std::time::Duration::from_secs(30),
+        || {
+            let h = Piar::new()
+                .args(["history", &gated, "--json"])
+                .run()
+                .json_value();
+            (h["runs"][0]["status"] == "running").then_some(())
+        },
+    );
+    let stopped = cases.piar("stop.json", &["stop", &gated], 0);
+    assert_eq!(stopped[0]["status"], "canceled", "{stopped}");
+    cases.piar("rm.json", &["rm", &gated, "--purge"], 0);
+    let rejected = crate::support::unique("schema-rejected");
+    cases.piar(
+        "submit.json",
+        &[
+            "submit",
+            "--name",
+            &rejected,
+            "--manual",
+            "--require-approval",
+            "--",
+            "true",
+        ],
+        0,
+    );
+    cases.piar(
+        "approve.json",
+        &["reject", &rejected, "--reason", "not now"],
+        0,
+    );
+    cases.piar("list.json", &["list"], 0);
+    cases.piar("rm.json", &["rm", &rejected], 0);
+
+    // Schedules and imports (nothing written).
+    cases.piar(
+        "calendar.json",
+        &["calendar", "0 9 * * 1-5", "--tz", "Europe/Berlin"],
+        0,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let crontab = dir.path().join("crontab");
+    std::fs::write(&crontab, "MAILTO=root\n*/5 * * * * /bin/true\nbad line\n").unwrap();
+    let crontab = crontab.to_string_lossy().into_owned();
+    cases.piar(
+        "import.json",
+        &["import", "crontab", "--dry-run", &crontab],
+        2,
+    );
     cases.check();
 }
