@@ -788,9 +788,10 @@ pub enum ImportSource {
     /// write `\%` for a literal percent sign.
     ///
     /// System crontabs (/etc/crontab, /etc/cron.d/*, or --system-crontab)
-    /// have a user column: a line for another user than the one piar runs
-    /// this scope's jobs as (root for --system, you for --user) is reported
-    /// as bad; the user is kept in metadata.cron_user.
+    /// have a user column: with --system a line for another user becomes a
+    /// job with run_as = USER (the user must exist); with --user, where piar
+    /// runs jobs only as you, it is reported as bad. The user is kept in
+    /// metadata.cron_user.
     ///
     /// Job names: PREFIX + the program's name + `-` + the line number
     /// (`backup-sh-12`). Importing the same file again changes nothing:

@@ -83,7 +83,7 @@ struct ImportView {
 pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitStatus> {
     let (candidates, errors, warnings, common) = match args.source {
         ImportSource::Crontab(a) => {
-            let (c, e, w) = from_crontab(&a.file, a.system_crontab, &a.common)?;
+            let (c, e, w) = from_crontab(&a.file, a.system_crontab, &a.common, ctx.scope)?;
             (c, e, w, a.common)
         }
         ImportSource::PiAgentRunner(a) => {
@@ -131,6 +131,7 @@ fn from_crontab(
     path: &std::path::Path,
     system_flag: bool,
     common: &ImportCommonArgs,
+    ctx_scope: crate::paths::Scope,
 ) -> Result<(Vec<Candidate>, Vec<EntryError>, Vec<Warning>)> {
     check_prefix(&common.prefix)?;
     let stdin = path == std::path::Path::new("-");
@@ -155,6 +156,7 @@ fn from_crontab(
         system: system_flag || (!stdin && crontab::is_system_path(path)),
         default_tz: default_tz(common)?,
         run_user: import::effective_user(),
+        run_as: ctx_scope == crate::paths::Scope::System,
     };
     let parsed = crontab::parse(&text, &opts);
     let candidates = parsed
@@ -181,8 +183,12 @@ fn crontab_manifest(e: &crontab::Entry, prefix: &str, source: &str) -> Manifest 
         "imported_from".into(),
         toml::Value::String(format!("crontab:{source}:{}", e.line)),
     );
+    let mut run_as = None;
     if let Some(u) = &e.user {
         metadata.insert("cron_user".into(), toml::Value::String(u.clone()));
+        if *u != import::effective_user() {
+            run_as = Some(u.clone());
+        }
     }
     let description: String = e.text.chars().take(validate::DESCRIPTION_MAX).collect();
     Manifest {
@@ -203,6 +209,7 @@ fn crontab_manifest(e: &crontab::Entry, prefix: &str, source: &str) -> Manifest 
         env: e.env.clone(),
         metadata,
         callback: None,
+        run_as,
         ..Default::default()
     }
 }
@@ -290,7 +297,9 @@ fn run(
             .or(manifest.created)
             .or(Some(stamp.clone()));
         manifest.updated = Some(stamp);
-        let job = match super::submit::check(manifest, Some(now)) {
+        let job = match super::submit::check(manifest, Some(now)).and_then(|j| {
+            crate::policy::check_scope(&j.manifest, ctx.scope, &ctx.paths).map(|()| j)
+        }) {
             Ok(j) => j,
             Err(e) => {
                 errors.push(fail(e));

@@ -26,7 +26,8 @@
 //! The user column (system crontabs: /etc/crontab, /etc/cron.d/*): piar runs
 //! a job as the user of its scope (root for system jobs, you for user jobs),
 //! so a line whose user is not the importing user is rejected with a per-line
-//! error; an accepted line keeps the name in `metadata.cron_user`.
+//! error (user scope) or a job with `run_as = USER` (system scope); an
+//! accepted line keeps the name in `metadata.cron_user`.
 
 use std::collections::BTreeMap;
 
@@ -48,8 +49,11 @@ pub struct Options {
     /// Zone for entries before any `CRON_TZ`/`TZ` line (IANA name).
     pub default_tz: String,
     /// The user jobs run as in this scope; other users in the user column are
-    /// rejected.
+    /// rejected unless `run_as` allows them.
     pub run_user: String,
+    /// Lines for other users become jobs with `run_as = USER` (system scope,
+    /// where piar can start runs as any user).
+    pub run_as: bool,
 }
 
 /// One entry line, ready to become a job.
@@ -293,7 +297,7 @@ fn parse_entry(line: &str, number: usize, opts: &Options) -> Result<EntryParts> 
             .with_hint("a user crontab has no user column: leave out --system-crontab"));
         };
         rest = r;
-        if user != opts.run_user {
+        if user != opts.run_user && !opts.run_as {
             return Err(Error::invalid(format!(
                 "the job runs as user {user:?}, but piar runs jobs of this scope as {:?}",
                 opts.run_user

@@ -219,7 +219,7 @@ fn strict_and_dry_run_write_nothing() {
 }
 
 #[test]
-fn system_crontab_user_column_accepts_only_the_running_user() {
+fn system_crontab_user_column_maps_other_users_to_run_as() {
     let prefix = format!("{}-", unique("cu"));
     let out = Piar::new()
         .args([
@@ -231,20 +231,29 @@ fn system_crontab_user_column_accepts_only_the_running_user() {
             &prefix,
             "-",
         ])
-        .stdin("# /etc/cron.d/example\n0 5 * * * root echo hi\n0 6 * * * nobody echo no\n")
+        .stdin(
+            "# /etc/cron.d/example\n0 5 * * * root echo hi\n0 6 * * * nobody echo no\n\
+             0 7 * * * no-such-user-here echo never\n",
+        )
         .run()
         .code(2);
     let v = out.json_value();
-    assert_eq!(v["jobs"].as_array().unwrap().len(), 1, "{v}");
+    // System scope: another user's line becomes a job with run_as; a user
+    // that does not exist is reported by line.
+    assert_eq!(v["jobs"].as_array().unwrap().len(), 2, "{v}");
     assert_eq!(v["jobs"][0]["line"], 2);
-    assert_eq!(v["errors"][0]["line"], 3);
+    assert_eq!(v["jobs"][1]["line"], 3);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["errors"][0]["line"], 4);
     assert!(
         v["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("\"nobody\""),
+            .contains("no-such-user-here"),
         "{v}"
     );
+    let other = std::fs::read_to_string(format!("/var/lib/piar/jobs/{prefix}echo-3.toml")).unwrap();
+    assert!(other.contains("run_as = \"nobody\""), "{other}");
     let name = format!("{prefix}echo-2");
     let manifest = std::fs::read_to_string(format!("/var/lib/piar/jobs/{name}.toml")).unwrap();
     assert!(manifest.contains("cron_user = \"root\""), "{manifest}");

@@ -5,6 +5,7 @@ fn opts(system: bool) -> Options {
         system,
         default_tz: "UTC".into(),
         run_user: "root".into(),
+        run_as: false,
     }
 }
 
@@ -169,6 +170,17 @@ fn user_column() {
         p.errors[0]
     );
     assert_eq!(p.errors[1].line, 3);
+    // In system scope other users' lines are kept (the job gets run_as).
+    let p = parse(
+        text,
+        &Options {
+            run_as: true,
+            ..opts(true)
+        },
+    );
+    assert_eq!(p.entries.len(), 2, "{:?}", p.errors);
+    assert_eq!(p.entries[1].user.as_deref(), Some("www-data"));
+    assert_eq!(p.errors.len(), 1);
 }
 
 #[test]
