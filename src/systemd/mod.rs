@@ -244,9 +244,18 @@ impl Systemd {
     }
 
     /// Subscribe to `JobRemoved` before starting anything, so no signal is missed.
+    ///
+    /// systemd answers a second `Subscribe()` on the same connection with
+    /// `org.freedesktop.systemd1.AlreadySubscribed`; that is success (one
+    /// process, e.g. `piar sync`, restarts many timers over one connection).
     fn job_removed_stream(&self) -> Result<proxies::JobRemovedIterator> {
         let it = self.manager.receive_job_removed()?;
-        self.manager.subscribe()?;
+        match self.manager.subscribe() {
+            Ok(()) => {}
+            Err(zbus::Error::MethodError(name, _, _))
+                if name.as_str() == "org.freedesktop.systemd1.AlreadySubscribed" => {}
+            Err(e) => return Err(classify_bus_error(e)),
+        }
         Ok(it)
     }
 
