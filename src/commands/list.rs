@@ -3,20 +3,26 @@
 use super::Ctx;
 use crate::error::{ExitStatus, Result};
 use crate::output::human_time;
-use crate::status::{JobSummary, Live, summarize};
+use crate::status::{JobSummary, Live, summarize_all};
 
 /// Run `piar list`: one row per job, from one `ListUnitsByPatterns` call
-/// plus the timers' properties. A manifest that fails to load is listed with
+/// plus the timers' properties (read by a few threads: [`summarize_all`]). A manifest that fails to load is listed with
 /// state `invalid` (and its error logged) instead of failing the listing.
 pub fn list(ctx: &Ctx) -> Result<ExitStatus> {
     let store = ctx.store();
     let jobs = store.load_all()?;
     let sd = ctx.systemd()?;
     let live = Live::query(&sd)?;
+    let valid: Vec<_> = jobs
+        .iter()
+        .filter_map(|e| e.as_ref().ok())
+        .cloned()
+        .collect();
+    let mut summaries = summarize_all(&sd, &live, &ctx.paths, &valid)?.into_iter();
     let mut rows: Vec<JobSummary> = Vec::with_capacity(jobs.len());
     for entry in jobs {
         match entry {
-            Ok(job) => rows.push(summarize(&sd, &live, &ctx.paths, &job)?),
+            Ok(_) => rows.extend(summaries.next()),
             Err((name, e)) => {
                 log::warn!("{name}: {e}");
                 rows.push(JobSummary {

@@ -116,7 +116,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     }
     drop(_lock);
 
-    let live = crate::status::Live::query(&sd)?;
+    let live = crate::status::Live::query_job(&sd, &name)?;
     let summary = crate::status::summarize(&sd, &live, &ctx.paths, &job)?;
     let mut units = vec![rendered.service_name.clone()];
     if rendered.timer.is_some() {
