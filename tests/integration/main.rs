@@ -14,5 +14,6 @@ mod cron_diff;
 mod doctor;
 mod generated_docs;
 mod hardening;
+mod list_many;
 mod sync;
 mod user_scope;
