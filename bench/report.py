@@ -128,9 +128,12 @@ def main():
     else:
         print("  .deb                       not built (--no-deb)")
     print()
+    if "remove_jobs_us" in facts:
+        removal = f"{int(facts['remove_jobs_us']) / 1e6:.1f} s"
+    else:
+        removal = "not timed (--quick: they go with the box)"
     print(f"installing {facts.get('installed_timers', '?')} jobs with one `piar sync` from drop-ins: "
-          f"{int(facts.get('install_jobs_us', 0)) / 1e6:.1f} s; removing them the same way: "
-          f"{int(facts.get('remove_jobs_us', 0)) / 1e6:.1f} s")
+          f"{int(facts.get('install_jobs_us', 0)) / 1e6:.1f} s; removing them the same way: {removal}")
     print(f"raw samples: {out}")
 
 
