@@ -43,7 +43,8 @@ cleanup() {
   for u in "${created_transient[@]}"; do systemctl stop "$u" >/dev/null 2>&1 || true; done
   systemctl stop bench-plain.timer bench-plain.service >/dev/null 2>&1 || true
   rm -f /etc/systemd/system/bench-plain.timer /etc/systemd/system/bench-plain.service
-  for j in $("$PIAR" list --json 2>/dev/null | python3 -c 'import json,sys; [print(r["name"]) for r in json.load(sys.stdin) if r["name"].startswith("bench")]' 2>/dev/null); do
+  # the single jobs of a failed step; the bench-many* drop-in jobs go with the box
+  for j in $("$PIAR" list --json 2>/dev/null | python3 -c 'import json,sys; [print(r["name"]) for r in json.load(sys.stdin) if r["name"].startswith("bench") and not r["name"].startswith("bench-many")]' 2>/dev/null); do
     "$PIAR" rm "$j" >/dev/null 2>&1 || true
   done
   exit "$rc"
