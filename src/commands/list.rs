@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::error::{ExitStatus, Result};
 use crate::output::human_time;
-use crate::status::{JobSummary, Live, summarize};
+use crate::status::{JobSummary, Live, summarize_all};
 
 /// `piar list --names`: the names of the stored manifests, one per line
 /// (`--json`: an array of strings). No D-Bus, no validation: fast enough for
@@ -22,7 +22,7 @@ fn names(ctx: &Ctx, store: &crate::manifest::store::Store) -> Result<ExitStatus>
 }
 
 /// Run `piar list`: one row per job, from one `ListUnitsByPatterns` call
-/// plus the timers' properties. A manifest that fails to load is listed with
+/// plus the timers' properties (read by a few threads: [`summarize_all`]). A manifest that fails to load is listed with
 /// state `invalid` (and its error logged) instead of failing the listing.
 pub fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
     let store = ctx.store();
@@ -32,10 +32,16 @@ pub fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
     let jobs = store.load_all()?;
     let sd = ctx.systemd()?;
     let live = Live::query(&sd)?;
+    let valid: Vec<_> = jobs
+        .iter()
+        .filter_map(|e| e.as_ref().ok())
+        .cloned()
+        .collect();
+    let mut summaries = summarize_all(&sd, &live, &ctx.paths, &valid)?.into_iter();
     let mut rows: Vec<JobSummary> = Vec::with_capacity(jobs.len());
     for entry in jobs {
         match entry {
-            Ok(job) => rows.push(summarize(&sd, &live, &ctx.paths, &job)?),
+            Ok(_) => rows.extend(summaries.next()),
             Err((name, e)) => {
                 log::warn!("{name}: {e}");
                 rows.push(JobSummary {

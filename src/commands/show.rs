@@ -35,7 +35,7 @@ struct ShowView {
 pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     let sd = ctx.systemd()?;
-    let live = Live::query(&sd)?;
+    let live = Live::query_job(&sd, job.name())?;
     let summary = summarize(&sd, &live, &ctx.paths, &job)?;
     let spec = job.schedule.timer_spec();
     let on_calendar = spec

@@ -162,7 +162,7 @@ fn print_submitted(
     deduplicated: bool,
 ) -> Result<ExitStatus> {
     let name = job.name().to_string();
-    let live = crate::status::Live::query(sd)?;
+    let live = crate::status::Live::query_job(sd, &name)?;
     let summary = crate::status::summarize(sd, &live, &ctx.paths, job)?;
     let units: Vec<String> = [
         crate::unit::service_name(&name),

@@ -157,6 +157,34 @@ impl Systemd {
             .build()?)
     }
 
+    /// A timer's next elapses, `(NextElapseUSecRealtime, NextElapseUSecMonotonic)`
+    /// in µs (0 = none), from ONE `Properties.GetAll` round trip instead of two
+    /// `Get`s (what `systemctl list-timers` does too; `piar list` calls this per job).
+    pub fn timer_next_elapses(&self, path: &OwnedObjectPath) -> Result<(u64, u64)> {
+        let props = zbus::blocking::fdo::PropertiesProxy::builder(&self.conn)
+            .destination("org.freedesktop.systemd1")?
+            .path(path.clone())?
+            .cache_properties(CacheProperties::No)
+            .build()?;
+        let iface =
+            zbus::names::InterfaceName::from_static_str_unchecked("org.freedesktop.systemd1.Timer");
+        let mut all = props
+            .get_all(iface)
+            .map_err(|e| classify_bus_error(e.into()))?;
+        let mut take = |key: &str| -> Result<u64> {
+            let v = all.remove(key).ok_or_else(|| {
+                Error::failed(format!("systemd: timer {path} has no property {key}"))
+            })?;
+            u64::try_from(v).map_err(|e| {
+                Error::failed(format!("systemd: timer {path}: {key} is not a u64: {e}"))
+            })
+        };
+        Ok((
+            take("NextElapseUSecRealtime")?,
+            take("NextElapseUSecMonotonic")?,
+        ))
+    }
+
     /// `daemon-reload`: re-read every unit file. Cost grows with the number of
     /// units, so piar calls it only when a loaded unit's file changed.
     pub fn reload(&self) -> Result<()> {
@@ -244,6 +272,10 @@ impl Systemd {
     }
 
     /// Subscribe to `JobRemoved` before starting anything, so no signal is missed.
+    ///
+    /// systemd answers a second `Subscribe()` on the same connection with
+    /// `org.freedesktop.systemd1.AlreadySubscribed`; that is success (one
+    /// process, e.g. `piar sync`, restarts many timers over one connection).
     fn job_removed_stream(&self) -> Result<proxies::JobRemovedIterator> {
         let it = self.manager.receive_job_removed()?;
         self.subscribe()?;

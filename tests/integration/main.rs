@@ -18,6 +18,7 @@ mod hardening;
 mod hostile;
 mod import;
 mod lifecycle;
+mod list_many;
 mod policy;
 mod schedule;
 mod schemas;

@@ -261,3 +261,48 @@ fn jobs_named_sync_are_reserved() {
         .code(2);
     assert!(out.stderr.contains("reserved"), "{}", out.stderr);
 }
+
+/// One sync applies many new drop-ins over one bus connection: each new timer
+/// is restarted, and systemd answers every `Subscribe()` after the first with
+/// `AlreadySubscribed`, which must not fail (and roll back) the later jobs.
+/// Found by bench/run, which installs 1000 jobs with one sync.
+#[test]
+fn one_sync_creates_several_dropin_jobs() {
+    let _serial = USER_DROPINS.lock().unwrap_or_else(|e| e.into_inner());
+    let user = TestUser::get();
+    let dir = user.home.join(".config/piar/jobs.d");
+    let units = user.home.join(".config/systemd/user");
+    let names: Vec<String> = (0..3).map(|i| unique(&format!("many{i}"))).collect();
+    for name in &names {
+        write_as(
+            user,
+            &dir.join(format!("{name}.toml")),
+            &dropin(name, "1h", "one of several"),
+        );
+    }
+    let out = user_sync(user, 0);
+    for name in &names {
+        assert_eq!(out.actions_for(name), ["created"], "{out:?}");
+        assert!(units.join(format!("piar-{name}.timer")).exists(), "{name}");
+    }
+    let listed = Piar::new()
+        .user(Some(user))
+        .args(["list", "--json"])
+        .run()
+        .success()
+        .json_value();
+    for name in &names {
+        let row = listed
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["name"] == name.as_str()))
+            .unwrap_or_else(|| panic!("{name} not listed: {listed}"));
+        assert_eq!(row["state"], "waiting", "{row}");
+    }
+    for name in &names {
+        std::fs::remove_file(dir.join(format!("{name}.toml"))).expect("remove a drop-in");
+    }
+    let out = user_sync(user, 0);
+    for name in &names {
+        assert_eq!(out.actions_for(name), ["removed"], "{out:?}");
+    }
+}
