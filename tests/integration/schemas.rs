@@ -75,8 +75,8 @@ impl Cases {
 
     /// Run `piar ARGS --json`, expect exit `code`, and check stdout against `schema`.
     pub fn piar(&mut self, schema: &str, args: &[&str], code: i32) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
         let out = Piar::new().args(&all).run().code(code);
         let value = out.json_value();
         self.add(&format!("piar {}", all.join(" ")), schema, value.clone());
@@ -85,8 +85,8 @@ impl Cases {
 
     /// Run `piar ARGS --json`, expect exit `code`, and check stderr against error.json.
     pub fn piar_error(&mut self, args: &[&str], code: i32) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
         let out = Piar::new().args(&all).run().code(code);
         assert!(out.stdout.trim().is_empty(), "stdout: {}", out.stdout);
         let value: Value = serde_json::from_str(out.stderr.trim())
