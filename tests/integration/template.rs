@@ -365,3 +365,104 @@ fn user_scope_stdin_and_artifact() {
     );
     as_user().args(["rm", &name, "--purge"]).run().success();
 }
+
+/// The "done when", end to end: an agent submits a templated nightly
+/// job pending approval; nothing can fire; a person approves it; it runs,
+/// writes its artifact; history and result are readable in JSON.
+#[test]
+fn agent_flow_templated_job_pending_approval_then_approved() {
+    let name = unique("agent-brief");
+    let submit = |key: &str| {
+        Piar::new()
+            .args(["--json", "submit", "--name", &name, "--cron", "0 3 * * *"])
+            .args([
+                "--tz",
+                "UTC",
+                "--require-approval",
+                "--idempotency-key",
+                key,
+            ])
+            .args(["--var", "topic=ops"])
+            .args([
+                "--stdin",
+                "Brief on {{ vars.topic }} for {{ date }} by {{ job }}",
+            ])
+            .args(["--output", "agent/{{ job }}-{{ date }}.md", "--", "cat"])
+            .run()
+    };
+    let key = unique("agent-key");
+    let first = submit(&key).success().json_value();
+    assert_eq!(first["approval"], "pending", "{first}");
+    // The agent retries its submit: same job, nothing changed.
+    let again = submit(&key).success().json_value();
+    assert_eq!(again["deduplicated"], true, "{again}");
+
+    // Pending: the timer is neither enabled nor running, and runs are refused.
+    let timer = format!("piar-{name}.timer");
+    let systemctl = |verb: &str| {
+        let out = std::process::Command::new("systemctl")
+            .args([verb, &timer])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_ne!(systemctl("is-enabled"), "enabled");
+    assert_ne!(systemctl("is-active"), "active");
+    Piar::new().args(["run", &name]).run().code(4);
+    let listed = Piar::new()
+        .args(["--json", "list"])
+        .run()
+        .success()
+        .json_value();
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(row["state"], "pending-approval", "{row}");
+
+    // A person approves: the timer is armed.
+    let decided = Piar::new()
+        .args(["--json", "approve", &name])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(decided["approval"]["state"], "approved", "{decided}");
+    assert_eq!(systemctl("is-enabled"), "enabled");
+    assert_eq!(systemctl("is-active"), "active");
+
+    // It runs (now, instead of waiting for 03:00) and writes its artifact.
+    let rec = run_wait(&name, 0);
+    assert_eq!(rec["status"], "succeeded", "{rec}");
+    let artifact = rec["artifact"].as_str().expect("an artifact").to_string();
+    let date = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    assert!(
+        artifact.ends_with(&format!("agent/{name}-{date}.md")),
+        "{artifact}"
+    );
+    assert_eq!(
+        read(&artifact),
+        format!("Brief on ops for {date} by {name}")
+    );
+
+    // History and result, in JSON.
+    let history = Piar::new()
+        .args(["--json", "history", &name])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(history["runs"][0]["run_id"], rec["run_id"], "{history}");
+    assert_eq!(history["runs"][0]["artifact"], artifact.as_str());
+    let run_id = rec["run_id"].as_str().unwrap();
+    let result = Piar::new()
+        .args(["--json", "result", run_id])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(result["status"], "succeeded");
+    assert_eq!(result["artifact"], artifact.as_str());
+    rm(&name);
+    let _ = std::fs::remove_file(&artifact);
+}
