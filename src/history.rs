@@ -12,8 +12,6 @@
 //! records the run as `canceled` with that `reason` instead of `failed`
 //! (SIGTERM), then removes the marker.
 
-use std::path::PathBuf;
-
 use crate::error::{Error, Result};
 use crate::paths::Paths;
 use crate::record::{self, RunRecord, RunStatus};
@@ -21,16 +19,11 @@ use crate::record::{self, RunRecord, RunStatus};
 /// Run records kept per job when the manifest sets no `keep_runs`.
 pub const DEFAULT_KEEP_RUNS: u32 = 100;
 
-/// `<runs>/<job>/<run-id>.cancel` (see [`crate::run::cancel_marker`]).
-pub fn cancel_marker(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
-    crate::run::cancel_marker(paths, job, run_id)
-}
-
 /// Leave the cancel marker for one run (before stopping its unit).
 pub fn mark_canceled(paths: &Paths, job: &str, run_id: &str) -> Result<()> {
     let dir = paths.runs_dir(job);
     crate::paths::ensure_dir(&dir)?;
-    let path = cancel_marker(paths, job, run_id);
+    let path = crate::run::cancel_marker(paths, job, run_id);
     std::fs::write(&path, b"stopped with `piar stop`")
         .map_err(|e| Error::io("cannot write", &path, e))
 }
@@ -83,7 +76,7 @@ pub fn prune(paths: &Paths, job: &str, keep: u32, current: &str) -> Result<Vec<S
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io("cannot remove", &path, e)),
         }
-        let _ = std::fs::remove_file(cancel_marker(paths, job, &rec.run_id));
+        let _ = std::fs::remove_file(crate::run::cancel_marker(paths, job, &rec.run_id));
     }
     Ok(deleted)
 }

@@ -148,7 +148,7 @@ pub fn trigger_attempt(
         .map_err(|e| Error::io("cannot lock", &lock_path, e))?;
 
     let fail = |rec: &mut RunRecord, e: Error| -> Result<RunRecord> {
-        log::error!("{name}: {e}");
+        log::error!("{name}: run {run_id}: {e}");
         rec.status = RunStatus::Failed;
         rec.error = Some(e.message.clone());
         finish(rec, started);
@@ -196,14 +196,7 @@ pub fn trigger_attempt(
         .and_then(|input| crate::artifact::properties(&input).map(|p| (input, p)))
     {
         Ok(v) => v,
-        Err(e) => {
-            log::error!("{name}: run {run_id}: {e}");
-            rec.status = RunStatus::Failed;
-            rec.error = Some(e.message.clone());
-            finish(&mut rec, started);
-            record::save(paths, &rec)?;
-            return Ok(rec);
-        }
+        Err(e) => return fail(&mut rec, e),
     };
     rec.command = input.command.clone();
     rec.command[0] = program.to_string_lossy().into_owned();

@@ -406,6 +406,34 @@ fn strict_sandbox_keeps_the_system_read_only_and_the_workdir_writable() {
     rm(&name);
 }
 
+/// The variable names in `env` output (`KEY=VALUE` lines).
+fn env_keys(out: &str) -> BTreeSet<&str> {
+    out.lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .collect()
+}
+
+/// What a run's environment holds: the documented minimal set, the
+/// variable `DECLARED` every test job declares, systemd's per-run
+/// variables, and `extra`.
+fn run_env_with<'a>(extra: &[&'a str]) -> BTreeSet<&'a str> {
+    [
+        "PATH",
+        "HOME",
+        "LANG",
+        "DECLARED",
+        "PIAR_JOB",
+        "PIAR_RUN",
+        "PIAR_SCHEDULED_FOR",
+        "INVOCATION_ID",
+        "JOURNAL_STREAM",
+        "SYSTEMD_EXEC_PID",
+    ]
+    .into_iter()
+    .chain(extra.iter().copied())
+    .collect()
+}
+
 #[test]
 fn the_environment_holds_only_declared_variables() {
     let name = unique("env");
@@ -445,27 +473,11 @@ fn the_environment_holds_only_declared_variables() {
         let j = journal(&[&format!("_SYSTEMD_UNIT={}", rec.unit)]);
         j.contains("PIAR_RUN=").then_some(j)
     });
-    let keys: BTreeSet<&str> = out
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
-        .collect();
-    let want: BTreeSet<&str> = [
-        "PATH",
-        "HOME",
-        "LANG",
-        "DECLARED",
-        "BOTH",
-        "FROM_FILE",
-        "PIAR_JOB",
-        "PIAR_RUN",
-        "PIAR_SCHEDULED_FOR",
-        "INVOCATION_ID",
-        "JOURNAL_STREAM",
-        "SYSTEMD_EXEC_PID",
-    ]
-    .into_iter()
-    .collect();
-    assert_eq!(keys, want, "{out}");
+    assert_eq!(
+        env_keys(&out),
+        run_env_with(&["BOTH", "FROM_FILE"]),
+        "{out}"
+    );
     assert!(out.lines().any(|l| l == "BOTH=flag"), "--env wins: {out}");
     assert!(out.lines().any(|l| l == "FROM_FILE=file value"), "{out}");
     assert!(out.lines().any(|l| l == "LANG=C.UTF-8"), "{out}");
@@ -506,25 +518,7 @@ fn the_user_scope_environment_is_just_as_clean() {
         .json_value();
     assert_eq!(rec["artifact"], saved.display().to_string(), "{rec}");
     let out = std::fs::read_to_string(&saved).unwrap();
-    let keys: BTreeSet<&str> = out
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
-        .collect();
-    let want: BTreeSet<&str> = [
-        "PATH",
-        "HOME",
-        "LANG",
-        "DECLARED",
-        "PIAR_JOB",
-        "PIAR_RUN",
-        "PIAR_SCHEDULED_FOR",
-        "INVOCATION_ID",
-        "JOURNAL_STREAM",
-        "SYSTEMD_EXEC_PID",
-    ]
-    .into_iter()
-    .collect();
-    assert_eq!(keys, want, "{out}");
+    assert_eq!(env_keys(&out), run_env_with(&[]), "{out}");
     let home = format!("HOME={}", user.home.display());
     assert!(out.lines().any(|l| l == home), "{out}");
     piar().args(["rm", &name, "--purge"]).run().success();
