@@ -142,7 +142,7 @@ for ((i = 0; i < RSS_N; i++)); do
   while v=$(awk '/^(VmHWM|RssAnon|RssFile):/ {printf "%s ", $2}' "/proc/$pid/status" 2>/dev/null) &&
         [ -n "$v" ]; do
     hwm=$v
-    [ -n "$(systemctl list-units --no-legend --state=active 'piar-bench-rss-run-*')" ] && run_seen=yes
+    [ -n "$(systemctl list-units --no-legend --state=active 'piar-bench-rss.run-*')" ] && run_seen=yes
     sleep 0.02
   done
   [ -n "$hwm" ] || fail "could not read VmHWM of the helper (pid $pid)"

@@ -25,7 +25,7 @@ With --json, stdout carries exactly one JSON document (or JSON lines for
 ///
 /// Jobs are TOML manifests plus a generated piar-<name>.service/.timer pair.
 /// When the timer fires, `piar trigger` runs the job as a transient unit
-/// (piar-<name>-run-<id>.service), records the result and exits: no piar
+/// (piar-<name>.run-<id>.service), records the result and exits: no piar
 /// process runs between runs. Job output goes to the journal: `piar logs NAME`
 /// or `journalctl -t piar-NAME`.
 #[derive(Debug, Parser)]
@@ -112,7 +112,7 @@ pub enum Command {
     Rm(RmArgs),
     /// Run one job now and record it (what piar-<name>.service executes).
     ///
-    /// Starts the job as the transient unit piar-<name>-run-<id>.service,
+    /// Starts the job as the transient unit piar-<name>.run-<id>.service,
     /// waits for it, writes the run record under the state directory and
     /// exits with the job's status. If a run of the job is still active, the
     /// job's overlap policy decides: `forbid` (default) records the new run

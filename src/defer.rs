@@ -6,7 +6,7 @@
 //!
 //! - **yes**: the run happens; pending retry timers of the job are stopped.
 //! - **no**: the run is recorded with status `deferred` and retried by a transient
-//!   `piar-<job>-defer-<n>.timer` ([`RETRY_EVERY`] later, `OnActiveSec=`) whose
+//!   `piar-<job>.defer-<n>.timer` ([`RETRY_EVERY`] later, `OnActiveSec=`) whose
 //!   service runs `piar trigger <job>` again with `PIAR_DEFER_ATTEMPT=<n>`. Retries that
 //!   defer again write no new record. A calendar tick while a retry is pending does not
 //!   start a second chain. After [`MAX_ATTEMPTS`] retries (2 hours) the run is given up
@@ -38,6 +38,7 @@ use crate::manifest::Job;
 use crate::paths::Paths;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::systemd::Systemd;
+use crate::units::names::Family;
 
 /// Time between retries of a deferred run.
 pub const RETRY_EVERY: Duration = Duration::from_secs(30);
@@ -98,7 +99,7 @@ pub fn check(paths: &Paths, sd: &Systemd, job: &Job) -> Result<Decision> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let pending = pending_timers(sd, name)?;
+    let pending = pending_timers(paths, sd, name)?;
     let (synced, why) = clock_synchronized();
     if synced {
         for t in &pending {
@@ -144,18 +145,17 @@ pub fn check(paths: &Paths, sd: &Systemd, job: &Job) -> Result<Decision> {
     Ok(Decision::Deferred(Some(rec)))
 }
 
-/// The unit-name stem of retry `n` of `job`.
-pub fn unit_stem(job: &str, n: u32) -> String {
-    format!("piar-{job}-defer-{n}")
-}
-
-/// Loaded retry timers of `job` (`piar-<job>-defer-*.timer`) that have not elapsed.
-fn pending_timers(sd: &Systemd, job: &str) -> Result<Vec<String>> {
-    let pattern = format!("piar-{job}-defer-*.timer");
-    Ok(sd
-        .list_units(&["active"], &[&pattern])?
+/// Loaded deferral timers of `job` (`piar-<job>.defer-*.timer`, see
+/// [`crate::units::names`]) that have not elapsed.
+fn pending_timers(paths: &Paths, sd: &Systemd, job: &str) -> Result<Vec<String>> {
+    let defers = Family::defers(job);
+    let units = sd.list_units(&["active"], &defers.globs())?;
+    Ok(defers
+        .select(units.iter().map(|u| u.0.as_str()), |u| {
+            paths.unit_file(u).exists()
+        })
         .into_iter()
-        .map(|u| u.0)
+        .map(|n| n.unit)
         .collect())
 }
 
@@ -186,12 +186,12 @@ fn new_record(job: &Job, status: RunStatus, unit: String, error: String) -> RunR
     }
 }
 
-/// Start `piar-<job>-defer-<n>.timer` (`OnActiveSec=` [`RETRY_EVERY`], `AccuracySec=1s`)
+/// Start `piar-<job>.defer-<n>.timer` (`OnActiveSec=` [`RETRY_EVERY`], `AccuracySec=1s`)
 /// with its service running `piar --system|--user trigger <job>` and
 /// `PIAR_DEFER_ATTEMPT=<n>`. Returns the timer's name.
 fn arm(sd: &Systemd, job: &Job, n: u32) -> Result<String> {
     let name = job.name();
-    let stem = unit_stem(name, n);
+    let stem = crate::units::names::defer_stem(name, n);
     let exe = std::env::current_exe()
         .map_err(|e| Error::failed(format!("cannot find the piar executable: {e}")))?;
     let exe = exe
@@ -253,7 +253,6 @@ mod tests {
             let (_, why) = clock_synchronized();
             assert!(why.starts_with("adjtimex maxerror"), "{why}");
         }
-        assert_eq!(unit_stem("backup", 3), "piar-backup-defer-3");
         assert_eq!(RETRY_EVERY * MAX_ATTEMPTS, Duration::from_secs(2 * 3600));
     }
 }

@@ -99,7 +99,7 @@ mod tests {
             version: record::VERSION,
             job: "j".into(),
             run_id: id.into(),
-            unit: format!("piar-j-run-{id}.service"),
+            unit: format!("piar-j.run-{id}.service"),
             status,
             command: vec!["/bin/true".into()],
             invocation_id: None,

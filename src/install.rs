@@ -15,6 +15,7 @@ use crate::manifest::store::write_atomic;
 use crate::paths::{Paths, ensure_dir};
 use crate::systemd::Systemd;
 use crate::unit;
+use crate::units::names::Family;
 
 /// A job's rendered unit files.
 #[derive(Debug, Clone)]
@@ -48,9 +49,9 @@ pub fn render(job: &Job, paths: &Paths) -> Result<Rendered> {
         None => None,
     };
     Ok(Rendered {
-        service_name: unit::service_name(job.name()),
+        service_name: crate::units::names::service(job.name()),
         service,
-        timer_name: unit::timer_name(job.name()),
+        timer_name: crate::units::names::timer(job.name()),
         timer,
         calendar_lines: spec.map(|s| s.on_calendar.len()).unwrap_or(0),
     })
@@ -216,16 +217,17 @@ fn check_loaded(sd: &Systemd, name: &str) -> Result<zbus::zvariant::OwnedObjectP
 /// Persistent= stamp cleaned, timer disabled, unit files deleted. Returns the
 /// unit files removed. Missing pieces are not errors (rm is idempotent).
 pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>> {
-    let service = unit::service_name(name);
-    let timer = unit::timer_name(name);
+    let service = crate::units::names::service(name);
+    let timer = crate::units::names::timer(name);
     sd.stop(&timer)?;
     crate::failpoint::hit("uninstall.after-timer-stop");
-    for run in sd.list_units(&[], &[&unit::run_unit_pattern(name)])? {
-        sd.stop(&run.0)?;
-    }
-    // Pending retries of a deferred run (crate::defer).
-    for retry in sd.list_units(&[], &[&format!("piar-{name}-defer-*.timer")])? {
-        sd.stop(&retry.0)?;
+    // Active runs, and pending retries of a deferred run (crate::defer).
+    let is_unit_file = |u: &str| paths.unit_file(u).exists();
+    for family in [Family::runs(name), Family::defers(name)] {
+        let units = sd.list_units(&[], &family.globs())?;
+        for u in family.select(units.iter().map(|u| u.0.as_str()), is_unit_file) {
+            sd.stop(&u.unit)?;
+        }
     }
     sd.stop(&service)?;
     sd.clean_state(&timer);
@@ -249,7 +251,7 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
 
 /// Pause: stop and disable the timer (the manifest records `enabled = false`).
 pub fn pause(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
-    let timer = unit::timer_name(name);
+    let timer = crate::units::names::timer(name);
     sd.stop(&timer)?;
     crate::failpoint::hit("pause.after-timer-stop");
     if paths.unit_file(&timer).exists() {
@@ -261,7 +263,7 @@ pub fn pause(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
 /// Resume: enable and start the timer (if the job has one; an `@reboot` timer is only
 /// enabled, see [`boot_only`]).
 pub fn resume(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
-    let timer = unit::timer_name(name);
+    let timer = crate::units::names::timer(name);
     let path = paths.unit_file(&timer);
     if path.exists() {
         if sd.needs_reload(&[&timer])? {

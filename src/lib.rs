@@ -36,6 +36,7 @@ pub mod sync;
 pub mod systemd;
 pub mod template;
 pub mod unit;
+pub mod units;
 
 use std::ffi::OsString;
 use std::io::Write;

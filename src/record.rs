@@ -64,7 +64,7 @@ pub struct RunRecord {
     pub job: String,
     /// Run id (`YYYYMMDD-HHMMSS-xxxx`).
     pub run_id: String,
-    /// The transient unit (`piar-<job>-run-<id>.service`).
+    /// The transient unit (`piar-<job>.run-<id>.service`).
     pub unit: String,
     /// Outcome so far.
     pub status: RunStatus,
@@ -271,7 +271,7 @@ mod tests {
             version: VERSION,
             job: "j".into(),
             run_id: "20260101-000000-abcd".into(),
-            unit: "piar-j-run-20260101-000000-abcd.service".into(),
+            unit: "piar-j.run-20260101-000000-abcd.service".into(),
             status,
             command: vec!["/bin/true".into()],
             invocation_id: None,

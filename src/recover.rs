@@ -23,12 +23,12 @@ use std::time::Duration;
 
 use crate::callback::{self, outbox};
 use crate::error::{Error, Result};
+use crate::install;
 use crate::manifest::store::Store;
 use crate::paths::Paths;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::schedule::Schedule;
 use crate::systemd::Systemd;
-use crate::{install, unit};
 
 /// How far back [`missing_callbacks`] looks for finished runs with no outbox
 /// entry: older ones are left alone (their entries may have been pruned).
@@ -226,7 +226,7 @@ pub fn enablement(sd: &Systemd, paths: &Paths) -> Result<Vec<(String, String)>> 
         .collect();
     let mut done = Vec::new();
     for job in Store::new(paths).load_all()?.into_iter().flatten() {
-        let timer = unit::timer_name(job.name());
+        let timer = crate::units::names::timer(job.name());
         if job.schedule == Schedule::Manual || !paths.unit_file(&timer).exists() {
             continue;
         }

@@ -14,7 +14,7 @@ use crate::paths::{Paths, Scope};
 use crate::policy::Overlap;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::systemd::{Systemd, UnitOutcome};
-use crate::unit;
+use crate::units::names::{Family, UnitName};
 
 /// PATH used to find a bare command name, and given to the run unless the
 /// job sets its own: systemd's default for services (systemd.exec(5),
@@ -90,7 +90,7 @@ pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
 /// - `forbid`: the unit is awaited here and the record rewritten with the
 ///   outcome (the trigger's own service stays active meanwhile, so systemd
 ///   coalesces timer elapses during a run);
-/// - `allow`/`replace`: a watcher unit `piar-<job>-watch-<run>.service`
+/// - `allow`/`replace`: a watcher unit `piar-<job>.watch-<run>.service`
 ///   (running `piar trigger <job> --watch <run>`) takes over the waiting and
 ///   the record is returned still `running`, so the trigger's service ends at
 ///   once and the next timer elapse can start another run.
@@ -104,7 +104,7 @@ pub fn trigger_attempt(
 ) -> Result<RunRecord> {
     let name = job.name();
     let run_id = record::new_run_id();
-    let unit_name = unit::run_unit_name(name, &run_id);
+    let unit_name = crate::units::names::run(name, &run_id);
     let started = jiff::Timestamp::now();
     let (retry_of, attempt) = match retry {
         Some((first, k)) => (Some(first), Some(k)),
@@ -162,14 +162,17 @@ pub fn trigger_attempt(
         Err(e) => return fail(&mut rec, e),
     };
 
-    let active = sd.list_units(ACTIVE_STATES, &[&unit::run_unit_pattern(name)])?;
+    let active = active_runs(paths, sd, name)?;
     match (policy.overlap, active.first()) {
         (Overlap::Forbid, Some(other)) => {
-            log::warn!("{name}: run {} is still active; skipping this run", other.0);
+            log::warn!(
+                "{name}: run {} is still active; skipping this run",
+                other.unit
+            );
             rec.status = RunStatus::Skipped;
             rec.error = Some(format!(
                 "{} was still active (overlap policy: forbid)",
-                other.0
+                other.unit
             ));
             finish(&mut rec, started);
             record::save(paths, &rec)?;
@@ -177,7 +180,7 @@ pub fn trigger_attempt(
         }
         (Overlap::Replace, _) => {
             for other in &active {
-                replace(paths, sd, name, &other.0, &run_id);
+                replace(paths, sd, name, other, &run_id);
             }
         }
         _ => {}
@@ -323,18 +326,24 @@ pub fn cancel_marker(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
     paths.runs_dir(job).join(format!("{run_id}.cancel"))
 }
 
-/// Stop the active run unit `unit_name` for the replacing run `by`
-/// (overlap policy `replace`), waiting up to 2 minutes for it to stop.
-fn replace(paths: &Paths, sd: &Systemd, job: &str, unit_name: &str, by: &str) {
-    let prefix = format!("piar-{job}-run-");
-    if let Some(old) = unit_name
-        .strip_prefix(&prefix)
-        .and_then(|s| s.strip_suffix(".service"))
-    {
-        let reason = format!("replaced by run {by} (overlap policy: replace)");
-        if let Err(e) = std::fs::write(cancel_marker(paths, job, old), &reason) {
-            log::warn!("{job}: cannot mark run {old} canceled: {e}");
-        }
+/// The active run units of job `name` (current and legacy names, see
+/// [`crate::units::names`]).
+pub fn active_runs(paths: &Paths, sd: &Systemd, name: &str) -> Result<Vec<UnitName>> {
+    let runs = Family::runs(name);
+    let units = sd.list_units(ACTIVE_STATES, &runs.globs())?;
+    Ok(runs.select(units.iter().map(|u| u.0.as_str()), |u| {
+        paths.unit_file(u).exists()
+    }))
+}
+
+/// Stop the active run unit `old` for the replacing run `by` (overlap
+/// policy `replace`), waiting up to 2 minutes for it to stop.
+fn replace(paths: &Paths, sd: &Systemd, job: &str, old: &UnitName, by: &str) {
+    let unit_name = old.unit.as_str();
+    let old = old.run_id().unwrap_or_default();
+    let reason = format!("replaced by run {by} (overlap policy: replace)");
+    if let Err(e) = std::fs::write(cancel_marker(paths, job, old), &reason) {
+        log::warn!("{job}: cannot mark run {old} canceled: {e}");
     }
     log::info!("{job}: stopping {unit_name} (overlap policy: replace)");
     if let Err(e) = sd.stop_and_wait(unit_name, Duration::from_secs(120)) {
@@ -342,17 +351,14 @@ fn replace(paths: &Paths, sd: &Systemd, job: &str, unit_name: &str, by: &str) {
     }
     // A run that ended on its own just before the stop was recorded without
     // the marker: do not leave it behind.
-    if let Some(old) = unit_name
-        .strip_prefix(&prefix)
-        .and_then(|s| s.strip_suffix(".service"))
-        && record::load(&record::record_path(paths, job, old))
-            .is_ok_and(|r| !matches!(r.status, RunStatus::Running | RunStatus::Canceled))
+    if record::load(&record::record_path(paths, job, old))
+        .is_ok_and(|r| !matches!(r.status, RunStatus::Running | RunStatus::Canceled))
     {
         let _ = std::fs::remove_file(cancel_marker(paths, job, old));
     }
 }
 
-/// Start `piar-<job>-watch-<run>.service` (Type=notify) running `piar
+/// Start `piar-<job>.watch-<run>.service` (Type=notify) running `piar
 /// trigger <job> --watch <run>`, and wait until it is ready (it holds a
 /// reference on the run unit).
 fn start_watcher(sd: &Systemd, job: &str, run_id: &str) -> Result<()> {
@@ -376,7 +382,7 @@ fn start_watcher(sd: &Systemd, job: &str, run_id: &str) -> Result<()> {
         ("CollectMode", Value::from("inactive-or-failed")),
     ];
     let result = sd
-        .start_transient(&format!("piar-{job}-watch-{run_id}.service"), &props)?
+        .start_transient(&crate::units::names::watch(job, run_id), &props)?
         .wait_started()?;
     if result != "done" {
         return Err(Error::failed(format!(

@@ -14,6 +14,7 @@ use crate::paths::Paths;
 use crate::record;
 use crate::schedule::Schedule;
 use crate::systemd::Systemd;
+use crate::units::names::{Family, Kind, UnitName};
 
 /// What the manager says about every piar unit, from one D-Bus call.
 pub struct Live {
@@ -25,40 +26,52 @@ pub struct Live {
 
 impl Live {
     /// Ask the manager once for all piar timers and run units.
-    pub fn query(sd: &Systemd) -> Result<Live> {
-        Ok(Live::from_units(sd.list_units(
-            &[],
-            &["piar-*.timer", "piar-*-run-*.service"],
-        )?))
+    pub fn query(paths: &Paths, sd: &Systemd) -> Result<Live> {
+        let runs = Family::all_runs();
+        let mut globs = vec!["piar-*.timer"];
+        globs.extend(runs.globs());
+        Ok(Live::from_units(sd.list_units(&[], &globs)?, |u| {
+            paths.unit_file(u).exists()
+        }))
     }
 
     /// Ask the manager once for one job's timer and run units: what `submit`
     /// and `show` need, at a cost that does not grow with the number of jobs
     /// (`ListUnitsByPatterns` with `piar-*` returns every job's timer).
     /// `name` is a validated job name (`[a-z0-9_-]`, no glob characters).
-    pub fn query_job(sd: &Systemd, name: &str) -> Result<Live> {
-        let timer = crate::unit::timer_name(name);
-        let runs = crate::unit::run_unit_pattern(name);
-        Ok(Live::from_units(sd.list_units(&[], &[&timer, &runs])?))
+    pub fn query_job(paths: &Paths, sd: &Systemd, name: &str) -> Result<Live> {
+        let timer = crate::units::names::timer(name);
+        let runs = Family::runs(name);
+        let mut globs = vec![timer.as_str()];
+        globs.extend(runs.globs());
+        Ok(Live::from_units(sd.list_units(&[], &globs)?, |u| {
+            paths.unit_file(u).exists()
+        }))
     }
 
     /// Sort `ListUnitsByPatterns` entries into timers and running jobs.
-    fn from_units(units: Vec<crate::systemd::proxies::UnitListEntry>) -> Live {
+    fn from_units(
+        units: Vec<crate::systemd::proxies::UnitListEntry>,
+        is_unit_file: impl Fn(&str) -> bool,
+    ) -> Live {
         let mut timers = HashMap::new();
         let mut running = HashSet::new();
         for u in units {
             let (name, _, _, active, sub, _, path, ..) = u;
-            if let Some(job) = name
-                .strip_prefix("piar-")
-                .and_then(|n| n.strip_suffix(".timer"))
+            let parsed = crate::units::names::parse(&name);
+            if let Some(UnitName {
+                job,
+                kind: Kind::Timer,
+                ..
+            }) = parsed
             {
-                timers.insert(job.to_string(), (active, sub, path));
-            } else if let Some((job, _)) = name
-                .strip_prefix("piar-")
-                .and_then(|n| n.rsplit_once("-run-"))
-                && matches!(active.as_str(), "active" | "activating" | "deactivating")
+                timers.insert(job, (active, sub, path));
+            } else if matches!(active.as_str(), "active" | "activating" | "deactivating")
+                && let Some(run) = Family::all_runs()
+                    .select([name.as_str()], &is_unit_file)
+                    .pop()
             {
-                running.insert(job.to_string());
+                running.insert(run.job);
             }
         }
         Live { timers, running }

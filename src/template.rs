@@ -272,7 +272,7 @@ pub fn prepare(
 /// writes 1 s). Returns `None` when not started by
 /// the job's timer, or when the manager cannot be asked.
 pub fn scheduled_for(paths: &Paths, sd: &Systemd, job: &Job) -> Option<Timestamp> {
-    let timer = crate::unit::timer_name(job.name());
+    let timer = crate::units::names::timer(job.name());
     let from_usec = |usec: u64| {
         i64::try_from(usec)
             .ok()
@@ -285,7 +285,7 @@ pub fn scheduled_for(paths: &Paths, sd: &Systemd, job: &Job) -> Option<Timestamp
     let timer_path = sd.loaded_unit(&timer).ok()??;
     let last = sd.timer(&timer_path).ok()?.last_trigger_usec().ok()?;
     let service_path = sd
-        .loaded_unit(&crate::unit::service_name(job.name()))
+        .loaded_unit(&crate::units::names::service(job.name()))
         .ok()??;
     let began = sd
         .unit(&service_path)

@@ -3,7 +3,7 @@
 //! Flow: `piar trigger` records the run, then [`on_run_finished`] writes the
 //! delivery to the [`outbox`] *before* the first attempt and makes that
 //! attempt inline. A failed attempt schedules the next one as a transient
-//! timer `piar-cb-<id>-<n>.timer` (`OnActiveSec=`) whose service runs
+//! timer `piar-<job>.cb-<run-id>-<event>-<n>.timer` (`OnActiveSec=`) whose service runs
 //! `piar callback deliver <id>`; after the last attempt the delivery is
 //! dead-lettered. [`rearm_all`] re-arms pending entries that lost their timer
 //! (reboot, crash).
@@ -28,6 +28,7 @@ use crate::manifest::Job;
 use crate::paths::{Paths, Scope};
 use crate::record::{RunRecord, RunStatus};
 use crate::systemd::Systemd;
+use crate::units::names::Family;
 use config::On;
 use outbox::{Attempt, Delivery, State};
 
@@ -286,17 +287,19 @@ fn jitter(d: Duration) -> Duration {
     d.mul_f64(0.9 + 0.2 * r)
 }
 
-/// Unit name stem of attempt `n` (1-based) of delivery `id`.
-fn unit_stem(id: &str, n: usize) -> String {
-    format!("piar-cb-{id}-{n}")
+/// The unit-name key of delivery `d` (`<run-id>-<event>`): its id without
+/// the `piar-<job>-` prefix (see [`crate::units::names::callback_stem`]).
+fn unit_key(d: &Delivery) -> &str {
+    d.id.strip_prefix(&format!("piar-{}-", d.job))
+        .unwrap_or(&d.id)
 }
 
 /// Schedule the next attempt of `d` in `delay`: a transient
-/// `piar-cb-<id>-<n>.timer` with `OnActiveSec=` and its service running
+/// `piar-<job>.cb-<run-id>-<event>-<n>.timer` with `OnActiveSec=` and its service running
 /// `piar --system|--user callback deliver <id>`. Only the id is in argv; the
 /// secret stays in its file.
 pub fn schedule(sd: &Systemd, paths: &Paths, d: &Delivery, delay: Duration) -> Result<()> {
-    let stem = unit_stem(&d.id, d.attempts.len() + 1);
+    let stem = crate::units::names::callback_stem(&d.job, unit_key(d), d.attempts.len() + 1);
     let exe = std::env::current_exe()
         .map_err(|e| Error::failed(format!("cannot find the piar executable: {e}")))?;
     let exe = exe
@@ -358,14 +361,17 @@ fn aux_ref<'a>(
         .collect()
 }
 
-/// Whether delivery `id` has a retry timer or an attempt in progress.
-pub fn has_pending_unit(sd: &Systemd, id: &str) -> Result<bool> {
-    let pattern = format!("piar-cb-{id}-*");
+/// Whether delivery `d` has a retry timer or an attempt in progress.
+pub fn has_pending_unit(paths: &Paths, sd: &Systemd, d: &Delivery) -> Result<bool> {
+    let family = Family::callbacks(&d.job, unit_key(d));
     let units = sd.list_units(
         &["active", "activating", "deactivating", "reloading"],
-        &[&pattern],
+        &family.globs(),
     )?;
-    Ok(!units.is_empty())
+    let is_unit_file = |u: &str| paths.unit_file(u).exists();
+    Ok(!family
+        .select(units.iter().map(|u| u.0.as_str()), is_unit_file)
+        .is_empty())
 }
 
 /// Re-arm every pending delivery with no retry timer (after a reboot or a
@@ -374,7 +380,7 @@ pub fn has_pending_unit(sd: &Systemd, id: &str) -> Result<bool> {
 pub fn rearm_all(paths: &Paths, sd: &Systemd) -> Result<Vec<String>> {
     let mut armed = Vec::new();
     for d in outbox::load_all(paths)? {
-        if d.state != State::Pending || has_pending_unit(sd, &d.id)? {
+        if d.state != State::Pending || has_pending_unit(paths, sd, &d)? {
             continue;
         }
         let due = d

@@ -146,7 +146,7 @@ pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
         crate::failpoint::hit("edit.after-apply");
     }
     drop(lock);
-    let live = crate::status::Live::query_job(&sd, name)?;
+    let live = crate::status::Live::query_job(&ctx.paths, &sd, name)?;
     let summary = crate::status::summarize(&sd, &live, &ctx.paths, &new_job)?;
     if ctx.out.json {
         ctx.out.json(&EditView {

@@ -31,7 +31,7 @@ pub fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
     }
     let jobs = store.load_all()?;
     let sd = ctx.systemd()?;
-    let live = Live::query(&sd)?;
+    let live = Live::query(&ctx.paths, &sd)?;
     let valid: Vec<_> = jobs
         .iter()
         .filter_map(|e| e.as_ref().ok())

@@ -6,7 +6,7 @@
 //!   one run: `PIAR_RUN=<id>`.
 //! - user scope (user managers drop `LogExtraFields=`, systemd#29956):
 //!   `_UID=<uid> SYSLOG_IDENTIFIER=piar-<name> + _UID=<uid> _SYSTEMD_USER_UNIT=piar-<name>.service`;
-//!   one run: `_UID=<uid> _SYSTEMD_USER_UNIT=piar-<name>-run-<id>.service`.
+//!   one run: `_UID=<uid> _SYSTEMD_USER_UNIT=piar-<name>.run-<id>.service` (or the legacy `piar-<name>-run-<id>.service`).
 
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::process::{Command, Stdio};
@@ -18,7 +18,7 @@ use crate::cli::LogsArgs;
 use crate::error::{Error, ExitStatus, Result};
 use crate::paths::Scope;
 use crate::record;
-use crate::unit;
+use crate::units::names;
 
 /// One journal line under `--json` (JSON lines on stdout).
 #[derive(Debug, Serialize)]
@@ -43,23 +43,27 @@ pub fn journal_matches(scope: Scope, name: &str, run: Option<&str>) -> Vec<Strin
             None => vec![
                 format!("PIAR_JOB={name}"),
                 "+".into(),
-                format!("_SYSTEMD_UNIT={}", unit::service_name(name)),
+                format!("_SYSTEMD_UNIT={}", crate::units::names::service(name)),
             ],
         },
         Scope::User => {
             // SAFETY: getuid has no preconditions and cannot fail.
             let uid = unsafe { libc::getuid() };
             match run {
+                // Runs of piar <= 0.1 logged under the legacy unit name.
                 Some(id) => vec![
                     format!("_UID={uid}"),
-                    format!("_SYSTEMD_USER_UNIT={}", unit::run_unit_name(name, id)),
+                    format!("_SYSTEMD_USER_UNIT={}", names::run(name, id)),
+                    "+".into(),
+                    format!("_UID={uid}"),
+                    format!("_SYSTEMD_USER_UNIT=piar-{name}-run-{id}.service"),
                 ],
                 None => vec![
                     format!("_UID={uid}"),
                     format!("SYSLOG_IDENTIFIER=piar-{name}"),
                     "+".into(),
                     format!("_UID={uid}"),
-                    format!("_SYSTEMD_USER_UNIT={}", unit::service_name(name)),
+                    format!("_SYSTEMD_USER_UNIT={}", crate::units::names::service(name)),
                 ],
             }
         }
@@ -145,9 +149,11 @@ fn to_line(e: &serde_json::Value) -> LogLine {
     };
     let unit = s("_SYSTEMD_UNIT").or_else(|| s("_SYSTEMD_USER_UNIT"));
     let run_id = s("PIAR_RUN").or_else(|| {
-        unit.as_deref()
-            .and_then(|u| u.rsplit_once("-run-"))
-            .and_then(|(_, r)| r.strip_suffix(".service"))
+        let u = unit.as_deref()?;
+        let parsed = names::parse(u).filter(|n| n.run_id().is_some());
+        parsed
+            .or_else(|| names::parse_legacy(u))?
+            .run_id()
             .map(str::to_string)
     });
     let time = s("__REALTIME_TIMESTAMP")

@@ -3,7 +3,6 @@
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
 use crate::install;
-use crate::unit;
 
 /// Run `piar rm NAME [--purge]`: stop, disable, delete units and manifest;
 /// run records are kept unless `purge`. Also cleans up leftover units of a
@@ -14,13 +13,19 @@ pub fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
     let _lock = store.lock()?;
     let has_manifest = store.exists(name);
-    let has_units = ctx.paths.unit_file(&unit::service_name(name)).exists()
-        || ctx.paths.unit_file(&unit::timer_name(name)).exists();
+    let has_units = ctx
+        .paths
+        .unit_file(&crate::units::names::service(name))
+        .exists()
+        || ctx
+            .paths
+            .unit_file(&crate::units::names::timer(name))
+            .exists();
     if !has_manifest && !has_units {
         return Err(Error::not_found(format!("no job named {name:?}"))
             .with_hint("`piar list` shows the jobs of this scope"));
     }
-    crate::policy::stop_retries(&sd, name, purge);
+    crate::policy::stop_retries(&ctx.paths, &sd, name, purge);
     // The manifest goes first: it is the commit point. A crash after it
     // leaves only orphaned units, which this command (run again) or
     // `piar sync` removes; the other order could leave a manifest whose

@@ -5,7 +5,6 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
 use crate::record::{self, RunRecord};
-use crate::unit;
 
 /// What `run` (without `--wait`) prints with `--json`.
 #[derive(Debug, Serialize)]
@@ -19,7 +18,7 @@ struct StartedView {
 pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     crate::manifest::approval::check_may_run(&job.manifest)?;
-    let service = unit::service_name(name);
+    let service = crate::units::names::service(name);
     if !ctx.paths.unit_file(&service).exists() {
         return Err(Error::failed(format!(
             "{service} is missing from {}",

@@ -10,7 +10,6 @@ use crate::output::human_time;
 use crate::record::{self, RunRecord};
 use crate::schedule::{Schedule, preview};
 use crate::status::{JobSummary, Live, summarize};
-use crate::unit;
 
 /// How many upcoming and past runs `show` lists.
 const SHOW_RUNS: usize = 5;
@@ -35,7 +34,7 @@ struct ShowView {
 pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     let sd = ctx.systemd()?;
-    let live = Live::query_job(&sd, job.name())?;
+    let live = Live::query_job(&ctx.paths, &sd, job.name())?;
     let summary = summarize(&sd, &live, &ctx.paths, &job)?;
     let spec = job.schedule.timer_spec();
     let on_calendar = spec
@@ -63,7 +62,10 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         _ => vec![],
     };
     let mut units = BTreeMap::new();
-    for u in [unit::service_name(name), unit::timer_name(name)] {
+    for u in [
+        crate::units::names::service(name),
+        crate::units::names::timer(name),
+    ] {
         if let Ok(text) = std::fs::read_to_string(ctx.paths.unit_file(&u)) {
             units.insert(u, text);
         }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
 use crate::record::{self, RunStatus};
+use crate::units::names::Family;
 
 /// States in which a run unit counts as running (as in `run::trigger`).
 const ACTIVE_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
@@ -37,34 +38,23 @@ pub fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
     let is_job = crate::manifest::validate::validate_name(target).is_ok()
         && (ctx.store().exists(target) || ctx.paths.runs_dir(target).is_dir());
-    let runs: Vec<(String, String, String)> = if is_job {
-        let units = sd.list_units(ACTIVE_STATES, &[&crate::unit::run_unit_pattern(target)])?;
-        units
-            .into_iter()
-            .filter_map(|u| {
-                let id =
-                    u.0.strip_prefix(&format!("piar-{target}-run-"))?
-                        .strip_suffix(".service")?;
-                // `piar-a-run-*` also matches the runs of a job named `a-run-b`.
-                (!id.contains("-run-")).then(|| (target.to_string(), id.to_string(), u.0.clone()))
-            })
-            .collect()
+    let family = if is_job {
+        Family::runs(target)
     } else {
         record::validate_run_id(target).map_err(|_| {
             Error::not_found(format!("no job or run named {target:?}"))
                 .with_hint("`piar list` shows the jobs, `piar history NAME` their runs")
         })?;
-        let pattern = format!("piar-*-run-{target}.service");
-        sd.list_units(ACTIVE_STATES, &[&pattern])?
-            .into_iter()
-            .filter_map(|u| {
-                let job =
-                    u.0.strip_prefix("piar-")?
-                        .strip_suffix(&format!("-run-{target}.service"))?;
-                Some((job.to_string(), target.to_string(), u.0.clone()))
-            })
-            .collect()
+        Family::run_id(target)
     };
+    let units = sd.list_units(ACTIVE_STATES, &family.globs())?;
+    let runs: Vec<(String, String, String)> = family
+        .select(units.iter().map(|u| u.0.as_str()), |u| {
+            ctx.paths.unit_file(u).exists()
+        })
+        .into_iter()
+        .filter_map(|n| Some((n.job.clone(), n.run_id()?.to_string(), n.unit)))
+        .collect();
     if runs.is_empty() {
         let what = if is_job {
             format!("no run of job {target:?} is running")

@@ -162,11 +162,11 @@ fn print_submitted(
     deduplicated: bool,
 ) -> Result<ExitStatus> {
     let name = job.name().to_string();
-    let live = crate::status::Live::query_job(sd, &name)?;
+    let live = crate::status::Live::query_job(&ctx.paths, sd, &name)?;
     let summary = crate::status::summarize(sd, &live, &ctx.paths, job)?;
     let units: Vec<String> = [
-        crate::unit::service_name(&name),
-        crate::unit::timer_name(&name),
+        crate::units::names::service(&name),
+        crate::units::names::timer(&name),
     ]
     .into_iter()
     .filter(|u| ctx.paths.unit_file(u).exists())

@@ -10,7 +10,7 @@ use crate::schedule::Schedule;
 #[cfg(test)]
 mod tests;
 
-/// Maximum job name length (the unit name `piar-<name>-run-<id>.service` must
+/// Maximum job name length (the unit name `piar-<name>.run-<id>.service` must
 /// stay well below systemd's 255-byte limit).
 pub const NAME_MAX: usize = 63;
 

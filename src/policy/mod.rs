@@ -14,7 +14,7 @@ mod retry;
 mod tests;
 
 pub use props::{SANDBOX_BOOLS, properties, run_home, user_home};
-pub use retry::{backoff, retry_stem, schedule_retry, stop_retries};
+pub use retry::{backoff, schedule_retry, stop_retries};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -7,8 +7,10 @@ use zbus::zvariant::Value;
 use super::{RETRY_DELAY_CAP, parse};
 use crate::error::Result;
 use crate::manifest::Job;
+use crate::paths::Paths;
 use crate::record::{RunRecord, RunStatus};
 use crate::systemd::Systemd;
+use crate::units::names::Family;
 
 /// Delay before attempt `next` (2-based: the first retry is attempt 2):
 /// `base * 2^(next-2)`, at most [`RETRY_DELAY_CAP`].
@@ -18,7 +20,7 @@ pub fn backoff(base: Duration, next: u32) -> Duration {
 }
 
 /// After a finished attempt: if it failed or timed out and retries are left,
-/// arm a transient `piar-<job>-retry-<first>-<next>.timer` (`OnActiveSec=`
+/// arm a transient `piar-<job>.retry-<first>-<next>.timer` (`OnActiveSec=`
 /// the backoff) whose service runs `piar trigger <job> --retry-of <first>
 /// --attempt <next>`. Returns whether a retry was armed (then the callback
 /// waits for the final attempt). Errors are logged, never returned.
@@ -54,31 +56,30 @@ pub fn schedule_retry(sd: &Systemd, job: &Job, rec: &RunRecord) -> bool {
 /// `watchers` also the watchers of its detached runs, waiting for them (for
 /// `rm --purge`: nothing may write a run record after the purge). Errors
 /// are logged.
-pub fn stop_retries(sd: &Systemd, job: &str, watchers: bool) {
-    let mut patterns = vec![format!("piar-{job}-retry-*.timer")];
+pub fn stop_retries(paths: &Paths, sd: &Systemd, job: &str, watchers: bool) {
+    let mut families = vec![Family::retries(job)];
     if watchers {
-        patterns.push(format!("piar-{job}-watch-*.service"));
+        families.push(Family::watchers(job));
     }
-    let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    match sd.list_units(&[], &patterns) {
-        Ok(units) => {
-            for u in units {
-                if let Err(e) = sd.stop_and_wait(&u.0, Duration::from_secs(30)) {
-                    log::warn!("{job}: cannot stop {}: {e}", u.0);
-                }
+    for family in families {
+        let units = match sd.list_units(&[], &family.globs()) {
+            Ok(units) => units,
+            Err(e) => {
+                log::warn!("{job}: cannot list retry timers and watchers: {e}");
+                continue;
+            }
+        };
+        let is_unit_file = |u: &str| paths.unit_file(u).exists();
+        for u in family.select(units.iter().map(|u| u.0.as_str()), is_unit_file) {
+            if let Err(e) = sd.stop_and_wait(&u.unit, Duration::from_secs(30)) {
+                log::warn!("{job}: cannot stop {}: {e}", u.unit);
             }
         }
-        Err(e) => log::warn!("{job}: cannot list retry timers and watchers: {e}"),
     }
-}
-
-/// Unit name stem of a retry.
-pub fn retry_stem(job: &str, first: &str, attempt: u32) -> String {
-    format!("piar-{job}-retry-{first}-{attempt}")
 }
 
 fn arm_retry(sd: &Systemd, job: &str, first: &str, next: u32, delay: Duration) -> Result<()> {
-    let stem = retry_stem(job, first, next);
+    let stem = crate::units::names::retry_stem(job, first, next);
     let exe = crate::run::piar_exe()?;
     let argv = vec![
         exe.clone(),

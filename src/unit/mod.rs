@@ -26,26 +26,6 @@ mod tests;
 /// legitimately comes near this (paths are at most 4095 bytes, PATH_MAX).
 pub const VALUE_MAX: usize = 4096;
 
-/// `piar-<name>.service`: runs `piar trigger <name>`.
-pub fn service_name(job: &str) -> String {
-    format!("piar-{job}.service")
-}
-
-/// `piar-<name>.timer`.
-pub fn timer_name(job: &str) -> String {
-    format!("piar-{job}.timer")
-}
-
-/// `piar-<name>-run-<run-id>.service`: the transient unit of one run.
-pub fn run_unit_name(job: &str, run_id: &str) -> String {
-    format!("piar-{job}-run-{run_id}.service")
-}
-
-/// Glob matching every run unit of `job` (for `ListUnitsByPatterns`).
-pub fn run_unit_pattern(job: &str) -> String {
-    format!("piar-{job}-run-*.service")
-}
-
 /// Reject a value that cannot be written safely on one unit-file line:
 /// control characters (newline, CR, NUL, tab, DEL, ...: anything below U+0020
 /// and U+007F), a trailing backslash (a line continuation, systemd.syntax(7)),
@@ -226,7 +206,7 @@ pub fn render_timer(job: &Job, spec: &TimerSpec, manifest_path: &Path) -> Result
     if spec.persistent && !spec.on_calendar.is_empty() {
         out.push_str("Persistent=true\n");
     }
-    let _ = writeln!(out, "Unit={}", service_name(name));
+    let _ = writeln!(out, "Unit={}", crate::units::names::service(name));
     out.push_str("\n[Install]\nWantedBy=timers.target\n");
     Ok(out)
 }

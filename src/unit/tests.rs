@@ -476,11 +476,3 @@ fn check_value_messages() {
     assert!(check_value("description", "a \\ b").is_ok());
     assert!(check_value("description", &"z".repeat(VALUE_MAX)).is_ok());
 }
-
-#[test]
-fn names() {
-    assert_eq!(service_name("a"), "piar-a.service");
-    assert_eq!(timer_name("a"), "piar-a.timer");
-    assert_eq!(run_unit_name("a", "r1"), "piar-a-run-r1.service");
-    assert_eq!(run_unit_pattern("a"), "piar-a-run-*.service");
-}

@@ -321,7 +321,7 @@ fn receiver_outage_loses_nothing_even_without_the_retry_timer() {
     );
     // Lose the retry timer, as a reboot would: the outbox entry must still be delivered.
     let stop = Command::new("systemctl")
-        .args(["stop", &format!("piar-cb-{id}-*.timer")])
+        .args(["stop", &format!("{}-*.timer", cb_stem(&name, &id))])
         .status()
         .unwrap();
     assert!(stop.success());
@@ -341,7 +341,7 @@ fn receiver_outage_loses_nothing_even_without_the_retry_timer() {
             "--all",
             "--plain",
             "--no-legend",
-            &format!("piar-cb-{id}-*"),
+            &format!("{}-*", cb_stem(&name, &id)),
         ])
         .output()
         .unwrap();
@@ -572,7 +572,7 @@ fn killing_the_helper_mid_delivery_loses_nothing() {
     if !rearmed {
         let timers = Command::new("systemctl")
             .args(["list-units", "--all", "--plain", "--no-legend"])
-            .arg(format!("piar-cb-{id}-*"))
+            .arg(format!("{}-*", cb_stem(&name, &id)))
             .output()
             .unwrap();
         let state = deliveries(&name)[0]["state"].clone();
@@ -668,4 +668,10 @@ fn user_scope_callback_is_delivered_and_verified() {
     // Nothing of it in system scope.
     assert!(deliveries(&name).is_empty());
     as_user().args(["rm", &name, "--purge"]).run().success();
+}
+
+/// The unit-name stem of delivery `id`'s attempts: `piar-<job>.cb-<run-id>-<event>`.
+fn cb_stem(name: &str, id: &str) -> String {
+    let key = id.strip_prefix(&format!("piar-{name}-")).unwrap();
+    format!("piar-{name}.cb-{key}")
 }

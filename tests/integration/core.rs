@@ -89,7 +89,7 @@ fn every_job_fires_and_is_recorded_and_logged() {
     });
     assert_eq!(run.exit_code, Some(0));
     assert_eq!(run.result.as_deref(), Some("success"));
-    assert_eq!(run.unit, format!("piar-{name}-run-{}.service", run.run_id));
+    assert_eq!(run.unit, format!("piar-{name}.run-{}.service", run.run_id));
     assert_eq!(run.invocation_id.as_deref().map(str::len), Some(32));
     // Its output is in the journal, under the identifier and the PIAR_* fields.
     let ident = format!("piar-{name}");
@@ -293,7 +293,7 @@ fn run_wait_passes_the_exit_code_and_signals_through() {
             "--failed",
             "--plain",
             "--no-legend",
-            &format!("piar-{name}-run-*"),
+            &format!("piar-{name}.run-*"),
         ])
         .output()
         .unwrap();

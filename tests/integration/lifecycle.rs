@@ -434,7 +434,7 @@ fn stop_cancels_a_running_run() {
         .args(["edit", &name, "--description", "edited while running"])
         .run()
         .success();
-    let unit = format!("piar-{name}-run-{running}.service");
+    let unit = format!("piar-{name}.run-{running}.service");
     assert_eq!(systemctl("is-active", &unit), "active");
     assert_eq!(state(&name).as_deref(), Some("running"));
     let v = Piar::new()

@@ -24,4 +24,5 @@ mod schedule;
 mod schemas;
 mod sync;
 mod template;
+mod unit_names;
 mod user_scope;

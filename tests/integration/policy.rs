@@ -53,7 +53,7 @@ fn active_runs(name: &str) -> Vec<String> {
             "--no-legend",
             "--state=active,activating",
         ])
-        .arg(format!("piar-{name}-run-*.service"))
+        .arg(format!("piar-{name}.run-*.service"))
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout)
@@ -199,7 +199,7 @@ fn retries_are_linked_runs_with_growing_delays() {
     poll_until("no retry units left", WAIT, || {
         let left = Command::new("systemctl")
             .args(["list-units", "--all", "--plain", "--no-legend"])
-            .arg(format!("piar-{name}-retry-*"))
+            .arg(format!("piar-{name}.retry-*"))
             .output()
             .unwrap();
         String::from_utf8_lossy(&left.stdout)
@@ -609,7 +609,7 @@ fn rm_stops_a_pending_retry() {
     let timers = || {
         let out = Command::new("systemctl")
             .args(["list-units", "--all", "--plain", "--no-legend"])
-            .arg(format!("piar-{name}-retry-*.timer"))
+            .arg(format!("piar-{name}.retry-*.timer"))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).trim().to_string()

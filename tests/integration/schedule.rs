@@ -217,7 +217,7 @@ fn require_synced_clock_defers_retries_and_runs_once_synced() {
         text.contains("runs only on an NTP-synchronised clock"),
         "{text}"
     );
-    let retry = |n: u32| format!("piar-{name}-defer-{n}.timer");
+    let retry = |n: u32| format!("piar-{name}.defer-{n}.timer");
 
     // Unsynchronised: recorded as deferred, not run; a retry timer 30s out.
     let out = Piar::new()
@@ -317,7 +317,7 @@ fn require_synced_clock_defers_retries_and_runs_once_synced() {
     let pending = || {
         let out = Command::new("systemctl")
             .args(["list-units", "--plain", "--no-legend", "--state=active"])
-            .arg(format!("piar-{name}-defer-*.timer"))
+            .arg(format!("piar-{name}.defer-*.timer"))
             .output()
             .expect("systemctl list-units");
         String::from_utf8_lossy(&out.stdout).trim().to_string()

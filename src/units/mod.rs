@@ -1,0 +1,4 @@
+//! How a job looks to systemd: unit names (and, later, rendering and
+//! transient-unit properties).
+
+pub mod names;
