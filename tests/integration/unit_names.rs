@@ -100,11 +100,9 @@ fn a_job_named_like_another_jobs_run_unit_is_never_touched() {
         assert_eq!(state(&other).as_deref(), Some("running"), "{infix}");
         let other_run = last_run(&other);
         assert_eq!(other_run["status"], "running", "{infix}");
-        assert_eq!(
-            unit_active_state(other_run["unit"].as_str().unwrap()),
-            "active",
-            "{infix}"
-        );
+        let id = other_run["run_id"].as_str().unwrap();
+        let unit = format!("piar-{other}.run-{id}.service");
+        assert_eq!(unit_active_state(&unit), "active", "{infix}");
         Piar::new().args(["stop", &other]).run().success();
         assert_eq!(last_run(&other)["status"], "canceled", "{infix}");
         Piar::new().args(["rm", &other, "--purge"]).run().success();
