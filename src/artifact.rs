@@ -24,86 +24,18 @@
 //! capture file grows with whatever the command writes.
 
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use zbus::zvariant::Value;
 
 use crate::error::{Error, Result};
+use crate::model::output::{RunInput, Target};
 use crate::paths::{Paths, Scope};
 use crate::record::{RunRecord, RunStatus};
-use crate::template::RunInput;
 
 /// Largest artifact, in bytes (16 MiB); longer output is cut there and a
 /// marker line appended.
 pub const ARTIFACT_MAX: u64 = 16 * 1024 * 1024;
-
-/// Suffix of the failure note written next to the artifact path.
-pub const FAILED_SUFFIX: &str = ".failed";
-
-/// Where one run's stdout is captured and where it is saved.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Target {
-    /// The artifact path (absolute).
-    pub dest: PathBuf,
-    /// The capture file the run unit writes, in the same directory.
-    pub capture: PathBuf,
-}
-
-impl Target {
-    /// The target for a rendered `output` path; relative paths go under
-    /// `<state>/artifacts`. Errors (exit 2): see [`check_rendered`].
-    pub fn new(paths: &Paths, rendered: &str, run_id: &str) -> Result<Target> {
-        check_rendered(rendered)?;
-        let path = Path::new(rendered);
-        let dest: PathBuf = if path.is_absolute() {
-            path.components().collect()
-        } else {
-            crate::template::artifacts_dir(paths).join(path)
-        };
-        let file = dest
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::invalid(format!("output: {rendered:?} names no file")))?;
-        let dir = dest.parent().unwrap_or(Path::new("/"));
-        let capture = dir.join(format!(".{file}.piar-{run_id}.part"));
-        Ok(Target { dest, capture })
-    }
-
-    /// `<dest>.failed`.
-    pub fn failed_path(&self) -> PathBuf {
-        let mut p = self.dest.clone().into_os_string();
-        p.push(FAILED_SUFFIX);
-        PathBuf::from(p)
-    }
-}
-
-/// Check a rendered `output` path: non-empty, no NUL or control characters,
-/// no `..` component, not ending in `/`, not `/`. Errors: exit 2, naming
-/// `output`.
-pub fn check_rendered(rendered: &str) -> Result<()> {
-    let bad = |why: &str| {
-        Err(Error::invalid(format!(
-            "output: the rendered path {rendered:?} {why}"
-        )))
-    };
-    if rendered.is_empty() {
-        return bad("is empty");
-    }
-    if rendered.chars().any(char::is_control) {
-        return bad("contains a control character");
-    }
-    if rendered.ends_with('/') {
-        return bad("ends in '/'; expected a file path");
-    }
-    let path = Path::new(rendered);
-    if path.components().any(|c| c == Component::ParentDir) {
-        return bad("contains a '..' component, which could escape its directory");
-    }
-    if !path.components().any(|c| matches!(c, Component::Normal(_))) {
-        return bad("names no file");
-    }
-    Ok(())
-}
 
 /// The run unit's stdio properties for `input` (org.freedesktop.systemd1(5),
 /// systemd.exec(5)): `StandardInput=data` + `StandardInputData=` (bytes) when
@@ -119,7 +51,7 @@ pub fn properties(input: &RunInput) -> Result<Vec<(&'static str, Value<'static>)
     }
     if let Some(t) = &input.output {
         if let Some(dir) = t.capture.parent() {
-            crate::paths::ensure_dir(dir)?;
+            crate::state::fs::ensure_dir(dir)?;
         }
         props.push((
             "StandardOutputFileToTruncate",
@@ -148,11 +80,11 @@ fn target_file(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
 /// Write the sidecar file with `t` for the watcher of a detached run.
 pub fn save_target(paths: &Paths, job: &str, run_id: &str, t: &Target) -> Result<()> {
     let dir = paths.runs_dir(job);
-    crate::paths::ensure_dir(&dir)?;
+    crate::state::fs::ensure_dir(&dir)?;
     let text = serde_json::to_vec(t).map_err(|e| {
         crate::error::Error::failed(format!("cannot encode the output target: {e}"))
     })?;
-    crate::manifest::store::write_atomic(&target_file(paths, job, run_id), &text, 0o600)
+    crate::state::fs::write_atomic(&target_file(paths, job, run_id), &text, 0o600)
 }
 
 /// Read and remove the sidecar file written by [`save_target`], if any.
@@ -179,10 +111,10 @@ pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
                 .stderr(std::process::Stdio::null())
                 .status();
         }
-        let tail = crate::callback::payload::output_tail(scope, rec);
+        let tail = crate::systemd::journal::output_tail(scope, &rec.run_id, &rec.unit);
         let note = failure_note(rec, tail.as_deref());
         let path = t.failed_path();
-        crate::manifest::store::write_atomic(&path, note.as_bytes(), 0o644).map(|()| path)
+        crate::state::fs::write_atomic(&path, note.as_bytes(), 0o644).map(|()| path)
     };
     match result {
         Ok(path) => rec.artifact = Some(path.to_string_lossy().into_owned()),
@@ -260,7 +192,10 @@ fn failure_note(rec: &RunRecord, stderr_tail: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::model::output::check_rendered;
 
     #[test]
     fn rendered_paths_are_checked() {
@@ -317,7 +252,7 @@ mod tests {
             unit_dir: "/etc/systemd/system".into(),
             state_dir: "/var/lib/piar".into(),
         };
-        let t = Target::new(&paths, "brief/2026-01-01.md", "r1").unwrap();
+        let t = Target::new(&paths.artifacts_dir(), "brief/2026-01-01.md", "r1").unwrap();
         assert_eq!(
             t.dest,
             Path::new("/var/lib/piar/artifacts/brief/2026-01-01.md")
@@ -330,7 +265,7 @@ mod tests {
             t.failed_path(),
             Path::new("/var/lib/piar/artifacts/brief/2026-01-01.md.failed")
         );
-        let abs = Target::new(&paths, "/srv//out/./x", "r1").unwrap();
+        let abs = Target::new(&paths.artifacts_dir(), "/srv//out/./x", "r1").unwrap();
         assert_eq!(abs.dest, Path::new("/srv/out/x"));
     }
 }

@@ -1,4 +1,9 @@
 //! Command-line interface: one clap derive struct per verb.
+//!
+//! The `///` comments in this file are clap's help texts, printed verbatim by
+//! `--help` and the man pages: they keep `<name>` and `[a-z0-9]` as users
+//! read them, so rustdoc's HTML and link checks do not apply here.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 
@@ -415,7 +420,7 @@ pub struct CalendarArgs {
 }
 
 /// The run-policy flags of `submit` (see "RUN POLICY" in piar.toml(5));
-/// written into the manifest by [`crate::policy::apply`].
+/// written into the manifest by `commands::job_flags::apply_policy`.
 #[derive(Debug, Default, Args)]
 pub struct PolicyArgs {
     /// When the previous run is still active: forbid (default: skip this

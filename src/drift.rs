@@ -93,7 +93,7 @@ pub fn owner_of(path: &Path) -> Option<PathBuf> {
 /// directory, sorted by name. A missing directory means none.
 pub fn generated_units(paths: &Paths) -> Result<Vec<UnitFile>> {
     let mut units = Vec::new();
-    for (name, path) in crate::paths::dir_entries(&paths.unit_dir)? {
+    for (name, path) in crate::state::fs::dir_entries(&paths.unit_dir)? {
         if !name.starts_with("piar-") || !(name.ends_with(".service") || name.ends_with(".timer")) {
             continue;
         }

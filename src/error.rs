@@ -187,15 +187,3 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-impl From<zbus::Error> for Error {
-    fn from(e: zbus::Error) -> Self {
-        crate::systemd::classify_bus_error(e)
-    }
-}
-
-impl From<zbus::fdo::Error> for Error {
-    fn from(e: zbus::fdo::Error) -> Self {
-        crate::systemd::classify_bus_error(zbus::Error::FDO(Box::new(e)))
-    }
-}

@@ -238,7 +238,7 @@ fn fish_job_names(verbs: &[String]) -> String {
 
 /// Write `contents` to `dir/file`, creating `dir` if needed; returns the path.
 pub fn write_file(dir: &Path, file: &str, contents: &[u8]) -> Result<PathBuf> {
-    crate::paths::ensure_dir(dir)?;
+    crate::state::fs::ensure_dir(dir)?;
     let path = dir.join(file);
     let mut f = std::fs::File::create(&path).map_err(|e| Error::io("cannot create", &path, e))?;
     f.write_all(contents)

@@ -22,7 +22,7 @@ pub const DEFAULT_KEEP_RUNS: u32 = 100;
 /// Leave the cancel marker for one run (before stopping its unit).
 pub fn mark_canceled(paths: &Paths, job: &str, run_id: &str) -> Result<()> {
     let dir = paths.runs_dir(job);
-    crate::paths::ensure_dir(&dir)?;
+    crate::state::fs::ensure_dir(&dir)?;
     let path = crate::run::cancel_marker(paths, job, run_id);
     std::fs::write(&path, b"stopped with `piar stop`")
         .map_err(|e| Error::io("cannot write", &path, e))

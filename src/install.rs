@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::manifest::Job;
-use crate::manifest::store::write_atomic;
-use crate::paths::{Paths, ensure_dir};
+use crate::paths::Paths;
+use crate::state::fs::ensure_dir;
+use crate::state::fs::write_atomic;
 use crate::systemd::Systemd;
 use crate::unit;
 use crate::units::names::Family;

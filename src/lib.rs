@@ -24,6 +24,7 @@ pub mod import;
 pub mod install;
 pub mod logging;
 pub mod manifest;
+pub mod model;
 pub mod output;
 pub mod paths;
 pub mod policy;
@@ -31,6 +32,8 @@ pub mod record;
 pub mod recover;
 pub mod run;
 pub mod schedule;
+pub mod scope;
+pub mod state;
 pub mod status;
 pub mod sync;
 pub mod systemd;
@@ -46,7 +49,7 @@ use clap::Parser;
 
 use crate::error::Kind;
 
-/// Run piar with `args` (argv including argv[0]) and return the exit code.
+/// Run piar with `args` (argv including `argv[0]`) and return the exit code.
 pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
     let cli = match cli::Cli::try_parse_from(&args) {
@@ -63,7 +66,11 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    logging::init(cli.verbose, &cli.command);
+    let trigger_job = match &cli.command {
+        cli::Command::Trigger(args) => Some(args.name.as_str()),
+        _ => None,
+    };
+    logging::init(cli.verbose, trigger_job);
     let json = cli.json;
     match commands::dispatch(cli) {
         Ok(status) => ExitCode::from(status.code()),

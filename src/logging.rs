@@ -1,12 +1,11 @@
 //! piar's own log lines: to the journal when stderr is connected to it (as in
 //! `piar-<name>.service`), to stderr otherwise.
 
-use crate::cli::Command;
-
 /// Install the logger. `verbose`: 0 warnings, 1 info, 2+ debug (`PIAR_LOG`
 /// overrides with an env_logger filter, e.g. `PIAR_LOG=debug`). Under the
-/// journal, `trigger` logs at info and tags lines with `PIAR_JOB=<name>`.
-pub fn init(verbose: u8, command: &Command) {
+/// journal, piar logs at info, and `job` (the job of `piar trigger <job>`)
+/// tags every line with `PIAR_JOB=<job>`.
+pub fn init(verbose: u8, job: Option<&str>) {
     let level = match verbose {
         0 => log::LevelFilter::Warn,
         1 => log::LevelFilter::Info,
@@ -14,8 +13,8 @@ pub fn init(verbose: u8, command: &Command) {
     };
     if systemd_journal_logger::connected_to_journal() {
         let mut extra = Vec::new();
-        if let Command::Trigger(args) = command {
-            extra.push(("PIAR_JOB", args.name.clone()));
+        if let Some(job) = job {
+            extra.push(("PIAR_JOB", job.to_string()));
         }
         if let Ok(logger) = systemd_journal_logger::JournalLog::new() {
             let logger = logger

@@ -9,47 +9,11 @@
 //! talk to systemd); unit directories are never overridden, because systemd
 //! only reads its own search path (systemd.unit(5), "Unit File Load Path").
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 
-/// Which systemd manager piar talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// The system manager (PID 1) on the system bus; needs root.
-    System,
-    /// The calling user's manager (`user@UID.service`) on the session bus.
-    User,
-}
-
-impl Scope {
-    /// The default scope: system when running as root, user otherwise.
-    pub fn default_for_euid() -> Scope {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        if unsafe { libc::geteuid() } == 0 {
-            Scope::System
-        } else {
-            Scope::User
-        }
-    }
-
-    /// The global flag that selects this scope (`--system` / `--user`).
-    pub fn flag(self) -> &'static str {
-        match self {
-            Scope::System => "--system",
-            Scope::User => "--user",
-        }
-    }
-
-    /// `"system"` or `"user"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::System => "system",
-            Scope::User => "user",
-        }
-    }
-}
+pub use crate::scope::Scope;
 
 /// Resolved directories for one scope.
 #[derive(Debug, Clone)]
@@ -129,46 +93,13 @@ impl Paths {
         self.state_dir.join("locks").join(format!("{name}.lock"))
     }
 
+    /// `<state>/artifacts`: where relative `output` paths of artifacts go.
+    pub fn artifacts_dir(&self) -> PathBuf {
+        self.state_dir.join("artifacts")
+    }
+
     /// Path of a unit file in this scope's unit directory.
     pub fn unit_file(&self, unit: &str) -> PathBuf {
         self.unit_dir.join(unit)
     }
-}
-
-/// Create `dir` (and parents) with mode 0755 if missing.
-pub fn ensure_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))
-}
-
-/// The entries of `dir` as (file name, path), sorted by name. A missing
-/// directory has none; names that are not UTF-8 are converted lossily.
-/// Errors: the directory or an entry cannot be read (naming `dir`).
-pub fn dir_entries(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let read_err = |e| Error::io("cannot read directory", dir, e);
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(read_err(e)),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(read_err)?;
-        out.push((
-            entry.file_name().to_string_lossy().into_owned(),
-            entry.path(),
-        ));
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// The `*.toml` files of `dir` as (stem, path), sorted; hidden files (such
-/// as the temp file of a write in progress) are skipped. A missing directory
-/// has none.
-pub fn toml_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    Ok(dir_entries(dir)?
-        .into_iter()
-        .filter(|(name, _)| !name.starts_with('.'))
-        .filter_map(|(name, path)| Some((name.strip_suffix(".toml")?.to_string(), path)))
-        .collect())
 }

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::manifest::store::write_atomic;
 use crate::paths::Paths;
+use crate::state::fs::write_atomic;
 
 /// Run record format version.
 pub const VERSION: u32 = 1;
@@ -68,7 +68,7 @@ pub struct RunRecord {
     pub unit: String,
     /// Outcome so far.
     pub status: RunStatus,
-    /// The argv that was run (argv[0] resolved to an absolute path).
+    /// The argv that was run (`argv[0]` resolved to an absolute path).
     pub command: Vec<String>,
     /// systemd invocation ID of the run unit (32 hex digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,7 +181,7 @@ pub fn record_path(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
 /// Write a run record atomically (mode 0644).
 pub fn save(paths: &Paths, rec: &RunRecord) -> Result<()> {
     let dir = paths.runs_dir(&rec.job);
-    crate::paths::ensure_dir(&dir)?;
+    crate::state::fs::ensure_dir(&dir)?;
     let mut text = serde_json::to_vec_pretty(rec)
         .map_err(|e| Error::failed(format!("cannot encode run record: {e}")))?;
     text.push(b'\n');

@@ -55,7 +55,7 @@ impl RunLock {
     /// Create and lock `<state>/runs/<job>/<run>.lock`. Call before the
     /// `running` record is written.
     pub fn take(paths: &Paths, job: &str, run_id: &str) -> Result<RunLock> {
-        crate::paths::ensure_dir(&paths.runs_dir(job))?;
+        crate::state::fs::ensure_dir(&paths.runs_dir(job))?;
         let path = lock_path(paths, job, run_id);
         let file = OpenOptions::new()
             .create(true)
@@ -119,7 +119,7 @@ pub fn settle(
         }
     };
     if !sd
-        .list_units(crate::run::ACTIVE_STATES, &[&fresh.unit])?
+        .list_units(crate::systemd::RUNNING_STATES, &[&fresh.unit])?
         .is_empty()
     {
         return Ok(None); // the job itself still runs; decide when it ends
@@ -150,11 +150,11 @@ pub fn settle(
 /// trigger died in between), are deleted.
 pub fn lost_runs(paths: &Paths, sd: &Systemd) -> Result<Vec<RunRecord>> {
     let mut lost = Vec::new();
-    for (job, dir) in crate::paths::dir_entries(&paths.state_dir.join("runs"))? {
+    for (job, dir) in crate::state::fs::dir_entries(&paths.state_dir.join("runs"))? {
         if !dir.is_dir() {
             continue;
         }
-        for (file, lock) in crate::paths::dir_entries(&dir)? {
+        for (file, lock) in crate::state::fs::dir_entries(&dir)? {
             let Some(id) = file.strip_suffix(".lock") else {
                 continue;
             };
@@ -186,11 +186,11 @@ pub fn lost_runs(paths: &Paths, sd: &Systemd) -> Result<Vec<RunRecord>> {
 /// files only (no manager), for `piar doctor`; `piar sync` repairs them.
 pub fn interrupted(paths: &Paths) -> Result<Vec<(String, String)>> {
     let mut found = Vec::new();
-    for (job, dir) in crate::paths::dir_entries(&paths.state_dir.join("runs"))? {
+    for (job, dir) in crate::state::fs::dir_entries(&paths.state_dir.join("runs"))? {
         if !dir.is_dir() {
             continue;
         }
-        for (file, lock) in crate::paths::dir_entries(&dir)? {
+        for (file, lock) in crate::state::fs::dir_entries(&dir)? {
             let Some(id) = file.strip_suffix(".lock") else {
                 continue;
             };

@@ -21,10 +21,7 @@ use crate::units::names::{Family, UnitName};
 /// "Environment variables in spawned processes").
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Active states in which a run unit counts as still running (systemd.unit(5)).
-pub const ACTIVE_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
-
-/// Resolve argv[0] of `command` to an absolute path: as is if it contains a
+/// Resolve `argv[0]` of `command` to an absolute path: as is if it contains a
 /// `/` (relative paths against `workdir`), else searched in `path` (a
 /// colon-separated list). Errors (exit 2): not found or not executable.
 pub fn resolve_program(command: &[String], path: &str, workdir: Option<&Path>) -> Result<PathBuf> {
@@ -137,7 +134,7 @@ pub fn trigger_attempt(
     rec.scheduled_for = scheduled.map(|t| t.to_string());
 
     let lock_path = paths.job_lock_file(name);
-    crate::paths::ensure_dir(lock_path.parent().unwrap_or(Path::new("/")))?;
+    crate::state::fs::ensure_dir(lock_path.parent().unwrap_or(Path::new("/")))?;
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -279,7 +276,7 @@ fn record_outcome(
     rec: &mut RunRecord,
     outcome: Result<UnitOutcome>,
     started: jiff::Timestamp,
-    output: Option<&crate::artifact::Target>,
+    output: Option<&crate::model::output::Target>,
     run_lock: Option<crate::recover::RunLock>,
 ) -> Result<()> {
     match outcome {
@@ -330,7 +327,7 @@ pub fn cancel_marker(paths: &Paths, job: &str, run_id: &str) -> PathBuf {
 /// [`crate::units::names`]).
 pub fn active_runs(paths: &Paths, sd: &Systemd, name: &str) -> Result<Vec<UnitName>> {
     let runs = Family::runs(name);
-    let units = sd.list_units(ACTIVE_STATES, &runs.globs())?;
+    let units = sd.list_units(crate::systemd::RUNNING_STATES, &runs.globs())?;
     Ok(runs.select(units.iter().map(|u| u.0.as_str()), |u| {
         paths.unit_file(u).exists()
     }))
@@ -486,7 +483,7 @@ fn transient_properties<'a>(
     scope: Scope,
     run_id: &str,
     program: &Path,
-    input: &crate::template::RunInput,
+    input: &crate::model::output::RunInput,
 ) -> Vec<(&'static str, Value<'a>)> {
     let name = job.name();
     let env = run_environment(job, run_id, &input.scheduled_for);

@@ -66,7 +66,7 @@ impl Live {
             }) = parsed
             {
                 timers.insert(job, (active, sub, path));
-            } else if matches!(active.as_str(), "active" | "activating" | "deactivating")
+            } else if crate::systemd::is_running(&active)
                 && let Some(run) = Family::all_runs()
                     .select([name.as_str()], &is_unit_file)
                     .pop()

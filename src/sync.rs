@@ -35,7 +35,8 @@ use crate::error::{Error, Result};
 use crate::install;
 use crate::manifest::store::Store;
 use crate::manifest::{Manifest, validate};
-use crate::paths::{self, Paths, Scope, ensure_dir};
+use crate::paths::{Paths, Scope};
+use crate::state::fs::{self, ensure_dir};
 use crate::systemd::Systemd;
 
 /// The drop-in directory of `paths`' scope (see the module docs);
@@ -149,7 +150,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     };
 
     // 1) drop-ins -> store + units
-    let dropins = paths::toml_files(&dir)?;
+    let dropins = fs::toml_files(&dir)?;
     for (stem, path) in &dropins {
         let manifest = match read_dropin(path, stem) {
             Ok(m) => m,
@@ -196,7 +197,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     }
 
     // 2) jobs created from drop-ins whose file is gone -> removed
-    for (name, marker) in paths::dir_entries(&ledger)? {
+    for (name, marker) in fs::dir_entries(&ledger)? {
         if dropins.iter().any(|(stem, _)| *stem == name) {
             continue;
         }

@@ -27,9 +27,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-use crate::cli::TemplateArgs;
 use crate::error::{Error, Result};
 use crate::manifest::{Job, Manifest};
+use crate::model::output::{RunInput, Target};
 use crate::paths::Paths;
 use crate::systemd::Systemd;
 
@@ -62,52 +62,6 @@ pub const VARIABLES: &[&str] = &[
 
 /// Run id used when templates are checked at submit time.
 const SAMPLE_RUN_ID: &str = "20260101-000000-abcd";
-
-/// Apply `submit`'s template flags to `m`. Only fields whose flags were given
-/// are touched (so `piar edit` can reuse this). Errors (exit 2): unreadable
-/// or non-UTF-8 `--stdin-file`, a `--var` without `=`.
-pub fn apply(args: &TemplateArgs, m: &mut Manifest) -> Result<()> {
-    if let Some(text) = &args.stdin {
-        m.stdin = Some(text.clone());
-    }
-    if let Some(path) = &args.stdin_file {
-        let len = std::fs::metadata(path)
-            .map_err(|e| Error::io("--stdin-file: cannot read", path, e))?
-            .len();
-        if len > STDIN_TEMPLATE_MAX as u64 {
-            return Err(Error::invalid(format!(
-                "--stdin-file: {} is {len} bytes, at most {STDIN_TEMPLATE_MAX} are allowed",
-                path.display()
-            )));
-        }
-        let bytes =
-            std::fs::read(path).map_err(|e| Error::io("--stdin-file: cannot read", path, e))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            Error::invalid(format!(
-                "--stdin-file: {} is not UTF-8 text (templates are text)",
-                path.display()
-            ))
-        })?;
-        m.stdin = Some(text);
-    }
-    if !args.vars.is_empty() {
-        let mut vars = BTreeMap::new();
-        for kv in &args.vars {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| Error::invalid(format!("--var: expected KEY=VALUE, got {kv:?}")))?;
-            vars.insert(k.to_string(), v.to_string());
-        }
-        m.vars = vars;
-    }
-    if args.template_args {
-        m.template_args = true;
-    }
-    if let Some(out) = &args.output {
-        m.output = Some(out.clone());
-    }
-    Ok(())
-}
 
 /// Check the templated fields of a manifest (called by
 /// [`crate::manifest::validate::validate`]). Errors (exit 2) name the field
@@ -176,7 +130,7 @@ pub fn validate(m: &Manifest) -> Result<()> {
     }
     if let Some(text) = &m.output {
         let rendered = r.render("output", text)?;
-        crate::artifact::check_rendered(&rendered)?;
+        crate::model::output::check_rendered(&rendered)?;
     }
     Ok(())
 }
@@ -192,19 +146,6 @@ pub struct RunValues<'a> {
     pub now: Timestamp,
     /// When the run was due (or `now` for a manual run).
     pub scheduled_for: Timestamp,
-}
-
-/// A job's templated input, rendered for one run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunInput {
-    /// The bytes on the run's standard input (`None`: none, i.e. /dev/null).
-    pub stdin: Option<Vec<u8>>,
-    /// argv with `command[1..]` rendered when `template_args` is set.
-    pub command: Vec<String>,
-    /// Where stdout is captured while the run is active, and where it goes.
-    pub output: Option<crate::artifact::Target>,
-    /// `PIAR_SCHEDULED_FOR`: when the run was due, else its start (RFC 3339, UTC).
-    pub scheduled_for: String,
 }
 
 /// Render a job's templates for one run. `scheduled` is when its timer was
@@ -251,7 +192,7 @@ pub fn prepare(
         }
         if let Some(text) = &m.output {
             let rendered = r.render("output", text)?;
-            input.output = Some(crate::artifact::Target::new(paths, &rendered, run_id)?);
+            input.output = Some(Target::new(&paths.artifacts_dir(), &rendered, run_id)?);
         }
     }
     input.command = command;
@@ -316,9 +257,9 @@ fn manual_marker(paths: &Paths, job: &str) -> PathBuf {
 /// Best effort: a marker that cannot be written is logged.
 pub fn note_manual_start(paths: &Paths, job: &str) {
     let path = manual_marker(paths, job);
-    let result = crate::paths::ensure_dir(&paths.runs_dir(job)).and_then(|()| {
+    let result = crate::state::fs::ensure_dir(&paths.runs_dir(job)).and_then(|()| {
         let text = format!("{}\n", Timestamp::now());
-        crate::manifest::store::write_atomic(&path, text.as_bytes(), 0o644)
+        crate::state::fs::write_atomic(&path, text.as_bytes(), 0o644)
     });
     if let Err(e) = result {
         log::warn!("{job}: cannot note the manual start: {e}");
@@ -474,11 +415,6 @@ fn is_identifier(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Where relative `output` paths are resolved: `<state>/artifacts`.
-pub fn artifacts_dir(paths: &Paths) -> PathBuf {
-    paths.state_dir.join("artifacts")
 }
 
 #[cfg(test)]

@@ -175,7 +175,7 @@ fn assert_line_shape(line: &str) {
         "control character in {line:?}"
     );
     assert!(!line.ends_with('\\'), "{line:?}");
-    unit::check_value("schedule", line).unwrap();
+    piar::model::limits::check_value("schedule", line).unwrap();
 }
 
 /// systemd's own verdict on calendar lines (one `systemd-analyze calendar` call).
@@ -590,7 +590,7 @@ fn exec_quoting_round_trips_through_systemd_unquoting() {
         check(&w);
         let esc = unit::escape_specifiers(&w);
         assert_eq!(esc.replace("%%", "%"), w);
-        if unit::check_value("f", &w).is_ok() {
+        if piar::model::limits::check_value("f", &w).is_ok() {
             assert!(!w.contains('\n') && !w.ends_with('\\'));
         }
         Ok(())

@@ -16,7 +16,7 @@ pub mod config;
 pub mod http;
 pub mod outbox;
 pub mod payload;
-pub mod secret;
+
 pub mod sign;
 
 use std::time::Duration;
@@ -86,7 +86,11 @@ pub fn enqueue(
     rec: &RunRecord,
 ) -> Result<String> {
     let event = payload::event_type(rec.status);
-    let data = payload::run_data(Some(job), rec, payload::output_tail(scope, rec));
+    let data = payload::run_data(
+        Some(job),
+        rec,
+        crate::systemd::journal::output_tail(scope, &rec.run_id, &rec.unit),
+    );
     let compat = spec.compat.clone();
     let compat_fields = compat
         .as_ref()
@@ -158,7 +162,7 @@ pub fn headers(paths: &Paths, d: &Delivery, now: i64) -> Result<Vec<(String, Str
     let secret = d
         .secret
         .as_deref()
-        .map(|name| secret::get(paths, name))
+        .map(|name| crate::state::secrets::get(paths, name))
         .transpose()?;
     if let Some(s) = &secret {
         h.push((
@@ -364,10 +368,7 @@ fn aux_ref<'a>(
 /// Whether delivery `d` has a retry timer or an attempt in progress.
 pub fn has_pending_unit(paths: &Paths, sd: &Systemd, d: &Delivery) -> Result<bool> {
     let family = Family::callbacks(&d.job, unit_key(d));
-    let units = sd.list_units(
-        &["active", "activating", "deactivating", "reloading"],
-        &family.globs(),
-    )?;
+    let units = sd.list_units(crate::systemd::RUNNING_STATES, &family.globs())?;
     let is_unit_file = |u: &str| paths.unit_file(u).exists();
     Ok(!family
         .select(units.iter().map(|u| u.0.as_str()), is_unit_file)

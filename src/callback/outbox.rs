@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::manifest::store::write_atomic;
 use crate::paths::Paths;
+use crate::state::fs::write_atomic;
 
 /// Outbox entry format version.
 pub const VERSION: u32 = 1;
@@ -131,7 +131,7 @@ fn path(paths: &Paths, id: &str) -> PathBuf {
 /// Write an entry atomically (0600: the body may carry job output).
 pub fn save(paths: &Paths, d: &Delivery) -> Result<()> {
     let dir = dir(paths);
-    crate::paths::ensure_dir(&dir)?;
+    crate::state::fs::ensure_dir(&dir)?;
     let mut text = serde_json::to_vec_pretty(d)
         .map_err(|e| Error::failed(format!("cannot encode outbox entry: {e}")))?;
     text.push(b'\n');
@@ -226,7 +226,7 @@ fn remove_entry(paths: &Paths, id: &str) -> Result<()> {
 /// two processes never attempt the same delivery at once.
 pub fn lock(paths: &Paths, id: &str) -> Result<fs::File> {
     let d = dir(paths);
-    crate::paths::ensure_dir(&d)?;
+    crate::state::fs::ensure_dir(&d)?;
     let p = d.join(format!("{id}.lock"));
     let f = fs::OpenOptions::new()
         .create(true)

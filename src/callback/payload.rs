@@ -3,11 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::Job;
-use crate::paths::Scope;
 use crate::record::{RunRecord, RunStatus};
 
-/// Most bytes of the run's output tail sent in `data.output_tail`.
-pub const OUTPUT_TAIL_BYTES: usize = 4096;
+pub use crate::systemd::journal::OUTPUT_TAIL_BYTES;
 
 /// One callback: `{type, timestamp, data}` (Standard Webhooks' recommended shape).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,58 +181,9 @@ pub fn run_data(job: Option<&Job>, rec: &RunRecord, output_tail: Option<String>)
     }
 }
 
-/// The last [`OUTPUT_TAIL_BYTES`] of a run's journal output (`journalctl -o
-/// cat`), cut at a line start; `None` when journalctl finds nothing.
-pub fn output_tail(scope: Scope, rec: &RunRecord) -> Option<String> {
-    let mut cmd = std::process::Command::new("journalctl");
-    cmd.args(["--no-pager", "--quiet", "-o", "cat", "-n", "50"]);
-    match scope {
-        Scope::System => {
-            cmd.arg(format!("PIAR_RUN={}", rec.run_id));
-        }
-        Scope::User => {
-            // SAFETY: getuid has no preconditions and cannot fail.
-            let uid = unsafe { libc::getuid() };
-            cmd.arg(format!("_UID={uid}"))
-                .arg(format!("_SYSTEMD_USER_UNIT={}", rec.unit));
-        }
-    }
-    let out = cmd.stdin(std::process::Stdio::null()).output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    if text.is_empty() {
-        return None;
-    }
-    Some(tail(&text, OUTPUT_TAIL_BYTES))
-}
-
-/// The end of `text`, at most `max` bytes, starting at a line start when possible.
-fn tail(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut start = text.len() - max;
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    let cut = &text[start..];
-    match cut.find('\n') {
-        Some(i) if i + 1 < cut.len() => cut[i + 1..].to_string(),
-        _ => cut.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tail_is_bounded_and_starts_at_a_line() {
-        let text = "aaaa\nbbbb\ncccc\n";
-        assert_eq!(tail(text, 100), text);
-        assert_eq!(tail(text, 8), "cccc\n");
-        let long = "é".repeat(3000);
-        assert!(tail(&long, 4096).len() <= 4096);
-    }
 
     fn data(status: &str, exit_code: Option<i32>) -> RunData {
         RunData {

@@ -102,6 +102,15 @@ pub fn verify(
     }
 }
 
+/// A fresh Standard Webhooks secret: `whsec_` + base64 of 32 random bytes.
+pub fn generate_secret() -> crate::error::Result<String> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| {
+        crate::error::Error::failed(format!("cannot get random bytes for a secret: {e}"))
+    })?;
+    Ok(format!("{}{}", SECRET_PREFIX, B64.encode(key)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +148,12 @@ mod tests {
             compat_signature("s3cret", TS, b"{}"),
             "fc2131457b96a88934ed47ab7d4654a01d906c50546d10290330582312e37a2f"
         );
+    }
+
+    #[test]
+    fn generated_secrets_decode_to_32_bytes() {
+        let s = generate_secret().unwrap();
+        assert!(s.starts_with("whsec_"));
+        assert_eq!(standard_key(&s).len(), 32);
     }
 }

@@ -5,11 +5,12 @@ use std::io::Read;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::callback::{self, config, outbox, secret, sign};
+use crate::callback::{self, config, outbox, sign};
 use crate::cli::{
     CallbackAction, CallbacksAction, CallbacksArgs, SecretAction, SubmitCallbackArgs, VerifyArgs,
 };
 use crate::error::{Error, ExitStatus, Result};
+use crate::state::secrets as secret;
 
 /// The `[callback]` table from submit's flags (`None` without `--callback`).
 pub fn spec_from_args(a: &SubmitCallbackArgs) -> Result<Option<config::CallbackSpec>> {
@@ -38,7 +39,7 @@ pub fn secret(ctx: &Ctx, action: SecretAction) -> Result<ExitStatus> {
         SecretAction::Set { name, generate } => {
             secret::validate_name(&name)?;
             let value = if generate {
-                secret::generate()?
+                sign::generate_secret()?
             } else {
                 let mut v = String::new();
                 std::io::stdin()

@@ -8,6 +8,7 @@ mod edit;
 mod generate;
 mod history;
 mod import;
+mod job_flags;
 mod list;
 mod logs;
 mod options;

@@ -72,7 +72,7 @@ impl JobOptions {
     /// replaces the whole `[callback]` table. `now` resolves relative `--at`.
     pub fn apply(&self, m: &mut Manifest, now: jiff::Timestamp) -> Result<()> {
         // First, so that --env (below) wins over --env-file.
-        crate::policy::apply(&self.policy, m)?;
+        super::job_flags::apply_policy(&self.policy, m)?;
         let s = &self.schedule;
         if s.given() {
             m.schedule = self.schedule_spec(m.schedule.tz.as_deref(), now)?;
@@ -115,7 +115,7 @@ impl JobOptions {
         if self.require_synced_clock {
             m.require_synced_clock = true;
         }
-        crate::template::apply(&self.template, m)?;
+        super::job_flags::apply_template(&self.template, m)?;
         Ok(())
     }
 

@@ -32,7 +32,11 @@ fn find_run(ctx: &Ctx, id: &str) -> Result<RunRecord> {
 pub fn result(ctx: &Ctx, id: &str) -> Result<ExitStatus> {
     let rec = find_run(ctx, id)?;
     let job = ctx.store().load(&rec.job).ok();
-    let data = payload::run_data(job.as_ref(), &rec, payload::output_tail(ctx.scope, &rec));
+    let data = payload::run_data(
+        job.as_ref(),
+        &rec,
+        crate::systemd::journal::output_tail(ctx.scope, &rec.run_id, &rec.unit),
+    );
     if ctx.out.json {
         ctx.out.json(&data)?;
     } else {

@@ -9,9 +9,6 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::record::{self, RunStatus};
 use crate::units::names::Family;
 
-/// States in which a run unit counts as running (as in `run::trigger`).
-const ACTIVE_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
-
 /// How long to wait for systemd to stop a run (its `TimeoutStopSec=`, 90 s
 /// by default, bounds it in systemd too).
 const STOP_TIMEOUT: Duration = Duration::from_secs(120);
@@ -47,7 +44,7 @@ pub fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
         })?;
         Family::run_id(target)
     };
-    let units = sd.list_units(ACTIVE_STATES, &family.globs())?;
+    let units = sd.list_units(crate::systemd::RUNNING_STATES, &family.globs())?;
     let runs: Vec<(String, String, String)> = family
         .select(units.iter().map(|u| u.0.as_str()), |u| {
             ctx.paths.unit_file(u).exists()

@@ -50,8 +50,8 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     if args.file.is_some() {
         // (from_args applied these with the other job options; with --file
         // they override the file)
-        crate::policy::apply(&args.opts.policy, &mut manifest)?;
-        crate::template::apply(&args.opts.template, &mut manifest)?;
+        super::job_flags::apply_policy(&args.opts.policy, &mut manifest)?;
+        super::job_flags::apply_template(&args.opts.template, &mut manifest)?;
         // --env wins over --env-file.
         for kv in &args.opts.env {
             let (k, v) = super::options::split_kv("--env", kv)?;

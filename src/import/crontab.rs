@@ -38,7 +38,7 @@ use crate::schedule::{at, cron::CronExpr};
 /// The shell cron uses when the crontab sets no `SHELL` (crontab(5)).
 pub const DEFAULT_SHELL: &str = "/bin/sh";
 
-/// argv[0] of the wrapper that feeds `%` text to the command's stdin.
+/// `argv[0]` of the wrapper that feeds `%` text to the command's stdin.
 pub const STDIN_WRAPPER_NAME: &str = "piar-cron-stdin";
 
 /// How to read a crontab.

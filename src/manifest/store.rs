@@ -6,15 +6,16 @@
 //! Commands that change manifests or unit files hold [`Store::lock`] for the
 //! whole change, so concurrent `piar` processes never lose an update.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs::{self, OpenOptions};
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::validate::{validate, validate_name};
 use super::{Job, Manifest};
 use crate::error::{Error, Result};
 use crate::paths::Paths;
+use crate::state::fs::{sync_dir, write_atomic};
 
 #[cfg(test)]
 mod tests;
@@ -131,7 +132,7 @@ impl Store {
     /// The names of the stored manifests (`*.toml`, not hidden), in
     /// directory order; nothing is parsed. A missing directory means none.
     pub fn names(&self) -> Result<Vec<String>> {
-        Ok(crate::paths::toml_files(&self.dir)?
+        Ok(crate::state::fs::toml_files(&self.dir)?
             .into_iter()
             .map(|(name, _)| name)
             .collect())
@@ -165,35 +166,6 @@ impl Store {
             Err(e) => Err(Error::io("cannot remove manifest", &path, e)),
         }
     }
-}
-
-/// Write `contents` to `path` atomically: temp file in the same directory,
-/// `fsync`, `rename`, `fsync` of the directory. The file gets `mode` (exactly:
-/// set with chmod, so the umask does not apply). The directory must exist.
-pub fn write_atomic(path: &std::path::Path, contents: &[u8], mode: u32) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::io("cannot create a temporary file in", dir, e))?;
-    // Errors name the target: the temp file's random name means nothing to the user.
-    let write_err = |e| Error::io("cannot write", path, e);
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(write_err)?;
-    tmp.write_all(contents).map_err(write_err)?;
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("cannot write", path, e.error))?;
-    sync_dir(dir)
-}
-
-/// `fsync` a directory so a rename or unlink in it is durable.
-fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("cannot sync directory", dir, e))
 }
 
 /// Create `dir` and its parents with mode [`DIR_MODE`] (minus the umask).

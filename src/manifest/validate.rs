@@ -300,7 +300,7 @@ fn check_description(text: &str) -> Result<()> {
             "description: {len} characters, at most {DESCRIPTION_MAX} are allowed"
         )));
     }
-    crate::unit::check_value("description", text)
+    crate::model::limits::check_value("description", text)
 }
 
 /// `metadata`: at most [`METADATA_MAX_BYTES`] when serialized as TOML.

@@ -17,10 +17,8 @@ pub use props::{SANDBOX_BOOLS, properties, run_home, user_home};
 pub use retry::{backoff, schedule_retry, stop_retries};
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::PolicyArgs;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 use crate::paths::{Paths, Scope};
@@ -162,7 +160,7 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
                 name.escape_debug()
             )));
         }
-        crate::callback::secret::validate_name(secret)
+        crate::state::secrets::validate_name(secret)
             .map_err(|e| e.context(format!("credentials.{name}")))?;
     }
     Ok(Policy {
@@ -209,7 +207,7 @@ pub fn check_scope(m: &Manifest, scope: Scope, paths: &Paths) -> Result<()> {
         return Err(Error::invalid(format!("run_as: no user named {u:?}")));
     }
     for (name, secret) in &p.credentials {
-        if !crate::callback::secret::dir(paths).join(secret).is_file() {
+        if !crate::state::secrets::dir(paths).join(secret).is_file() {
             return Err(
                 Error::invalid(format!("credentials.{name}: no secret named {secret:?}"))
                     .with_hint(format!(
@@ -219,87 +217,6 @@ pub fn check_scope(m: &Manifest, scope: Scope, paths: &Paths) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Write the flags that were given into `m`, leaving the other fields alone
-/// (so `piar edit` can reuse it). `--env-file` entries are merged into
-/// `env` (replacing equal keys). Values are validated later by
-/// [`crate::manifest::validate::validate`]; errors here are unreadable files
-/// or malformed `--credential`/`--env-file` syntax (exit 2).
-pub fn apply(args: &PolicyArgs, m: &mut Manifest) -> Result<()> {
-    if let Some(v) = &args.overlap {
-        m.overlap = Some(v.clone());
-    }
-    if let Some(v) = args.retries {
-        m.retries = Some(v);
-    }
-    if let Some(v) = &args.retry_delay {
-        m.retry_delay = Some(v.clone());
-    }
-    if let Some(v) = &args.memory_max {
-        m.memory_max = Some(v.clone());
-    }
-    if let Some(v) = &args.cpu_quota {
-        m.cpu_quota = Some(v.clone());
-    }
-    if let Some(v) = args.nice {
-        m.nice = Some(v);
-    }
-    if let Some(v) = &args.run_as {
-        m.run_as = Some(v.clone());
-    }
-    if let Some(v) = &args.sandbox {
-        m.sandbox = Some(v.clone());
-    }
-    for file in &args.env_file {
-        m.env.extend(read_env_file(file)?);
-    }
-    for c in &args.credential {
-        let (name, secret) = match c.split_once('=') {
-            Some((n, s)) => (n, s),
-            None => (c.as_str(), c.as_str()),
-        };
-        if name.is_empty() || secret.is_empty() {
-            return Err(Error::invalid(format!(
-                "--credential: expected NAME or NAME=SECRET, got {c:?}"
-            )));
-        }
-        m.credentials.insert(name.to_string(), secret.to_string());
-    }
-    Ok(())
-}
-
-/// Read an environment file: one `KEY=VALUE` per line; empty lines and lines
-/// starting with `#` or `;` are ignored; whitespace around the key and the
-/// value is trimmed; a value wholly inside matching `"` or `'` quotes loses
-/// them (no escapes, no `$` expansion, no line continuations: a subset of
-/// systemd.exec(5) `EnvironmentFile=`). Errors name the file and line (exit 2).
-pub fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::invalid(format!("--env-file: cannot read {}: {e}", path.display())))?;
-    let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else {
-            return Err(Error::invalid(format!(
-                "--env-file: {} line {}: expected KEY=VALUE",
-                path.display(),
-                i + 1
-            )));
-        };
-        let v = v.trim();
-        let v = [('"', '"'), ('\'', '\'')]
-            .iter()
-            .find_map(|(a, b)| {
-                (v.len() >= 2 && v.starts_with(*a) && v.ends_with(*b)).then(|| &v[1..v.len() - 1])
-            })
-            .unwrap_or(v);
-        out.insert(k.trim().to_string(), v.to_string());
-    }
-    Ok(out)
 }
 
 /// Bytes from `512`, `64K`, `512M`, `2G`, `1T` (base 1024, as systemd reads

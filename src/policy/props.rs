@@ -127,7 +127,7 @@ pub fn properties(
         // LoadCredential= (not SetCredential=): systemd reads the secret's
         // file itself when the run starts, so the value never travels over
         // D-Bus and is not a unit property anyone may read back.
-        let dir = crate::callback::secret::dir(paths);
+        let dir = crate::state::secrets::dir(paths);
         let creds: Vec<(String, String)> = p
             .credentials
             .iter()

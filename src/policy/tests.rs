@@ -52,18 +52,3 @@ fn bad_fields_are_named() {
     m.credentials.insert("../x".into(), "s".into());
     assert!(parse(&m).unwrap_err().message.starts_with("credentials."));
 }
-
-#[test]
-fn env_file_subset() {
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("env");
-    std::fs::write(&f, "# c\n; c\n\nA=1\n B = two words \nC=\"q\"\nD='s'\nE=\n").unwrap();
-    let env = read_env_file(&f).unwrap();
-    assert_eq!(env["A"], "1");
-    assert_eq!(env["B"], "two words");
-    assert_eq!(env["C"], "q");
-    assert_eq!(env["D"], "s");
-    assert_eq!(env["E"], "");
-    std::fs::write(&f, "A=1\nnope\n").unwrap();
-    assert!(read_env_file(&f).unwrap_err().message.contains("line 2"));
-}

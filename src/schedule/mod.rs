@@ -170,7 +170,7 @@ impl Schedule {
                 ));
             }
             for s in specs {
-                crate::unit::check_value("schedule.on_calendar", s)?;
+                crate::model::limits::check_value("schedule.on_calendar", s)?;
                 // An empty `OnCalendar=` resets the timer's list (systemd.timer(5)):
                 // it would silently drop the lines before it. Found by tests/fuzz.rs.
                 if s.trim().is_empty() {

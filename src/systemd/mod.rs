@@ -4,7 +4,11 @@
 //! handful of calls piar makes. Proxies never cache properties (piar reads a
 //! property once, when it needs it), so creating one costs no round trip.
 
+mod error;
+pub mod journal;
 pub mod proxies;
+
+pub use error::classify_bus_error;
 
 use std::time::Duration;
 
@@ -13,33 +17,17 @@ use zbus::proxy::CacheProperties;
 use zbus::zvariant::{OwnedObjectPath, Value};
 
 use crate::error::{Error, Kind, Result};
-use crate::paths::Scope;
+use crate::scope::Scope;
 use proxies::{ManagerProxy, ServiceProxy, TimerProxy, UnitListEntry, UnitProxy};
 
-/// Map a zbus error to a piar error: access denied -> permission (exit 6),
-/// no bus / connection refused -> unreachable (exit 5), else failed (exit 1).
-pub fn classify_bus_error(e: zbus::Error) -> Error {
-    let text = e.to_string();
-    let kind = match &e {
-        zbus::Error::MethodError(name, _, _)
-            if name.as_str().ends_with("AccessDenied")
-                || name.as_str().ends_with("InteractiveAuthorizationRequired") =>
-        {
-            Kind::Permission
-        }
-        zbus::Error::MethodError(name, _, _) if name.as_str().ends_with("NoSuchUnit") => {
-            Kind::NotFound
-        }
-        zbus::Error::FDO(f) if matches!(**f, zbus::fdo::Error::AccessDenied(_)) => Kind::Permission,
-        zbus::Error::InputOutput(_) | zbus::Error::Address(_) => Kind::Unreachable,
-        _ => Kind::Failed,
-    };
-    let e = Error::new(kind, format!("systemd: {text}"));
-    if kind == Kind::Permission {
-        e.with_hint("system scope needs root: run with sudo, or use --user for your own jobs")
-    } else {
-        e
-    }
+/// The `ActiveState=` values of a unit that is running or changing state
+/// (org.freedesktop.systemd1(5)): the state filter for `ListUnitsByPatterns`
+/// when looking for live runs, watchers and retry attempts.
+pub const RUNNING_STATES: &[&str] = &["active", "activating", "deactivating", "reloading"];
+
+/// Whether `active_state` (a unit's `ActiveState=`) is one of [`RUNNING_STATES`].
+pub fn is_running(active_state: &str) -> bool {
+    RUNNING_STATES.contains(&active_state)
 }
 
 /// Whether a zbus error is systemd's `NoSuchUnit` (the unit is not loaded).

@@ -142,26 +142,3 @@ fn limits() {
     // 100 * 14000 bytes > 1 MiB
     assert!(err(&m).contains("renders to"), "{}", err(&m));
 }
-
-#[test]
-fn apply_touches_only_given_fields() {
-    let mut m = manifest();
-    m.stdin = Some("keep".into());
-    apply(&TemplateArgs::default(), &mut m).unwrap();
-    assert_eq!(m.stdin.as_deref(), Some("keep"));
-    assert_eq!(m.vars.len(), 1);
-    let args = TemplateArgs {
-        output: Some("o.txt".into()),
-        vars: vec!["a=b=c".into()],
-        ..TemplateArgs::default()
-    };
-    apply(&args, &mut m).unwrap();
-    assert_eq!(m.output.as_deref(), Some("o.txt"));
-    assert_eq!(m.vars.get("a").map(String::as_str), Some("b=c"));
-    assert_eq!(m.stdin.as_deref(), Some("keep"));
-    let bad = TemplateArgs {
-        vars: vec!["novalue".into()],
-        ..TemplateArgs::default()
-    };
-    assert!(apply(&bad, &mut m).is_err());
-}

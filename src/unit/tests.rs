@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::model::limits::VALUE_MAX;
+
 use super::*;
 use crate::error::Kind;
 use crate::manifest::{Manifest, VERSION};

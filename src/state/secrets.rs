@@ -9,11 +9,9 @@ use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::PathBuf;
 
-use base64::Engine;
-
 use crate::error::{Error, Result};
-use crate::manifest::store::write_atomic;
 use crate::paths::Paths;
+use crate::state::fs::write_atomic;
 
 /// Mode of a secret file.
 pub const SECRET_MODE: u32 = 0o600;
@@ -43,18 +41,6 @@ pub fn validate_name(name: &str) -> Result<()> {
             "secret name {name:?}: expected [a-z0-9][a-z0-9_-]{{0,62}}"
         )))
     }
-}
-
-/// A fresh Standard Webhooks secret: `whsec_` + base64 of 32 random bytes.
-pub fn generate() -> Result<String> {
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key)
-        .map_err(|e| Error::failed(format!("cannot get random bytes for a secret: {e}")))?;
-    Ok(format!(
-        "{}{}",
-        super::sign::SECRET_PREFIX,
-        base64::engine::general_purpose::STANDARD.encode(key)
-    ))
 }
 
 /// Store `value` (trailing newline stripped) as secret `name`, replacing an
@@ -157,12 +143,5 @@ mod tests {
         assert!(set(&p, "../x", "v").is_err());
         assert!(set(&p, "x", "").is_err());
         assert!(set(&p, "x", "a\nb").is_err());
-    }
-
-    #[test]
-    fn generated_secrets_decode_to_32_bytes() {
-        let s = generate().unwrap();
-        assert!(s.starts_with("whsec_"));
-        assert_eq!(super::super::sign::standard_key(&s).len(), 32);
     }
 }

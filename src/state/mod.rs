@@ -1,0 +1,5 @@
+//! Everything under piar's state directory (and the primitives it is
+//! written with).
+
+pub mod fs;
+pub mod secrets;
