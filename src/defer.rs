@@ -31,14 +31,13 @@
 
 use std::time::Duration;
 
-use zbus::zvariant::Value;
-
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::manifest::Job;
 use crate::paths::Paths;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::systemd::Systemd;
 use crate::units::names::Family;
+use crate::units::self_exe::SelfTimer;
 
 /// Time between retries of a deferred run.
 pub const RETRY_EVERY: Duration = Duration::from_secs(30);
@@ -192,53 +191,18 @@ fn new_record(job: &Job, status: RunStatus, unit: String, error: String) -> RunR
 fn arm(sd: &Systemd, job: &Job, n: u32) -> Result<String> {
     let name = job.name();
     let stem = crate::units::names::defer_stem(name, n);
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::failed(format!("cannot find the piar executable: {e}")))?;
-    let exe = exe
-        .to_string_lossy()
-        .trim_end_matches(" (deleted)")
-        .to_string();
-    let argv = vec![
-        exe.clone(),
-        sd.scope.flag().to_string(),
-        "trigger".into(),
-        name.to_string(),
-    ];
-    let mut env = vec![format!("{ATTEMPT_ENV}={n}")];
-    if let Some(s) = std::env::var_os("PIAR_STATE_DIR") {
-        env.push(format!("PIAR_STATE_DIR={}", s.to_string_lossy()));
+    let timer_name = SelfTimer {
+        stem,
+        delay: RETRY_EVERY,
+        accuracy: Duration::from_secs(1),
+        args: vec!["trigger".into(), name.to_string()],
+        env: vec![format!("{ATTEMPT_ENV}={n}")],
+        service_description: format!("piar job {name}: deferred run, retry {n}"),
+        timer_description: format!(
+            "piar job {name}: retry a run deferred for an unsynchronised clock"
+        ),
     }
-    let service: Vec<(&str, Value)> = vec![
-        (
-            "Description",
-            Value::from(format!("piar job {name}: deferred run, retry {n}")),
-        ),
-        ("Type", Value::from("oneshot")),
-        ("ExecStart", Value::from(vec![(exe, argv, false)])),
-        ("Environment", Value::from(env)),
-        ("CollectMode", Value::from("inactive-or-failed")),
-    ];
-    let usec = u64::try_from(RETRY_EVERY.as_micros()).unwrap_or(u64::MAX);
-    let timer: Vec<(&str, Value)> = vec![
-        (
-            "Description",
-            Value::from(format!(
-                "piar job {name}: retry a run deferred for an unsynchronised clock"
-            )),
-        ),
-        (
-            "TimersMonotonic",
-            Value::from(vec![("OnActiveSec".to_string(), usec)]),
-        ),
-        ("AccuracyUSec", Value::from(1_000_000u64)),
-        ("RemainAfterElapse", Value::from(false)),
-    ];
-    let service_name = format!("{stem}.service");
-    let timer_name = format!("{stem}.timer");
-    let aux: Vec<(&str, &[(&str, Value)])> = vec![(service_name.as_str(), service.as_slice())];
-    sd.manager()
-        .start_transient_unit(&timer_name, "fail", &timer, &aux)
-        .map_err(crate::systemd::classify_bus_error)?;
+    .start(sd)?;
     Ok(timer_name)
 }
 

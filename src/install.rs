@@ -33,15 +33,9 @@ pub struct Rendered {
     pub calendar_lines: usize,
 }
 
-/// The absolute path of the running piar binary (what `ExecStart=` runs).
-pub fn piar_exe() -> Result<PathBuf> {
-    std::env::current_exe()
-        .map_err(|e| Error::failed(format!("cannot find the piar binary's path: {e}")))
-}
-
 /// Render both unit files of `job` for `paths`' scope.
 pub fn render(job: &Job, paths: &Paths) -> Result<Rendered> {
-    let exe = piar_exe()?;
+    let exe = crate::units::self_exe::current_path()?;
     let manifest_path = paths.manifest(job.name());
     let service = unit::render_service(job, &exe, paths.scope, &manifest_path)?;
     let spec = job.schedule.timer_spec();

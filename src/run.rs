@@ -15,6 +15,7 @@ use crate::policy::Overlap;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::systemd::{Systemd, UnitOutcome};
 use crate::units::names::{Family, UnitName};
+use crate::units::self_exe::SelfExe;
 
 /// PATH used to find a bare command name, and given to the run unless the
 /// job sets its own: systemd's default for services (systemd.exec(5),
@@ -359,10 +360,8 @@ fn replace(paths: &Paths, sd: &Systemd, job: &str, old: &UnitName, by: &str) {
 /// trigger <job> --watch <run>`, and wait until it is ready (it holds a
 /// reference on the run unit).
 fn start_watcher(sd: &Systemd, job: &str, run_id: &str) -> Result<()> {
-    let exe = piar_exe()?;
-    let argv = vec![
-        exe.clone(),
-        sd.scope.flag().to_string(),
+    let exe = SelfExe::current(sd.scope)?;
+    let args = vec![
         "trigger".into(),
         job.to_string(),
         "--watch".into(),
@@ -374,8 +373,8 @@ fn start_watcher(sd: &Systemd, job: &str, run_id: &str) -> Result<()> {
             Value::from(format!("piar watcher of run {run_id} of job {job}")),
         ),
         ("Type", Value::from("notify")),
-        ("ExecStart", Value::from(vec![(exe, argv, false)])),
-        ("Environment", Value::from(piar_env())),
+        ("ExecStart", exe.exec_start(&args)),
+        ("Environment", Value::from(exe.env.clone())),
         ("CollectMode", Value::from("inactive-or-failed")),
     ];
     let result = sd
@@ -432,23 +431,6 @@ fn notify_ready() {
     if let Err(e) = sent {
         log::warn!("cannot notify systemd: {e}");
     }
-}
-
-/// The running piar binary, for units that run piar again.
-pub fn piar_exe() -> Result<String> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::failed(format!("cannot find the piar executable: {e}")))?;
-    Ok(exe
-        .to_string_lossy()
-        .trim_end_matches(" (deleted)")
-        .to_string())
-}
-
-/// Environment for units that run piar again: `PIAR_STATE_DIR` if set.
-pub fn piar_env() -> Vec<String> {
-    std::env::var_os("PIAR_STATE_DIR")
-        .map(|s| vec![format!("PIAR_STATE_DIR={}", s.to_string_lossy())])
-        .unwrap_or_default()
 }
 
 /// The run's whole environment (`K=V`): the documented minimal set

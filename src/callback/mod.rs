@@ -21,14 +21,13 @@ pub mod sign;
 
 use std::time::Duration;
 
-use zbus::zvariant::Value;
-
 use crate::error::{Error, Result};
 use crate::manifest::Job;
 use crate::paths::{Paths, Scope};
 use crate::record::{RunRecord, RunStatus};
 use crate::systemd::Systemd;
 use crate::units::names::Family;
+use crate::units::self_exe::SelfTimer;
 use config::On;
 use outbox::{Attempt, Delivery, State};
 
@@ -119,7 +118,7 @@ pub fn enqueue(
         compat,
         body,
         max_attempts: spec.attempts(),
-        timeout_ms: spec.timeout().as_millis() as u64,
+        timeout_ms: u64::try_from(spec.timeout().as_millis()).unwrap_or(u64::MAX),
         state: State::Pending,
         created_at: crate::output::now_rfc3339(),
         next_attempt_at: Some(crate::output::now_rfc3339()),
@@ -216,7 +215,7 @@ pub fn deliver(paths: &Paths, sd: Option<&Systemd>, scope: Scope, id: &str) -> R
         at: started.to_string(),
         status: None,
         error: None,
-        duration_ms: took.as_millis() as u64,
+        duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
     };
     let mut delay = None;
     match outcome {
@@ -304,65 +303,23 @@ fn unit_key(d: &Delivery) -> &str {
 /// secret stays in its file.
 pub fn schedule(sd: &Systemd, paths: &Paths, d: &Delivery, delay: Duration) -> Result<()> {
     let stem = crate::units::names::callback_stem(&d.job, unit_key(d), d.attempts.len() + 1);
-    let exe = std::env::current_exe()
-        .map_err(|e| Error::failed(format!("cannot find the piar executable: {e}")))?;
-    let exe = exe
-        .to_string_lossy()
-        .trim_end_matches(" (deleted)")
-        .to_string();
-    let argv = vec![
-        exe.clone(),
-        sd.scope.flag().to_string(),
-        "callback".into(),
-        "deliver".into(),
-        d.id.clone(),
-    ];
-    let mut env = Vec::new();
-    if let Some(s) = std::env::var_os("PIAR_STATE_DIR") {
-        env.push(format!("PIAR_STATE_DIR={}", s.to_string_lossy()));
-    }
     let _ = paths;
-    let service: Vec<(&str, Value)> = vec![
-        (
-            "Description",
-            Value::from(format!("piar callback {}", d.id)),
-        ),
-        ("Type", Value::from("oneshot")),
-        ("ExecStart", Value::from(vec![(exe, argv, false)])),
-        ("Environment", Value::from(env)),
-        ("CollectMode", Value::from("inactive-or-failed")),
-    ];
-    let usec = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX).max(1);
-    let timer: Vec<(&str, Value)> = vec![
-        (
-            "Description",
-            Value::from(format!("piar callback retry {}", d.id)),
-        ),
-        (
-            "TimersMonotonic",
-            Value::from(vec![("OnActiveSec".to_string(), usec)]),
-        ),
-        ("AccuracyUSec", Value::from(1_000_000u64)),
-        ("RemainAfterElapse", Value::from(false)),
-    ];
-    let aux = vec![(format!("{stem}.service"), service)];
-    sd.manager()
-        .start_transient_unit(&format!("{stem}.timer"), "fail", &timer, &aux_ref(&aux))
-        .map_err(crate::systemd::classify_bus_error)?;
+    SelfTimer {
+        stem: stem.clone(),
+        delay,
+        accuracy: Duration::from_secs(1),
+        args: vec!["callback".into(), "deliver".into(), d.id.clone()],
+        env: Vec::new(),
+        service_description: format!("piar callback {}", d.id),
+        timer_description: format!("piar callback retry {}", d.id),
+    }
+    .start(sd)?;
     log::info!(
         "callback {}: next attempt in {}s ({stem}.timer)",
         d.id,
         delay.as_secs()
     );
     Ok(())
-}
-
-fn aux_ref<'a>(
-    aux: &'a [(String, Vec<(&'a str, Value<'a>)>)],
-) -> Vec<(&'a str, &'a [(&'a str, Value<'a>)])> {
-    aux.iter()
-        .map(|(n, p)| (n.as_str(), p.as_slice()))
-        .collect()
 }
 
 /// Whether delivery `d` has a retry timer or an attempt in progress.
@@ -417,7 +374,9 @@ pub fn retry(paths: &Paths, sd: &Systemd, id: &str) -> Result<Delivery> {
             State::Dead | State::Gone => {}
         }
         d.state = State::Pending;
-        d.max_attempts = (d.attempts.len() as u32).saturating_add(d.max_attempts.max(1));
+        d.max_attempts = u32::try_from(d.attempts.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(d.max_attempts.max(1));
         d.next_attempt_at = Some(crate::output::now_rfc3339());
         outbox::save(paths, &d)?;
     }

@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use zbus::zvariant::Value;
-
 use super::{RETRY_DELAY_CAP, parse};
 use crate::error::Result;
 use crate::manifest::Job;
@@ -11,6 +9,7 @@ use crate::paths::Paths;
 use crate::record::{RunRecord, RunStatus};
 use crate::systemd::Systemd;
 use crate::units::names::Family;
+use crate::units::self_exe::SelfTimer;
 
 /// Delay before attempt `next` (2-based: the first retry is attempt 2):
 /// `base * 2^(next-2)`, at most [`RETRY_DELAY_CAP`].
@@ -80,44 +79,22 @@ pub fn stop_retries(paths: &Paths, sd: &Systemd, job: &str, watchers: bool) {
 
 fn arm_retry(sd: &Systemd, job: &str, first: &str, next: u32, delay: Duration) -> Result<()> {
     let stem = crate::units::names::retry_stem(job, first, next);
-    let exe = crate::run::piar_exe()?;
-    let argv = vec![
-        exe.clone(),
-        sd.scope.flag().to_string(),
-        "trigger".into(),
-        job.to_string(),
-        "--retry-of".into(),
-        first.to_string(),
-        "--attempt".into(),
-        next.to_string(),
-    ];
-    let service: Vec<(&str, Value)> = vec![
-        (
-            "Description",
-            Value::from(format!("piar job {job}: attempt {next} of run {first}")),
-        ),
-        ("Type", Value::from("oneshot")),
-        ("ExecStart", Value::from(vec![(exe, argv, false)])),
-        ("Environment", Value::from(crate::run::piar_env())),
-        ("CollectMode", Value::from("inactive-or-failed")),
-    ];
-    let usec = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX).max(1);
-    let timer: Vec<(&str, Value)> = vec![
-        (
-            "Description",
-            Value::from(format!("piar job {job}: retry {next} of run {first}")),
-        ),
-        (
-            "TimersMonotonic",
-            Value::from(vec![("OnActiveSec".to_string(), usec)]),
-        ),
-        ("AccuracyUSec", Value::from(1u64)),
-        ("RemainAfterElapse", Value::from(false)),
-    ];
-    let service_name = format!("{stem}.service");
-    let aux: Vec<(&str, &[(&str, Value)])> = vec![(service_name.as_str(), service.as_slice())];
-    sd.manager()
-        .start_transient_unit(&format!("{stem}.timer"), "fail", &timer, &aux)
-        .map_err(crate::systemd::classify_bus_error)?;
+    SelfTimer {
+        stem,
+        delay,
+        accuracy: Duration::from_micros(1),
+        args: vec![
+            "trigger".into(),
+            job.to_string(),
+            "--retry-of".into(),
+            first.to_string(),
+            "--attempt".into(),
+            next.to_string(),
+        ],
+        env: Vec::new(),
+        service_description: format!("piar job {job}: attempt {next} of run {first}"),
+        timer_description: format!("piar job {job}: retry {next} of run {first}"),
+    }
+    .start(sd)?;
     Ok(())
 }

@@ -2,3 +2,4 @@
 //! transient-unit properties).
 
 pub mod names;
+pub mod self_exe;

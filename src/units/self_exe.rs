@@ -1,0 +1,120 @@
+//! "Run piar again later": the running binary as an `ExecStart=`, and the
+//! transient timer + oneshot service pair that runs it after a delay (used by
+//! clock-sync deferrals, retries, callback attempts; the watcher and the
+//! job's `piar-<job>.service` use [`SelfExe`] alone).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use zbus::zvariant::Value;
+
+use crate::error::{Error, Result};
+use crate::scope::Scope;
+use crate::systemd::Systemd;
+
+/// The running piar binary plus what a unit needs to run it again in the
+/// same scope and state directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelfExe {
+    /// Absolute path of the binary, without the ` (deleted)` that
+    /// `/proc/self/exe` shows after a package upgrade replaced the file
+    /// (proc(5)): the new binary at that path is the one to run.
+    pub path: String,
+    /// `--system` or `--user`.
+    pub scope_flag: &'static str,
+    /// `PIAR_STATE_DIR=<dir>` when set (tests and private state dirs), as
+    /// `Environment=` entries.
+    pub env: Vec<String>,
+}
+
+/// The path of the running binary, ` (deleted)` trimmed (see [`SelfExe::path`]).
+/// Errors (exit 1): `/proc/self/exe` cannot be read.
+pub fn current_path() -> Result<PathBuf> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::failed(format!("cannot find the piar executable: {e}")))?;
+    match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+        Some(trimmed) => Ok(PathBuf::from(trimmed)),
+        None => Ok(exe),
+    }
+}
+
+impl SelfExe {
+    /// The running binary for units of `scope`.
+    pub fn current(scope: Scope) -> Result<SelfExe> {
+        let path = current_path()?.to_string_lossy().into_owned();
+        let env = std::env::var_os("PIAR_STATE_DIR")
+            .map(|s| vec![format!("PIAR_STATE_DIR={}", s.to_string_lossy())])
+            .unwrap_or_default();
+        Ok(SelfExe {
+            path,
+            scope_flag: scope.flag(),
+            env,
+        })
+    }
+
+    /// `ExecStart=` of `piar --system|--user ARGS...` in D-Bus form
+    /// (`a(sasb)`: path, argv, ignore-failure).
+    pub fn exec_start(&self, args: &[String]) -> Value<'static> {
+        let mut argv = vec![self.path.clone(), self.scope_flag.to_string()];
+        argv.extend(args.iter().cloned());
+        Value::from(vec![(self.path.clone(), argv, false)])
+    }
+}
+
+/// A transient `<stem>.timer` (`OnActiveSec=` `delay`) whose `<stem>.service`
+/// (oneshot, collected when it ends) runs `piar ARGS...` once.
+#[derive(Debug, Clone)]
+pub struct SelfTimer {
+    /// Unit-name stem from `crate::units::names`.
+    pub stem: String,
+    /// Delay from now; at least 1 µs is used.
+    pub delay: Duration,
+    /// `AccuracySec=` of the timer.
+    pub accuracy: Duration,
+    /// piar's arguments after the scope flag.
+    pub args: Vec<String>,
+    /// Extra `Environment=` entries of the service (`K=V`).
+    pub env: Vec<String>,
+    /// `Description=` of the service.
+    pub service_description: String,
+    /// `Description=` of the timer.
+    pub timer_description: String,
+}
+
+impl SelfTimer {
+    /// Start the pair on `sd`'s manager (StartTransientUnit with the service
+    /// as an auxiliary unit, org.freedesktop.systemd1(5)). Returns the
+    /// timer's name. Errors: the binary's path, or the manager refused.
+    pub fn start(&self, sd: &Systemd) -> Result<String> {
+        let exe = SelfExe::current(sd.scope)?;
+        let mut env = exe.env.clone();
+        env.extend(self.env.iter().cloned());
+        let service: Vec<(&str, Value)> = vec![
+            ("Description", Value::from(self.service_description.clone())),
+            ("Type", Value::from("oneshot")),
+            ("ExecStart", exe.exec_start(&self.args)),
+            ("Environment", Value::from(env)),
+            ("CollectMode", Value::from("inactive-or-failed")),
+        ];
+        let usec = u64::try_from(self.delay.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let accuracy = u64::try_from(self.accuracy.as_micros()).unwrap_or(u64::MAX);
+        let timer: Vec<(&str, Value)> = vec![
+            ("Description", Value::from(self.timer_description.clone())),
+            (
+                "TimersMonotonic",
+                Value::from(vec![("OnActiveSec".to_string(), usec)]),
+            ),
+            ("AccuracyUSec", Value::from(accuracy)),
+            ("RemainAfterElapse", Value::from(false)),
+        ];
+        let service_name = format!("{}.service", self.stem);
+        let timer_name = format!("{}.timer", self.stem);
+        let aux: Vec<(&str, &[(&str, Value)])> = vec![(service_name.as_str(), service.as_slice())];
+        sd.manager()
+            .start_transient_unit(&timer_name, "fail", &timer, &aux)
+            .map_err(crate::systemd::classify_bus_error)?;
+        Ok(timer_name)
+    }
+}
