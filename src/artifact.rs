@@ -223,12 +223,13 @@ mod tests {
             capture: dir.path().join(".out.txt.piar-r.part"),
         };
         std::fs::write(t.failed_path(), "old note").unwrap();
-        let big = vec![b'x'; ARTIFACT_MAX as usize + 10];
+        let big = vec![b'x'; usize::try_from(ARTIFACT_MAX).unwrap() + 10];
         std::fs::write(&t.capture, &big).unwrap();
         save(&t).unwrap();
         let saved = std::fs::read(&t.dest).unwrap();
-        assert!(saved.starts_with(&big[..ARTIFACT_MAX as usize]));
-        let tail = String::from_utf8_lossy(&saved[ARTIFACT_MAX as usize..]).into_owned();
+        assert!(saved.starts_with(&big[..usize::try_from(ARTIFACT_MAX).unwrap()]));
+        let tail =
+            String::from_utf8_lossy(&saved[usize::try_from(ARTIFACT_MAX).unwrap()..]).into_owned();
         assert!(
             tail.contains("output truncated at 16777216 bytes"),
             "{tail}"

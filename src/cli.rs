@@ -194,6 +194,7 @@ pub struct SubmitArgs {
     #[arg(long, short = 'n')]
     pub name: Option<String>,
 
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub opts: JobOptions,
 
@@ -231,6 +232,7 @@ pub struct SubmitArgs {
 /// options given; see `JobOptions::apply` in commands/submit.rs).
 #[derive(Debug, Args)]
 pub struct JobOptions {
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub schedule: ScheduleArgs,
 
@@ -269,12 +271,15 @@ pub struct JobOptions {
     #[arg(long)]
     pub require_synced_clock: bool,
 
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub callback: SubmitCallbackArgs,
 
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub template: TemplateArgs,
 
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -285,6 +290,7 @@ pub struct EditArgs {
     /// The job's name.
     pub name: String,
 
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub opts: JobOptions,
 
@@ -875,6 +881,7 @@ pub struct ImportCrontabArgs {
     #[arg(long)]
     pub system_crontab: bool,
 
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub common: ImportCommonArgs,
 }
@@ -890,6 +897,7 @@ pub struct ImportPiAgentRunnerArgs {
     #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8787")]
     pub api_url: String,
 
+    #[allow(missing_docs)] // clap: a flattened group or a flag documented by its arg(help)
     #[command(flatten)]
     pub common: ImportCommonArgs,
 }

@@ -129,10 +129,12 @@ impl RunRecord {
             RunStatus::Running | RunStatus::Lost => 1,
             RunStatus::Failed | RunStatus::Canceled => {
                 if let Some(sig) = &self.signal {
-                    128u8.saturating_add(signal_number(sig).unwrap_or(0) as u8)
+                    128u8.saturating_add(
+                        u8::try_from(signal_number(sig).unwrap_or(0)).unwrap_or(u8::MAX),
+                    )
                 } else {
                     match self.exit_code {
-                        Some(c) if (1..=255).contains(&c) => c as u8,
+                        Some(c) => u8::try_from(c).ok().filter(|&c| c != 0).unwrap_or(1),
                         _ => 1,
                     }
                 }
@@ -148,7 +150,8 @@ pub fn new_run_id() -> String {
     // Without randomness (no getrandom), fall back to the sub-second clock.
     if getrandom::fill(&mut rnd).is_err() {
         let ns = now.subsec_nanosecond() as u32;
-        rnd = [(ns >> 8) as u8, ns as u8];
+        let [.., hi, lo] = ns.to_be_bytes();
+        rnd = [hi, lo];
     }
     format!(
         "{}-{:02x}{:02x}",

@@ -21,14 +21,14 @@ struct DecisionView<'a> {
 /// Run `piar approve NAME`: record who and when, then write the units again
 /// and enable and start the timer (unless the job is paused). Approving an
 /// approved job changes nothing; a rejected one cannot be approved (exit 4).
-pub fn approve(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
+pub(super) fn approve(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     decide(ctx, name, ApprovalState::Approved, None)
 }
 
 /// Run `piar reject NAME [--reason T]`: record who, when and why, and remove
 /// the units; the manifest stays so `list`/`show` show the job as rejected
 /// until `piar rm`. Only a pending job can be rejected (exit 4 otherwise).
-pub fn reject(ctx: &Ctx, name: &str, reason: Option<String>) -> Result<ExitStatus> {
+pub(super) fn reject(ctx: &Ctx, name: &str, reason: Option<String>) -> Result<ExitStatus> {
     decide(ctx, name, ApprovalState::Rejected, reason)
 }
 

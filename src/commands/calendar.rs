@@ -51,7 +51,7 @@ struct NextRun {
 }
 
 /// Run `piar calendar`.
-pub fn calendar(out: Printer, args: &CalendarArgs) -> Result<ExitStatus> {
+pub(super) fn calendar(out: Printer, args: &CalendarArgs) -> Result<ExitStatus> {
     let (view, next, zone) = build_view(args)?;
     if out.json {
         out.json(&view)?;

@@ -13,7 +13,7 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::state::secrets as secret;
 
 /// The `[callback]` table from submit's flags (`None` without `--callback`).
-pub fn spec_from_args(a: &SubmitCallbackArgs) -> Result<Option<config::CallbackSpec>> {
+pub(super) fn spec_from_args(a: &SubmitCallbackArgs) -> Result<Option<config::CallbackSpec>> {
     let Some(url) = &a.url else {
         return Ok(None);
     };
@@ -34,7 +34,7 @@ pub fn spec_from_args(a: &SubmitCallbackArgs) -> Result<Option<config::CallbackS
 }
 
 /// `piar secret set|list|rm`.
-pub fn secret(ctx: &Ctx, action: SecretAction) -> Result<ExitStatus> {
+pub(super) fn secret(ctx: &Ctx, action: SecretAction) -> Result<ExitStatus> {
     match action {
         SecretAction::Set { name, generate } => {
             secret::validate_name(&name)?;
@@ -94,7 +94,7 @@ pub fn secret(ctx: &Ctx, action: SecretAction) -> Result<ExitStatus> {
 }
 
 /// `piar callbacks [--failed] [retry ID|--all]`.
-pub fn callbacks(ctx: &Ctx, args: &CallbacksArgs) -> Result<ExitStatus> {
+pub(super) fn callbacks(ctx: &Ctx, args: &CallbacksArgs) -> Result<ExitStatus> {
     if let Some(CallbacksAction::Retry { id, all }) = &args.action {
         let ids: Vec<String> = match (id, all) {
             (Some(id), _) => {
@@ -151,7 +151,7 @@ fn print(ctx: &Ctx, list: &[outbox::Delivery]) -> Result<ExitStatus> {
 }
 
 /// `piar callback deliver ID|rearm` (run by retry timers).
-pub fn callback(ctx: &Ctx, action: CallbackAction) -> Result<ExitStatus> {
+pub(super) fn callback(ctx: &Ctx, action: CallbackAction) -> Result<ExitStatus> {
     match action {
         CallbackAction::Deliver { id } => {
             outbox::validate_id(&id)?;
@@ -176,7 +176,7 @@ pub fn callback(ctx: &Ctx, action: CallbackAction) -> Result<ExitStatus> {
 }
 
 /// `piar verify`: exit 0 valid, 1 invalid (reason on stderr).
-pub fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitStatus> {
+pub(super) fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitStatus> {
     let text = std::fs::read_to_string(&args.secret_file)
         .map_err(|e| Error::io("cannot read secret file", &args.secret_file, e))?;
     let mut body = Vec::new();

@@ -20,7 +20,7 @@ struct DoctorView<'a> {
 
 /// Run the checks, print them (text: one `STATUS name: message` line each,
 /// plus `fix:` lines) and exit 0 if none is FAIL, 1 otherwise.
-pub fn doctor(ctx: &Ctx) -> Result<ExitStatus> {
+pub(super) fn doctor(ctx: &Ctx) -> Result<ExitStatus> {
     let checks = run_checks(&ctx.paths);
     let ok = checks.iter().all(|c| c.status != Status::Fail);
     if ctx.out.json {

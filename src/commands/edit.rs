@@ -36,7 +36,7 @@ struct EditView {
 /// Run `piar edit`. Errors: no option given (exit 2), a rejected job or a
 /// job owned by a drop-in file (exit 4), invalid values (exit 2, nothing
 /// written), the manager refusing the units (rolled back).
-pub fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
+pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     let name = args.name.as_str();
     crate::manifest::validate::validate_name(name)?;
     if !args.opts.given()

@@ -7,7 +7,7 @@ use crate::output::Printer;
 
 /// Write the man pages into a directory, or a completion script to a
 /// directory or stdout. Lists written files on stdout (one path a line).
-pub fn generate(out: Printer, what: &GenerateWhat) -> Result<ExitStatus> {
+pub(super) fn generate(out: Printer, what: &GenerateWhat) -> Result<ExitStatus> {
     match what {
         GenerateWhat::Man { dir } => {
             for (file, contents) in generate::man_pages()? {

@@ -80,7 +80,7 @@ struct ImportView {
 }
 
 /// Run `piar import`.
-pub fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitStatus> {
+pub(super) fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitStatus> {
     let (candidates, errors, warnings, common) = match args.source {
         ImportSource::Crontab(a) => {
             let (c, e, w) = from_crontab(&a.file, a.system_crontab, &a.common, ctx.scope)?;

@@ -17,7 +17,7 @@ use crate::template::STDIN_TEMPLATE_MAX;
 /// `env` (replacing equal keys). Values are validated later by
 /// [`crate::manifest::validate::validate`]; errors here are unreadable files
 /// or malformed `--credential`/`--env-file` syntax (exit 2).
-pub fn apply_policy(args: &PolicyArgs, m: &mut Manifest) -> Result<()> {
+pub(super) fn apply_policy(args: &PolicyArgs, m: &mut Manifest) -> Result<()> {
     if let Some(v) = &args.overlap {
         m.overlap = Some(v.clone());
     }
@@ -65,7 +65,7 @@ pub fn apply_policy(args: &PolicyArgs, m: &mut Manifest) -> Result<()> {
 /// value is trimmed; a value wholly inside matching `"` or `'` quotes loses
 /// them (no escapes, no `$` expansion, no line continuations: a subset of
 /// systemd.exec(5) `EnvironmentFile=`). Errors name the file and line (exit 2).
-pub fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>> {
+pub(super) fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::invalid(format!("--env-file: cannot read {}: {e}", path.display())))?;
     let mut out = BTreeMap::new();
@@ -96,7 +96,7 @@ pub fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>> {
 /// Apply `submit`'s template flags to `m`. Only fields whose flags were given
 /// are touched (so `piar edit` can reuse this). Errors (exit 2): unreadable
 /// or non-UTF-8 `--stdin-file`, a `--var` without `=`.
-pub fn apply_template(args: &TemplateArgs, m: &mut Manifest) -> Result<()> {
+pub(super) fn apply_template(args: &TemplateArgs, m: &mut Manifest) -> Result<()> {
     if let Some(text) = &args.stdin {
         m.stdin = Some(text.clone());
     }

@@ -24,7 +24,7 @@ fn names(ctx: &Ctx, store: &crate::manifest::store::Store) -> Result<ExitStatus>
 /// Run `piar list`: one row per job, from one `ListUnitsByPatterns` call
 /// plus the timers' properties (read by a few threads: [`summarize_all`]). A manifest that fails to load is listed with
 /// state `invalid` (and its error logged) instead of failing the listing.
-pub fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
+pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus> {
     let store = ctx.store();
     if args.names {
         return names(ctx, &store);

@@ -36,7 +36,7 @@ struct LogLine {
 }
 
 /// The journalctl match arguments for a job (and optionally one run).
-pub fn journal_matches(scope: Scope, name: &str, run: Option<&str>) -> Vec<String> {
+pub(super) fn journal_matches(scope: Scope, name: &str, run: Option<&str>) -> Vec<String> {
     match scope {
         Scope::System => match run {
             Some(id) => vec![format!("PIAR_RUN={id}")],
@@ -71,7 +71,7 @@ pub fn journal_matches(scope: Scope, name: &str, run: Option<&str>) -> Vec<Strin
 }
 
 /// Run `piar logs`.
-pub fn logs(ctx: &Ctx, args: &LogsArgs) -> Result<ExitStatus> {
+pub(super) fn logs(ctx: &Ctx, args: &LogsArgs) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(&args.name)?;
     if let Some(id) = &args.run {
         record::validate_run_id(id)?;
@@ -141,7 +141,7 @@ fn to_line(e: &serde_json::Value) -> LogLine {
         Some(serde_json::Value::Array(bytes)) => {
             let raw: Vec<u8> = bytes
                 .iter()
-                .filter_map(|b| b.as_u64().map(|b| b as u8))
+                .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
                 .collect();
             String::from_utf8_lossy(&raw).into_owned()
         }

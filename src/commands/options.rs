@@ -162,7 +162,7 @@ impl JobOptions {
 }
 
 /// Split `KEY=VALUE`; errors name the flag.
-pub fn split_kv(flag: &str, kv: &str) -> Result<(String, String)> {
+pub(super) fn split_kv(flag: &str, kv: &str) -> Result<(String, String)> {
     kv.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| Error::invalid(format!("{flag}: expected KEY=VALUE, got {kv:?}")))

@@ -6,7 +6,7 @@ use crate::install;
 
 /// Pause (`resume == false`) or resume a job: the manifest's `enabled` is
 /// updated first and restored if the manager refuses.
-pub fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
+pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(name)?;
     let store = ctx.store();
     let sd = ctx.systemd()?;

@@ -29,7 +29,7 @@ fn find_run(ctx: &Ctx, id: &str) -> Result<RunRecord> {
 }
 
 /// `piar result RUN`: the run as a callback's `data` (same JSON shape).
-pub fn result(ctx: &Ctx, id: &str) -> Result<ExitStatus> {
+pub(super) fn result(ctx: &Ctx, id: &str) -> Result<ExitStatus> {
     let rec = find_run(ctx, id)?;
     let job = ctx.store().load(&rec.job).ok();
     let data = payload::run_data(
@@ -48,7 +48,7 @@ pub fn result(ctx: &Ctx, id: &str) -> Result<ExitStatus> {
 /// `piar wait NAME|RUN [--timeout D]`: block until the run (or the job's next
 /// run, one that starts after `wait` was called) has finished, then print it
 /// and exit with its status. A timeout exits 1.
-pub fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
+pub(super) fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
     let deadline = match &args.timeout {
         Some(t) => Some(
             Instant::now()

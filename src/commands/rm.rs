@@ -7,7 +7,7 @@ use crate::install;
 /// Run `piar rm NAME [--purge]`: stop, disable, delete units and manifest;
 /// run records are kept unless `purge`. Also cleans up leftover units of a
 /// job whose manifest is already gone (a crashed or failed earlier `rm`).
-pub fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
+pub(super) fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(name)?;
     let store = ctx.store();
     let sd = ctx.systemd()?;

@@ -15,7 +15,7 @@ struct StartedView {
 }
 
 /// Run `piar run NAME [--wait]`.
-pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
+pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     crate::manifest::approval::check_may_run(&job.manifest)?;
     let service = crate::units::names::service(name);
@@ -87,7 +87,7 @@ pub fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
 }
 
 /// Print a finished run: the record as JSON, or one line of text.
-pub fn print_record(ctx: &Ctx, rec: &RunRecord) -> Result<()> {
+pub(super) fn print_record(ctx: &Ctx, rec: &RunRecord) -> Result<()> {
     if ctx.out.json {
         return ctx.out.json(rec);
     }

@@ -31,7 +31,7 @@ struct ShowView {
 }
 
 /// Run `piar show NAME`.
-pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
+pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     let sd = ctx.systemd()?;
     let live = Live::query_job(&ctx.paths, &sd, job.name())?;
@@ -49,7 +49,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
             .and_then(|t| t.parse::<jiff::Timestamp>().ok())
             .map(|first| {
                 let step = jiff::SignedDuration::try_from(*interval).unwrap_or_default();
-                (0..SHOW_RUNS as i32)
+                (0..i32::try_from(SHOW_RUNS).unwrap_or(i32::MAX))
                     .filter_map(|i| first.checked_add(step * i).ok())
                     .collect()
             })

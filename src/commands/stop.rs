@@ -31,7 +31,7 @@ struct StoppedView {
 /// run id. Each run gets a cancel marker ([`crate::history::mark_canceled`]),
 /// then `StopUnit` on its transient unit; then we wait for the trigger to
 /// record the end. Exit 3 when nothing matching runs.
-pub fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
+pub(super) fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
     let is_job = crate::manifest::validate::validate_name(target).is_ok()
         && (ctx.store().exists(target) || ctx.paths.runs_dir(target).is_dir());

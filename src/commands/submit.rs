@@ -40,7 +40,7 @@ struct DryRunView {
 }
 
 /// Run `piar submit`.
-pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
+pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     let now = jiff::Timestamp::now();
     let store = ctx.store();
     let mut manifest = match &args.file {

@@ -9,7 +9,7 @@ use crate::record::RunStatus;
 /// Run `piar trigger NAME`: one run, recorded; exit with the job's status.
 /// A detached run (overlap `allow`/`replace`) exits 0 at once: its watcher
 /// records it and exits with its status.
-pub fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
+pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
     let name = &args.name;
     let job = super::load_job(ctx, name)?;
     crate::manifest::approval::check_may_run(&job.manifest)?;
