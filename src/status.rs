@@ -261,3 +261,57 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
         description: job.manifest.description.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `ListUnitsByPatterns` entry with `name` in `active` state.
+    fn entry(name: &str, active: &str) -> crate::systemd::proxies::UnitListEntry {
+        let path = OwnedObjectPath::try_from("/org/freedesktop/systemd1/unit/x").unwrap();
+        (
+            name.into(),
+            String::new(),
+            "loaded".into(),
+            active.into(),
+            "running".into(),
+            String::new(),
+            path.clone(),
+            0,
+            String::new(),
+            path,
+        )
+    }
+
+    #[test]
+    fn a_job_named_like_another_jobs_run_is_not_running() {
+        let units = vec![
+            entry("piar-nightly.timer", "active"),
+            entry("piar-nightly-run-backup.timer", "active"),
+            entry(
+                "piar-nightly-run-backup.run-20260101-000000-abcd.service",
+                "active",
+            ),
+            entry("piar-nightly-run-backup.service", "active"),
+        ];
+        let files = ["piar-nightly-run-backup.service", "piar-nightly.timer"];
+        let live = Live::from_units(units, |u| files.contains(&u));
+        assert!(!live.running.contains("nightly"), "{:?}", live.running);
+        assert!(live.running.contains("nightly-run-backup"));
+        assert!(live.timers.contains_key("nightly"));
+        assert!(live.timers.contains_key("nightly-run-backup"));
+    }
+
+    #[test]
+    fn legacy_runs_count_and_inactive_runs_do_not() {
+        let units = vec![
+            entry("piar-a-run-20260101-000000-abcd.service", "activating"),
+            entry("piar-b.run-20260101-000000-abcd.service", "inactive"),
+            entry("piar-c.run-20260101-000000-abcd.service", "deactivating"),
+        ];
+        let live = Live::from_units(units, |_| false);
+        let mut running: Vec<_> = live.running.iter().map(String::as_str).collect();
+        running.sort_unstable();
+        assert_eq!(running, ["a", "c"]);
+    }
+}
