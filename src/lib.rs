@@ -25,6 +25,7 @@ pub mod install;
 pub mod logging;
 pub mod manifest;
 pub mod model;
+pub mod ops;
 pub mod output;
 pub mod paths;
 pub mod policy;

@@ -10,6 +10,7 @@ use zbus::zvariant::Value;
 
 use crate::error::{Error, Result};
 use crate::manifest::Job;
+use crate::ops::overlap::Decision;
 use crate::paths::{Paths, Scope};
 use crate::policy::Overlap;
 use crate::record::{self, RunRecord, RunStatus};
@@ -161,8 +162,8 @@ pub fn trigger_attempt(
     };
 
     let active = active_runs(paths, sd, name)?;
-    match (policy.overlap, active.first()) {
-        (Overlap::Forbid, Some(other)) => {
+    match crate::ops::overlap::decide(policy.overlap, &active) {
+        Decision::Skip { active: other } => {
             log::warn!(
                 "{name}: run {} is still active; skipping this run",
                 other.unit
@@ -176,12 +177,12 @@ pub fn trigger_attempt(
             record::save(paths, &rec)?;
             return Ok(rec);
         }
-        (Overlap::Replace, _) => {
-            for other in &active {
+        Decision::ReplaceThenStart(others) => {
+            for other in others {
                 replace(paths, sd, name, other, &run_id);
             }
         }
-        _ => {}
+        Decision::Start => {}
     }
 
     let program = match resolve_program(
