@@ -10,7 +10,6 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::install;
 use crate::manifest::approval::{Approval, ApprovalState};
 use crate::manifest::{self, Manifest, validate};
-use crate::schedule::{self, Schedule};
 
 /// What `submit` prints with `--json`.
 #[derive(Debug, Serialize)]
@@ -43,6 +42,10 @@ struct DryRunView {
 pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     let now = jiff::Timestamp::now();
     let store = ctx.store();
+    // `--name ''` is a mistake, not a request for a derived name.
+    if let Some(name) = &args.name {
+        validate::validate_name(name).map_err(|e| e.context("--name"))?;
+    }
     let mut manifest = match &args.file {
         Some(path) => from_file(path, args.name.as_deref())?,
         None => from_args(&args, now)?,
@@ -77,6 +80,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     if args.dry_run {
         dry_name(&mut manifest);
         let job = check(manifest, Some(now))?;
+        check_callback_secret(&job.manifest, &ctx.paths)?;
         let rendered = install::render(&job, &ctx.paths)?;
         let text = toml_text(&job.manifest)?;
         let mut units = BTreeMap::new();
@@ -119,6 +123,7 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     dry_name(&mut manifest);
     let job = check(manifest, Some(now))?;
     crate::policy::check_scope(&job.manifest, ctx.scope, &ctx.paths)?;
+    check_callback_secret(&job.manifest, &ctx.paths)?;
     let name = job.name().to_string();
     let previous = store.read_raw(&name)?;
     let mut job = job;
@@ -246,16 +251,31 @@ pub(super) fn install_job(
 pub(super) fn check(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<manifest::Job> {
     validate::validate_name(&manifest.name)?;
     let job = validate::validate(manifest, now)?;
-    if let Schedule::OnCalendar { specs } = &job.schedule {
-        schedule::preview::next_elapses(specs, 1, None)
-            .map_err(|e| e.context("schedule.on_calendar"))?;
-    }
+    // Raw calendar specs: systemd accepts them and they elapse again.
+    job.schedule
+        .check_elapses(now.unwrap_or_else(jiff::Timestamp::now))?;
     crate::run::resolve_program(
         &job.manifest.command,
         &crate::run::job_path_var(&job),
         job.workdir.as_deref(),
     )?;
     Ok(job)
+}
+
+/// The `[callback]` secret must exist when the job is submitted: a missing one would only
+/// show up as failed deliveries after the first run. Errors exit 2, naming the field.
+pub(super) fn check_callback_secret(m: &Manifest, paths: &crate::paths::Paths) -> Result<()> {
+    let Some(name) = m.callback.as_ref().and_then(|c| c.secret.as_deref()) else {
+        return Ok(());
+    };
+    if crate::callback::secret::dir(paths).join(name).is_file() {
+        return Ok(());
+    }
+    Err(
+        Error::invalid(format!("callback.secret: no secret named {name:?}")).with_hint(format!(
+            "create it first: `piar secret set {name}` (value on stdin) or `piar secret set --generate {name}`"
+        )),
+    )
 }
 
 /// TOML text of a manifest.

@@ -10,12 +10,21 @@ use crate::error::{Error, Result};
 /// What a valid interval looks like, used in every error message.
 const EXPECTED: &str = "expected a duration like 90s, 15m, 6h, 1d, 1h30m";
 
+/// The longest interval accepted: 10 years as humantime counts them (`10y` =
+/// 315,576,000 s). systemd's own limit is far above (time spans are 64-bit microseconds;
+/// `systemd-analyze timespan 999999999999d` fails with "Numerical result out of range",
+/// and the unit then keeps only `OnActiveSec=`, so the job runs once and never again);
+/// a job that runs less than once a decade is a one-shot (`--at`) or a calendar date
+/// (`--on-calendar`).
+pub const MAX_INTERVAL: Duration = Duration::from_secs(315_576_000);
+
 /// Parse an interval in humantime syntax: `90s`, `15m`, `6h`, `1d`, `1h30m`,
 /// `1h 30m` (units as in `humantime::parse_duration`).
 ///
 /// The result is a whole number of seconds, at least 1 s: timers are
 /// scheduled with second accuracy, so a sub-second part would be silently
-/// lost. Errors (exit 2): unparsable, zero, or not whole seconds.
+/// lost. Errors (exit 2): unparsable, zero, not whole seconds, or longer than
+/// [`MAX_INTERVAL`].
 pub fn parse_every(text: &str) -> Result<Duration> {
     let trimmed = text.trim();
     let d = humantime::parse_duration(trimmed)
@@ -24,6 +33,12 @@ pub fn parse_every(text: &str) -> Result<Duration> {
         return Err(Error::invalid(format!(
             "the interval must be at least 1s; {EXPECTED}; got {text:?}"
         )));
+    }
+    if d > MAX_INTERVAL {
+        return Err(Error::invalid(format!(
+            "the interval must be at most 10y (3652d 12h); {EXPECTED}; got {text:?}"
+        ))
+        .with_hint("for something that rarely happens use --at TIME or --on-calendar DATE"));
     }
     if d.subsec_nanos() != 0 {
         return Err(Error::invalid(format!(
@@ -77,6 +92,8 @@ mod tests {
             (" 2h ", 7_200),
             ("1s", 1),
             ("2min", 120),
+            ("10y", 315_576_000),
+            ("3652d", 315_532_800),
         ];
         for (text, secs) in table {
             let d = parse_every(text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -86,7 +103,20 @@ mod tests {
 
     #[test]
     fn rejects_bad_intervals() {
-        for text in ["", "0s", "0", "500ms", "1s 500ms", "abc", "5", "-5m", "1x"] {
+        for text in [
+            "",
+            "0s",
+            "0",
+            "500ms",
+            "1s 500ms",
+            "abc",
+            "5",
+            "-5m",
+            "1x",
+            "999999999999d",
+            "10y 1s",
+            "3653d",
+        ] {
             let e = parse_every(text).expect_err(text);
             assert!(
                 e.message.contains("expected a duration like 90s"),
