@@ -337,8 +337,11 @@ pub struct HistoryArgs {
 #[derive(Debug, Args)]
 #[group(multiple = false)]
 pub struct ScheduleArgs {
-    /// Once, at a time: RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (in --tz), or
-    /// relative: 'in 5m', '+90s'.
+    /// Once, at a time (read in --tz): RFC 3339 (2026-12-01T09:00:00+01:00),
+    /// 'YYYY-MM-DD HH:MM[:SS]', a clock time 'HH:MM' or 9am (tomorrow if it has passed
+    /// today, as at(1); piar says so), a span '20m', '2h', '1d' or 'in 5m', '+90s', 'now',
+    /// 'tomorrow 9am', 'tomorrow at 9am', 'next monday 08:30'. Single letters and
+    /// letters glued to numbers ('10a') are refused: never read as military time zones.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
 
@@ -392,7 +395,9 @@ pub struct CalendarArgs {
     #[arg(long = "on-calendar", value_name = "SPEC", conflicts_with_all = ["at", "every"])]
     pub on_calendar: Option<String>,
 
-    /// Instead of EXPR: a one-shot time, read as `submit --at` reads it.
+    /// Instead of EXPR: a one-shot time, read as `submit --at` reads it: RFC 3339,
+    /// 'YYYY-MM-DD HH:MM', 'HH:MM' (tomorrow if passed), '20m', 'in 5m', 'now',
+    /// 'tomorrow at 9am', 'next monday 08:30'.
     #[arg(long, value_name = "TIME", conflicts_with = "every")]
     pub at: Option<String>,
 
