@@ -139,7 +139,18 @@ fn time_part(f: &CronFields) -> String {
     let every = if minutes.len() == 60 {
         Some("Every minute".to_string())
     } else {
-        match cycle(&minutes, 0, 59) {
+        // A step that does not divide the hour is still "every N minutes" within one hour;
+        // it only misleads when the next hour runs too (`*/25`: :50, then :00 ten minutes
+        // later).
+        let adjacent_hours = all_hours
+            || hours.windows(2).any(|w| w[1] == w[0] + 1)
+            || (hours.first() == Some(&0) && hours.last() == Some(&23));
+        let minute_steps = if adjacent_hours {
+            cycle(&minutes, 0, 59)
+        } else {
+            progression(&minutes, 0, 59)
+        };
+        match minute_steps {
             Some((0, step)) => Some(format!("Every {step} minutes")),
             Some((start, step)) => Some(format!("Every {step} minutes starting at minute {start}")),
             None => None,
@@ -355,6 +366,13 @@ mod tests {
             ("*/61 * * * *", "Every hour"),
             ("0 */5 * * *", "At minute 0 past hours 0, 5, 10, 15 and 20"),
             ("0 */7 * * *", "At 00:00, 07:00, 14:00 and 21:00"),
+            // Within one hour (or hours apart) a step is "every N minutes" again.
+            ("*/7 3 * * *", "Every 7 minutes, between 03:00 and 03:59"),
+            ("*/25 3,5 * * *", "Every 25 minutes, during hours 3 and 5"),
+            (
+                "*/25 3-4 * * *",
+                "At minutes 0, 25 and 50 past hours 3 and 4",
+            ),
             ("0 * * * *", "Every hour"),
             ("@hourly", "Every hour"),
             ("30 * * * *", "At minute 30 past every hour"),
