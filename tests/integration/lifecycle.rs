@@ -548,3 +548,70 @@ fn one_shot_jobs_end_completed_or_failed_and_stay_listed() {
     rm(&ok);
     rm(&bad);
 }
+
+/// `NeedDaemonReload` of each unit (`systemctl show`), as `unit=yes|no`.
+fn need_daemon_reload(units: &[&str]) -> Vec<String> {
+    let out = Command::new("systemctl")
+        .args(["show", "-p", "Id,NeedDaemonReload"])
+        .args(units)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split("\n\n")
+        .filter_map(|block| {
+            let id = block.lines().find_map(|l| l.strip_prefix("Id="))?;
+            let need = block
+                .lines()
+                .find_map(|l| l.strip_prefix("NeedDaemonReload="))?;
+            Some(format!("{id}={need}"))
+        })
+        .collect()
+}
+
+/// After submit, pause, resume and rm no unit needs a daemon-reload, on 252
+/// and on 257. 257 marks EVERY loaded unit `NeedDaemonReload=yes` after an
+/// `EnableUnitFiles`/`DisableUnitFiles` that changed links, until a
+/// `Reload()` (systemctl reloads after enable/disable); piar reloads then.
+/// 252 reports no unit as changed after enable/disable (and piar does not
+/// reload there). Issue 15: on 257 `systemctl start` warned "changed on
+/// disk" after every submit and `apt purge piar` printed ~30 warnings.
+/// A short poll, not one read: on 257 the flag is manager-wide, and a
+/// concurrent test's piar may be between its enable and its reload.
+#[test]
+fn no_unit_needs_a_daemon_reload_after_submit_pause_resume_rm() {
+    let name = unique("reload");
+    let service = format!("piar-{name}.service");
+    let timer = format!("piar-{name}.timer");
+    let units = [service.as_str(), timer.as_str(), "timers.target"];
+    let settled = |step: &str| {
+        poll_until(
+            &format!("no unit reports NeedDaemonReload=yes after {step}"),
+            Duration::from_secs(3),
+            || {
+                let got = need_daemon_reload(&units);
+                (got.len() == units.len() && got.iter().all(|s| s.ends_with("=no"))).then_some(())
+            },
+        )
+    };
+    Piar::new()
+        .args(["submit", "--name", &name, "--every", "1h", "--", "true"])
+        .run()
+        .success();
+    settled("submit");
+    Piar::new().args(["pause", &name]).run().success();
+    settled("pause");
+    Piar::new().args(["resume", &name]).run().success();
+    settled("resume");
+    rm(&name);
+    // the job's units are gone (not loaded: "not-found" units still answer with Id=)
+    poll_until(
+        "no unit reports NeedDaemonReload=yes after rm",
+        Duration::from_secs(3),
+        || {
+            need_daemon_reload(&["timers.target"])
+                .iter()
+                .all(|s| s.ends_with("=no"))
+                .then_some(())
+        },
+    );
+}
