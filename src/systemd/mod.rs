@@ -205,15 +205,59 @@ impl Systemd {
         Ok(false)
     }
 
-    /// Enable unit files (create their `[Install]` symlinks).
+    /// Enable unit files (create their `[Install]` symlinks), then
+    /// [`Systemd::reload_after_install_change`].
     pub fn enable(&self, units: &[&str]) -> Result<()> {
-        self.manager.enable_unit_files(units, false, true)?;
-        Ok(())
+        let (_, changes) = self.manager.enable_unit_files(units, false, true)?;
+        self.reload_after_install_change(&changes)
     }
 
-    /// Disable unit files (remove their `[Install]` symlinks).
+    /// Disable unit files (remove their `[Install]` symlinks), then
+    /// [`Systemd::reload_after_install_change`].
     pub fn disable(&self, units: &[&str]) -> Result<()> {
-        self.manager.disable_unit_files(units, false)?;
+        let changes = self.manager.disable_unit_files(units, false)?;
+        self.reload_after_install_change(&changes)
+    }
+
+    /// What `systemctl enable`/`disable` does after the D-Bus call, but only
+    /// when systemd asks for it: `Reload()` if a unit whose dependencies the
+    /// change touched (the `X` of a `.../X.wants/` link, e.g. `timers.target`)
+    /// now reports `NeedDaemonReload=yes`.
+    ///
+    /// systemctl reloads after EVERY enable/disable unless `--no-reload`
+    /// (src/systemctl/systemctl-enable.c). Since systemd 254 (so on trixie's
+    /// 257) a modifying `EnableUnitFiles`/`DisableUnitFiles` sets the
+    /// manager-wide `unit_file_state_outdated` flag and every loaded unit
+    /// reports `NeedDaemonReload=yes` until a reload (`systemctl start` warns
+    /// "changed on disk"): piar reloads there. systemd 252 has no such flag
+    /// and reports no unit as changed, so piar skips the reload there and a
+    /// submit stays without a full reload (issue 15; docs/performance.md).
+    /// `changes` is the `(type, file, destination)` list the call returned;
+    /// an empty list (nothing changed) never reloads.
+    pub fn reload_after_install_change(&self, changes: &[(String, String, String)]) -> Result<()> {
+        let mut asked: Vec<String> = Vec::new();
+        for (_, file, _) in changes {
+            let Some(owner) = std::path::Path::new(file)
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|d| d.to_str())
+                .and_then(|d| {
+                    [".wants", ".requires", ".upholds"]
+                        .iter()
+                        .find_map(|s| d.strip_suffix(s))
+                })
+            else {
+                continue;
+            };
+            if asked.iter().any(|a| a == owner) {
+                continue;
+            }
+            asked.push(owner.to_string());
+            if self.needs_reload(&[owner])? {
+                log::debug!("{owner} reports NeedDaemonReload=yes after an install change");
+                return self.reload();
+            }
+        }
         Ok(())
     }
 

@@ -247,7 +247,10 @@ fn systemd_firings(
                 }
                 after_original = false;
             } else if let Some((label, value)) = line.split_once(':')
-                && (label == "Next elapse" || label.starts_with("Iter. #") || label == "(in UTC)")
+                && (label == "Next elapse"
+                    || label.starts_with("Iter. #") // systemd 252
+                    || label.starts_with("Iteration #") // systemd 257
+                    || label == "(in UTC)")
             {
                 let value = value.trim();
                 let block = blocks.last_mut().expect("a block");

@@ -192,6 +192,47 @@ fn calendar_previews_what_submit_writes_and_systemd_runs() {
     assert!(bad.stderr.contains("\"Mon 25:00\""), "{}", bad.stderr);
 }
 
+/// `-n 5` gives five runs on every systemd: 257 labels the later iterations
+/// of `systemd-analyze calendar` `Iteration #k:` (252: `Iter. #k:`), and a
+/// parser that knew only one label cut the preview to one run (issue 15).
+#[test]
+fn calendar_lists_as_many_runs_as_asked_on_every_systemd() {
+    let out: CalendarOut = Piar::new()
+        .args([
+            "calendar",
+            "0 9 * * 1-5",
+            "--tz",
+            "Europe/Berlin",
+            "-n",
+            "5",
+            "--json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out.next_runs.len(), 5, "{:?}", out.next_runs);
+    let berlin = jiff::tz::TimeZone::get("Europe/Berlin").expect("zone");
+    let mut prev: Option<jiff::Timestamp> = None;
+    for run in &out.next_runs {
+        let t: jiff::Timestamp = run.utc.parse().expect("utc");
+        let local = t.to_zoned(berlin.clone());
+        assert_eq!((local.hour(), local.minute()), (9, 0), "{run:?}");
+        assert!(
+            !matches!(
+                local.weekday(),
+                jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+            ),
+            "{run:?}"
+        );
+        assert!(
+            prev.is_none_or(|p| p < t),
+            "not increasing: {:?}",
+            out.next_runs
+        );
+        prev = Some(t);
+    }
+}
+
 #[test]
 fn require_synced_clock_defers_retries_and_runs_once_synced() {
     let name = unique("clock");
