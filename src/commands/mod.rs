@@ -98,6 +98,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
         Command::Import(args) => import::import(&ctx, args),
         Command::Calendar(args) => calendar::calendar(ctx.out, &args),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(args) => crate::mcp::serve(ctx.scope, args.allow_approval),
     }
 }
 
