@@ -301,7 +301,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn bounded_read_reports_overflow() {
-        let data = vec![b'x'; 100];
+        let data = [b'x'; 100];
         let (buf, over) = read_bounded(&mut &data[..], 10).await;
         assert_eq!((buf.len(), over), (10, true));
         let (buf, over) = read_bounded(&mut &data[..], 100).await;
