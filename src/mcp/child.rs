@@ -45,15 +45,13 @@ pub struct CliRunner {
 }
 
 impl CliRunner {
-    /// The runner for `scope`, using the binary this process runs from
-    /// (`/proc/self/exe`; when that file was replaced, e.g. by a package
-    /// upgrade, Linux appends " (deleted)" and the new file at the same path
-    /// is used).
+    /// The runner for `scope`: the `piar` binary named by
+    /// [`super::CLI_ENV`] (set by `piar mcp`), else the `piar` next to this
+    /// binary.
     pub fn new(scope: Scope) -> std::io::Result<CliRunner> {
-        let exe = std::env::current_exe()?;
-        let exe = match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
-            Some(s) => PathBuf::from(s),
-            None => exe,
+        let exe = match std::env::var_os(super::CLI_ENV) {
+            Some(p) if !p.is_empty() => PathBuf::from(p),
+            _ => super::own_exe()?.with_file_name("piar"),
         };
         Ok(CliRunner { exe, scope })
     }

@@ -1,8 +1,11 @@
 //! `piar mcp`: a Model Context Protocol server over stdio (MCP spec, "stdio"
 //! transport: JSON-RPC messages, one per line, on stdin/stdout).
 //!
-//! Built on the official Rust SDK (crate `rmcp`) on a current-thread tokio
-//! runtime that only this verb starts. The server lives as long as the
+//! `piar mcp` replaces itself ([`exec_server`], execve(2)) with the
+//! `piar-mcp` binary, which runs [`main`]: tokio and the MCP SDK are linked
+//! only into `piar-mcp`, never into `piar`, whose every run (`piar trigger`)
+//! must stay small. Built on the official Rust SDK (crate `rmcp`) on a
+//! current-thread tokio runtime. The server lives as long as the
 //! client's connection: it exits when stdin closes (locally, or as `ssh host
 //! piar --user mcp`), killing and reaping any CLI child it still runs. Jobs
 //! live in systemd, not in this process.
@@ -51,6 +54,111 @@ const RUN_ID_WITHIN: Duration = Duration::from_secs(15);
 
 /// The tools that exist only with `piar mcp --allow-approval`.
 const APPROVAL_TOOLS: [&str; 2] = ["approve_job", "reject_job"];
+
+/// The environment variable through which `piar mcp` tells `piar-mcp` which
+/// `piar` binary to run for the tools (its own path).
+pub const CLI_ENV: &str = "PIAR_MCP_CLI";
+
+/// Where `piar-mcp` is installed by the Debian package (`piar` looks next to
+/// itself first, as in a cargo target dir).
+const INSTALLED_SERVER: &str = "/usr/lib/piar/piar-mcp";
+
+/// `piar mcp`: execve(2) `piar-mcp --user|--system [--allow-approval]`
+/// (next to this binary, else [`INSTALLED_SERVER`]) with [`CLI_ENV`] set to
+/// this binary; stdin/stdout are the client's. Returns only on error: exit 1
+/// when `piar-mcp` is missing or cannot be executed.
+pub fn exec_server(scope: Scope, allow_approval: bool, verbose: u8) -> Result<ExitStatus> {
+    use std::os::unix::process::CommandExt;
+    let me = own_exe().map_err(|e| Error::failed(format!("cannot find the piar binary: {e}")))?;
+    let sibling = me.with_file_name("piar-mcp");
+    let server = if sibling.is_file() {
+        sibling
+    } else {
+        std::path::PathBuf::from(INSTALLED_SERVER)
+    };
+    let mut cmd = std::process::Command::new(&server);
+    cmd.arg(match scope {
+        Scope::System => "--system",
+        Scope::User => "--user",
+    });
+    if allow_approval {
+        cmd.arg("--allow-approval");
+    }
+    for _ in 0..verbose {
+        cmd.arg("-v");
+    }
+    cmd.env(CLI_ENV, &me);
+    let err = cmd.exec();
+    Err(
+        Error::failed(format!("cannot run {}: {err}", server.display()))
+            .with_hint("piar was built without the `mcp` feature, or piar-mcp is not installed"),
+    )
+}
+
+/// This process's binary; when that file was replaced (a package upgrade),
+/// Linux appends " (deleted)" and the new file at the same path is meant.
+pub fn own_exe() -> std::io::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(
+        match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+            Some(s) => std::path::PathBuf::from(s),
+            None => exe,
+        },
+    )
+}
+
+/// The command line of `piar-mcp`.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "piar-mcp",
+    version,
+    about = "The MCP server behind `piar mcp`."
+)]
+struct ServerCli {
+    /// The system manager's jobs.
+    #[arg(long, conflicts_with = "user")]
+    system: bool,
+    /// Your user manager's jobs.
+    #[arg(long)]
+    user: bool,
+    /// Offer approve_job and reject_job.
+    #[arg(long)]
+    allow_approval: bool,
+    /// More log output on stderr (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+/// `piar-mcp`'s main: parse, log to stderr or the journal, [`serve`]; on error
+/// the CLI's text error on stderr and its exit code.
+pub fn main<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> std::process::ExitCode {
+    use clap::Parser;
+    let cli = match ServerCli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return std::process::ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let cmd = crate::cli::Command::Mcp(crate::cli::McpArgs {
+        allow_approval: cli.allow_approval,
+    });
+    crate::logging::init(cli.verbose, &cmd);
+    let scope = if cli.system {
+        Scope::System
+    } else if cli.user {
+        Scope::User
+    } else {
+        Scope::default_for_euid()
+    };
+    match serve(scope, cli.allow_approval) {
+        Ok(s) => std::process::ExitCode::from(s.code()),
+        Err(e) => {
+            eprintln!("piar-mcp: error: {}", e.message);
+            std::process::ExitCode::from(e.kind.exit_status().code())
+        }
+    }
+}
 
 /// Serve MCP on stdin/stdout until the client closes stdin. `scope` is passed
 /// to every CLI child as `--user`/`--system`. Errors: the runtime cannot be
