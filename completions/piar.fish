@@ -57,6 +57,7 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "sync" -d 'Apply drop-in m
 complete -c piar -n "__fish_piar_needs_command" -f -a "doctor" -d 'Check systemd, permissions, lingering, clock sync, drift and disk space'
 complete -c piar -n "__fish_piar_needs_command" -f -a "generate" -d 'Write man pages or shell completions generated from this binary (for packagers)'
 complete -c piar -n "__fish_piar_needs_command" -f -a "import" -d 'Create jobs from a crontab or from pi-agent-runner\'s manifests'
+complete -c piar -n "__fish_piar_needs_command" -f -a "mcp" -d 'Serve the Model Context Protocol on stdin/stdout for AI agents'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s n -l name -d 'Job name, [a-z0-9][a-z0-9_-]{0,62}; derived from the command if omitted' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l at -d 'Once, at a time (read in --tz): RFC 3339 (2026-12-01T09:00:00+01:00), \'YYYY-MM-DD HH:MM[:SS]\', a clock time \'HH:MM\' or 9am (tomorrow if it has passed today, as at(1); piar says so), a span \'20m\', \'2h\', \'1d\' or \'in 5m\', \'+90s\', \'now\', \'tomorrow 9am\', \'tomorrow at 9am\', \'next monday 08:30\'. Single letters and letters glued to numbers (\'10a\') are refused: never read as military time zones' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l every -d 'Soon after submit, then every interval: 90s, 15m, 6h, 1d, 1h30m' -r
@@ -421,6 +422,13 @@ complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcom
 complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l allow-approval -d 'Also offer the approve_job and reject_job tools. Without it an agent cannot approve the jobs it submitted with require_approval'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -s V -l version -d 'Print version'
 
 # Job names for the verbs that take one (added by piar, not clap_complete).
 complete -c piar -n "__fish_seen_subcommand_from show edit approve reject history run logs pause resume rm" -f -a "(piar list --names 2>/dev/null)" -d job

@@ -159,6 +159,37 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Create jobs from a crontab or from pi-agent-runner's manifests.
     Import(ImportArgs),
+    /// Serve the Model Context Protocol on stdin/stdout for AI agents.
+    ///
+    /// An MCP server over stdio (JSON-RPC on stdin/stdout, logs on stderr or
+    /// the journal) that lives while the client is connected and exits when
+    /// stdin closes. Each tool runs this piar in the same scope with --json:
+    /// schedule_job, preview_schedule, list_jobs, show_job, job_history,
+    /// run_result, run_logs, run_now, wait_for_run, stop_run, pause_job,
+    /// resume_job, edit_job, remove_job; resources piar://job/NAME and
+    /// piar://run/RUN_ID. Remote use: `ssh pi@host piar --user mcp`.
+    #[cfg(feature = "mcp")]
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp(McpArgs),
+}
+
+#[cfg(feature = "mcp")]
+const MCP_EXAMPLES: &str = "\
+Examples:
+  claude mcp add piar -- piar --user mcp
+  claude mcp add pi -- ssh pi@raspberrypi piar --user mcp
+  piar --user mcp --allow-approval      # a person's client: adds approve_job, reject_job
+
+See docs/agents.md for Claude Desktop / Cursor JSON and an authorized_keys restriction.";
+
+/// `piar mcp`.
+#[cfg(feature = "mcp")]
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Also offer the approve_job and reject_job tools. Without it an agent
+    /// cannot approve the jobs it submitted with require_approval.
+    #[arg(long)]
+    pub allow_approval: bool,
 }
 
 const SUBMIT_EXAMPLES: &str = "\

@@ -24,6 +24,8 @@ pub mod import;
 pub mod install;
 pub mod logging;
 pub mod manifest;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod output;
 pub mod paths;
 pub mod policy;

@@ -72,6 +72,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         paths: Paths::for_scope(scope)?,
         out: Printer { json: cli.json },
     };
+    #[cfg(feature = "mcp")]
+    let verbose = cli.verbose;
     match cli.command {
         Command::Submit(args) => submit::submit(&ctx, args),
         Command::List(args) => list::list(&ctx, &args),
@@ -98,6 +100,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
         Command::Import(args) => import::import(&ctx, args),
         Command::Calendar(args) => calendar::calendar(ctx.out, &args),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(args) => crate::mcp::exec_server(ctx.scope, args.allow_approval, verbose),
     }
 }
 

@@ -19,6 +19,8 @@ mod hostile;
 mod import;
 mod lifecycle;
 mod list_many;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod policy;
 mod schedule;
 mod schemas;
