@@ -66,7 +66,8 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
         store.save(&new_job.manifest)?;
         let applied = match to {
             ApprovalState::Approved => install::render(&new_job, &ctx.paths)
-                .and_then(|r| install::apply(&sd, &ctx.paths, &new_job, &r)),
+                .and_then(|r| install::apply(&sd, &ctx.paths, &new_job, &r))
+                .and_then(|()| install::start_first_run(&sd, &new_job)),
             _ => install::uninstall(&sd, &ctx.paths, name).map(|_| ()),
         };
         if let Err(e) = applied {

@@ -81,7 +81,11 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
         None => detect_checked(&input, args.tz.as_deref(), now)?,
     };
     let spec = build_spec(&input, kind, args.tz.as_deref(), now)?;
-    let schedule = Schedule::from_spec(&spec, now)?;
+    let mut schedule = Schedule::from_spec(&spec, now)?;
+    // An interval submitted now is anchored now (schedule::every::calendar_lines).
+    if let Schedule::Every { anchor, .. } = &mut schedule {
+        *anchor = Some(now);
+    }
     let timer = schedule
         .timer_spec_from(now)
         .ok_or_else(|| Error::invalid("a manual schedule has no timer to preview"))?;
@@ -98,7 +102,8 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
         .collect();
     let n = usize::from(args.count);
     let next: Vec<Timestamp> = match &schedule {
-        Schedule::Every { interval, .. } => every_runs(now, timer.on_active, *interval, n),
+        // A submitted interval job runs at once, then every interval.
+        Schedule::Every { interval, .. } => every_runs(now, None, *interval, n),
         _ => schedule::preview::next_elapses(&timer.on_calendar, n, Some(now))?,
     };
     let zone = TimeZone::get(&tz).unwrap_or(TimeZone::UTC);

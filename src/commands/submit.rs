@@ -139,6 +139,9 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         }
     }
     install_job(ctx, &sd, &job, previous.as_deref())?;
+    if previous.is_none() {
+        install::start_first_run(&sd, &job)?;
+    }
     drop(_lock);
     print_submitted(ctx, &sd, &job, previous.is_some(), false)
 }

@@ -170,7 +170,11 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
     super::approval::validate_lifecycle(m)?;
     // Timestamp::MIN: every parsable `at` is after it, so a stored one-shot
     // whose time has passed still loads.
-    let schedule = Schedule::from_spec(&m.schedule, now.unwrap_or(jiff::Timestamp::MIN))?;
+    let mut schedule = Schedule::from_spec(&m.schedule, now.unwrap_or(jiff::Timestamp::MIN))?;
+    // An interval's slots are anchored at the job's creation (schedule::every).
+    if let Schedule::Every { anchor, .. } = &mut schedule {
+        *anchor = m.created.as_deref().and_then(|c| c.parse().ok());
+    }
     Ok(Job {
         manifest,
         schedule,

@@ -20,6 +20,7 @@ mod import;
 mod lifecycle;
 mod list_many;
 mod policy;
+mod reliability;
 mod schedule;
 mod schemas;
 mod sync;
