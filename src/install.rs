@@ -84,13 +84,9 @@ impl Snapshot {
     }
 }
 
-/// Remove a file; a missing file is fine.
+/// Remove a file durably (crate::durable); a missing file is fine.
 fn remove_file(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("cannot remove", path, e)),
-    }
+    crate::durable::remove_file(path)
 }
 
 /// Write and apply `rendered` for `job`; on failure restore what was there.

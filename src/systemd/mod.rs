@@ -206,15 +206,17 @@ impl Systemd {
     }
 
     /// Enable unit files (create their `[Install]` symlinks).
+    /// The links are fsynced before returning (crate::durable).
     pub fn enable(&self, units: &[&str]) -> Result<()> {
-        self.manager.enable_unit_files(units, false, true)?;
-        Ok(())
+        let (_, changes) = self.manager.enable_unit_files(units, false, true)?;
+        crate::durable::sync_unit_file_changes(&changes)
     }
 
     /// Disable unit files (remove their `[Install]` symlinks).
+    /// The removals are fsynced before returning (crate::durable).
     pub fn disable(&self, units: &[&str]) -> Result<()> {
-        self.manager.disable_unit_files(units, false)?;
-        Ok(())
+        let changes = self.manager.disable_unit_files(units, false)?;
+        crate::durable::sync_unit_file_changes(&changes)
     }
 
     /// Start a unit (mode `replace`); returns the job path.

@@ -62,7 +62,11 @@ fcntl.ioctl(fd,0x8004587d,struct.pack("I",2))' "$MNT"
   kill -KILL "$pid"
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   "$SDBOX" stop "$BOX" >/dev/null 2>&1 || true
-  umount "$MNT" 2>/dev/null || umount -l "$MNT"
+  # The dead box's last processes may hold the mount for a moment: a lazy unmount here
+  # would let the remount below reuse the shut-down superblock (reads fail with EIO).
+  local i
+  for i in $(seq 100); do umount "$MNT" 2>/dev/null && break; sleep 0.1; done
+  ! mountpoint -q "$MNT" || { log "cannot unmount $MNT after the cut"; exit 2; }
   mount -o loop "$IMG" "$MNT"     # journal replay: what a reboot would see
   rm -rf "$WORK/saved"
   cp -a "$BOX/upper" "$WORK/saved"
