@@ -11,8 +11,10 @@ use crate::install;
 pub fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(name)?;
     let store = ctx.store();
-    let sd = ctx.systemd()?;
+    // Lock first, then connect: a command waiting for the lock holds no bus connection
+    // (dbus allows 256 per user; issue 12 point 6).
     let _lock = store.lock()?;
+    let sd = ctx.systemd()?;
     let job = store.load(name)?;
     if resume {
         crate::manifest::approval::check_may_run(&job.manifest)?;

@@ -161,3 +161,47 @@ fn resume_runs_only_when_asked() {
     assert_quiet(&name, 2, acts + 1, 3600);
     Piar::new().args(["rm", &name, "--purge"]).run().success();
 }
+
+/// 300 concurrent mutating commands on one job all succeed (issue 12 point 6): each takes
+/// the store lock before connecting to the bus, so the waiting ones hold no connection
+/// (dbus-daemon refuses more than 256 per user; before, about 256 of them failed with exit 5
+/// and "is systemd running as PID 1?").
+#[test]
+fn many_concurrent_commands_all_succeed() {
+    let name = unique("many");
+    Piar::new()
+        .args(["submit", "--name", &name, "--cron", "0 3 * * *", "--", "true"])
+        .run()
+        .success();
+    let bin = std::env::var_os("PIAR_TEST_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(crate::support::piar_bin);
+    let children: Vec<_> = (0..300)
+        .map(|i| {
+            Command::new(&bin)
+                .args([if i % 2 == 0 { "pause" } else { "resume" }, &name])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn piar")
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().expect("wait piar");
+        if !out.status.success() {
+            failed.push(format!(
+                "{:?}: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of 300 failed, e.g. {:?}",
+        failed.len(),
+        failed.first()
+    );
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
