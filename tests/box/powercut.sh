@@ -17,13 +17,14 @@
 # the surviving upper dir copied to WORK/saved, and the box booted again from it
 # (SDBOX_PRESEED=WORK/saved) on a fresh image.
 #
-# Scenario, one boot-cut-boot cycle per step (POWERCUT_STEPS, default all four), each step
+# Scenario, one boot-cut-boot cycle per step (POWERCUT_STEPS, default all five), each step
 # the LAST write before the cut (an fsync commits ext4's whole journal, so an earlier step
 # would be flushed by a later one): a job is submitted and the disk synced, then `piar submit`
 # (of a new job), `pause`, `rm` or `edit --manual` returns 0, and 1 s later the power is cut.
 # After boot the acknowledged change must be there: a submitted timer enabled and active; a
 # paused manifest with its timer neither enabled nor active; no manifest, unit file, link or
-# active timer of a removed job; no timer of a job edited to --manual.
+# active timer of a removed job; no timer of a job edited to --manual. Step every-catchup
+# checks that an interval job's slots missed while off are caught up exactly once (catchup()).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -81,6 +82,7 @@ cycle() {
   local step=$1 J=pc-$1-$$-$RANDOM
   fresh_image
   "$SDBOX" start "$BOX" >/dev/null
+  if [ "$step" = every-catchup ]; then catchup "$J"; return; fi
   if [ "$step" != submit ]; then
     inbox "$PIAR" submit --name "$J" --cron '0 3 * * *' -- true >/dev/null
   fi
@@ -118,12 +120,37 @@ cycle() {
   teardown
 }
 
+runs_of() { inbox sh -c "ls /var/lib/piar/runs/$1/*.json 2>/dev/null | wc -l"; }
+
+# Interval catch-up: `--every 15s` runs at submit (t0); the disk is synced (the timer's
+# Persistent= stamp is systemd's to write, not piar's), the power cut at t0+2 s and the box
+# left off until t0+35 s, so the slots t0+15 and t0+30 are missed. After boot the job must
+# run exactly once for them (Persistent=), before its next slot at t0+45.
+catchup() {
+  local J=$1 t0 n
+  inbox "$PIAR" submit --name "$J" --every 15s -- true >/dev/null
+  t0=$(date +%s)
+  for _ in $(seq 100); do [ "$(runs_of "$J")" -ge 1 ] && break; sleep 0.1; done
+  inbox sync
+  log "every-catchup $J: first run recorded; cutting the power"
+  cut
+  umount "$MNT"
+  fresh_image
+  while [ "$(date +%s)" -lt $((t0 + 35)) ]; do sleep 0.2; done
+  SDBOX_PRESEED=$WORK/saved "$SDBOX" start "$BOX" >/dev/null
+  for _ in $(seq 50); do [ "$(runs_of "$J")" -ge 2 ] && break; sleep 0.1; done
+  while [ "$(date +%s)" -lt $((t0 + 42)) ]; do sleep 0.2; done
+  n=$(runs_of "$J")
+  [ "$n" = 2 ] || lost+=("every 15s $J: $n runs by t0+42 s, expected 2 (the first + one catch-up for the two slots missed while off)")
+  teardown
+}
+
 run_test() {
   [ -x "$PIAR" ] || { log "no piar binary at $PIAR (cargo build first)"; exit 2; }
   case $WORK in /tmp/*|/var/tmp/*|/run/*|/) log "WORK must be on the root fs, not $WORK"; exit 2;; esac
   mkdir -p "$WORK/mnt"
   lost=()
-  for step in ${POWERCUT_STEPS:-submit pause rm edit-manual}; do cycle "$step"; done
+  for step in ${POWERCUT_STEPS:-submit pause rm edit-manual every-catchup}; do cycle "$step"; done
   if [ ${#lost[@]} -gt 0 ]; then
     log "LOST after the power cut (${#lost[@]}):"; printf '  %s\n' "${lost[@]}" >&2; exit 1
   fi
