@@ -82,9 +82,10 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
     };
     let spec = build_spec(&input, kind, args.tz.as_deref(), now)?;
     let mut schedule = Schedule::from_spec(&spec, now)?;
-    // An interval submitted now is anchored now (schedule::every::calendar_lines).
+    // An interval submitted now is anchored as submit anchors it: one second before its
+    // creation (manifest::validate).
     if let Schedule::Every { anchor, .. } = &mut schedule {
-        *anchor = Some(now);
+        *anchor = now.checked_sub(jiff::SignedDuration::from_secs(1)).ok();
     }
     let timer = schedule
         .timer_spec_from(now)
@@ -103,6 +104,16 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
     let n = usize::from(args.count);
     let next: Vec<Timestamp> = match &schedule {
         // A submitted interval job runs at once, then every interval.
+        Schedule::Every { .. } if !timer.on_calendar.is_empty() => {
+            let mut runs = vec![now];
+            runs.extend(schedule::preview::next_elapses(
+                &timer.on_calendar,
+                n.saturating_sub(1).max(1),
+                Some(now),
+            )?);
+            runs.truncate(n);
+            runs
+        }
         Schedule::Every { interval, .. } => every_runs(now, None, *interval, n),
         _ => schedule::preview::next_elapses(&timer.on_calendar, n, Some(now))?,
     };

@@ -171,9 +171,16 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
     // Timestamp::MIN: every parsable `at` is after it, so a stored one-shot
     // whose time has passed still loads.
     let mut schedule = Schedule::from_spec(&m.schedule, now.unwrap_or(jiff::Timestamp::MIN))?;
-    // An interval's slots are anchored at the job's creation (schedule::every).
+    // An interval's slots are anchored one second before the job's creation
+    // (schedule::every): `created` is rounded to the nearest second, so a slot at `created`
+    // itself could still be ahead when submit starts the timer and would fire right after
+    // the first run that submit starts directly (seen in the box).
     if let Schedule::Every { anchor, .. } = &mut schedule {
-        *anchor = m.created.as_deref().and_then(|c| c.parse().ok());
+        *anchor = m
+            .created
+            .as_deref()
+            .and_then(|c| c.parse::<jiff::Timestamp>().ok())
+            .and_then(|c| c.checked_sub(jiff::SignedDuration::from_secs(1)).ok());
     }
     Ok(Job {
         manifest,

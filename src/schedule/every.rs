@@ -3,7 +3,7 @@
 //! Input is humantime syntax (`90s`, `15m`, `6h`, `1d`, `1h30m`, `1h 30m`).
 //!
 //! Timer design (issue 12): an interval that divides a day is written as anchored
-//! `OnCalendar=` lines in UTC ([`calendar_lines`]: `--every 6h` submitted at 01:17:12 is
+//! `OnCalendar=` lines in UTC ([`calendar_lines`]: `--every 6h` submitted at 01:17:13 is
 //! `*-*-* 01/6:17:12 UTC`) with `Persistent=true`, so a `daemon-reload` never re-arms it
 //! (unlike `OnActiveSec=`, systemd issues 16186, 31914) and slots missed while powered off
 //! are caught up once at boot. Other intervals fall back to `OnBootSec=` +
@@ -54,7 +54,7 @@ const MAX_LINES: usize = 24;
 /// Every slot of a UTC day is enumerated and grouped: seconds with the same minute -> hours
 /// pattern share a line, minutes with the same hours share a line, so `6h` is one line
 /// (`*-*-* 01/6:17:12 UTC`), `90m` two, `90s` two, `1s` one (`*-*-* *:*:* UTC`). `anchor`
-/// is seconds since the Unix epoch (the job's `created` time); only its phase modulo the
+/// is seconds since the Unix epoch (one second before the job's `created` time); only its phase modulo the
 /// interval matters. Each line is checked against systemd.time(7) by the tests
 /// (`systemd-analyze calendar`).
 pub fn calendar_lines(interval: Duration, anchor: i64) -> Option<Vec<String>> {

@@ -67,8 +67,10 @@ pub enum Schedule {
         interval: Duration,
         /// As written (`6h`).
         text: String,
-        /// The slots' phase: runs fall on `anchor + k * interval`. The job's `created`
-        /// time (set by `manifest::validate`); `None` (a bare spec) = the Unix epoch.
+        /// The slots' phase: runs fall on `anchor + k * interval`. One second before the
+        /// job's `created` time (set by `manifest::validate`: `created` is rounded to the
+        /// nearest second, so the slot at the anchor is always past when submit starts the
+        /// timer); `None` (a bare spec) = the Unix epoch.
         anchor: Option<jiff::Timestamp>,
     },
     /// 5-field cron in zone `tz`.

@@ -170,7 +170,15 @@ fn resume_runs_only_when_asked() {
 fn many_concurrent_commands_all_succeed() {
     let name = unique("many");
     Piar::new()
-        .args(["submit", "--name", &name, "--cron", "0 3 * * *", "--", "true"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "0 3 * * *",
+            "--",
+            "true",
+        ])
         .run()
         .success();
     let bin = std::env::var_os("PIAR_TEST_BIN")
