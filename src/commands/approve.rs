@@ -68,8 +68,7 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
         store.save(&new_job.manifest)?;
         let applied = match to {
             ApprovalState::Approved => install::render(&new_job, &ctx.paths)
-                .and_then(|r| install::apply(&sd, &ctx.paths, &new_job, &r))
-                .and_then(|()| install::start_first_run(&sd, &new_job)),
+                .and_then(|r| install::apply(&sd, &ctx.paths, &new_job, &r)),
             _ => install::uninstall(&sd, &ctx.paths, name).map(|_| ()),
         };
         if let Err(e) = applied {
@@ -77,6 +76,11 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
                 store.save_raw(name, &text)?;
             }
             return Err(e);
+        }
+        if to == ApprovalState::Approved {
+            // An interval job's first run, as after `piar submit` (after the change is
+            // applied: a failed start does not undo the approval).
+            install::start_first_run(&sd, &new_job)?;
         }
     }
     drop(_lock);
