@@ -106,7 +106,10 @@ pub enum Command {
     /// Stop and disable a job's timer; the manifest remembers it is paused.
     Pause(NameArgs),
     /// Re-enable and start a paused job's timer.
-    Resume(NameArgs),
+    ///
+    /// The job runs at its next scheduled time; runs missed while paused are not caught
+    /// up. `--now` also runs it once at once.
+    Resume(ResumeArgs),
     /// Remove a job: stop it, disable and delete its units and manifest.
     #[command(visible_alias = "remove")]
     Rm(RmArgs),
@@ -333,6 +336,17 @@ pub struct EditArgs {
     /// A new command and its arguments, after `--` (omit to keep the command).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `piar resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Also run the job once now (by default it runs at its next scheduled time).
+    #[arg(long)]
+    pub now: bool,
 }
 
 /// `piar reject`.

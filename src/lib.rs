@@ -16,6 +16,7 @@ pub mod commands;
 pub mod defer;
 pub mod doctor;
 pub mod drift;
+pub mod durable;
 pub mod error;
 pub mod failpoint;
 pub mod generate;

@@ -136,8 +136,15 @@ impl Paths {
 }
 
 /// Create `dir` (and parents) with mode 0755 if missing.
+///
+/// A directory it creates is made durable (its parent fsynced, crate::durable), so files
+/// written into it survive a power cut together with it.
 pub fn ensure_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+    crate::durable::sync_parent(dir)
 }
 
 /// The entries of `dir` as (file name, path), sorted by name. A missing

@@ -84,7 +84,12 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
         None => detect_checked(&input, args.tz.as_deref(), now)?,
     };
     let (spec, mut notes) = build_spec(&input, kind, args.tz.as_deref(), now)?;
-    let schedule = Schedule::from_spec(&spec, now)?;
+    let mut schedule = Schedule::from_spec(&spec, now)?;
+    // An interval submitted now is anchored as submit anchors it: one second before its
+    // creation (manifest::validate).
+    if let Schedule::Every { anchor, .. } = &mut schedule {
+        *anchor = now.checked_sub(jiff::SignedDuration::from_secs(1)).ok();
+    }
     let timer = schedule
         .timer_spec_from(now)
         .ok_or_else(|| Error::invalid("a manual schedule has no timer to preview"))?;
@@ -101,7 +106,18 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
         .collect();
     let n = usize::from(args.count);
     let next: Vec<Timestamp> = match &schedule {
-        Schedule::Every { interval, .. } => every_runs(now, timer.on_active, *interval, n),
+        // A submitted interval job runs at once, then every interval.
+        Schedule::Every { .. } if !timer.on_calendar.is_empty() => {
+            let mut runs = vec![now];
+            runs.extend(schedule::preview::next_elapses(
+                &timer.on_calendar,
+                n.saturating_sub(1).max(1),
+                Some(now),
+            )?);
+            runs.truncate(n);
+            runs
+        }
+        Schedule::Every { interval, .. } => every_runs(now, None, *interval, n),
         _ => schedule::preview::next_elapses(&timer.on_calendar, n, Some(now))?,
     };
     if let Schedule::Cron { parsed, .. } = &schedule {

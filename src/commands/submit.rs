@@ -110,9 +110,10 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
 
-    // Reach the manager before writing anything.
-    let sd = ctx.systemd()?;
+    // Reach the manager before writing anything, after taking the lock: a command waiting
+    // for the lock holds no bus connection (dbus allows 256 per user; issue 12 point 6).
     let _lock = store.lock()?;
+    let sd = ctx.systemd()?;
     // Under the lock, so concurrent submits with one key create one job.
     if let Some(key) = &manifest.idempotency_key
         && let Some(existing) = find_by_key(&store, key)?
@@ -144,6 +145,9 @@ pub fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         }
     }
     install_job(ctx, &sd, &job, previous.as_deref())?;
+    if previous.is_none() {
+        install::start_first_run(&sd, &job)?;
+    }
     drop(_lock);
     print_submitted(ctx, &sd, &job, previous.is_some(), false)
 }

@@ -67,12 +67,17 @@ pub enum Schedule {
         /// IANA zone name used for display.
         tz: String,
     },
-    /// Fire soon after the timer starts, then every `interval`.
+    /// Fire soon after submit, then every `interval` (see [`every`] for the timer design).
     Every {
         /// The interval (>= 1 s).
         interval: Duration,
         /// As written (`6h`).
         text: String,
+        /// The slots' phase: runs fall on `anchor + k * interval`. One second before the
+        /// job's `created` time (set by `manifest::validate`: `created` is rounded to the
+        /// nearest second, so the slot at the anchor is always past when submit starts the
+        /// timer); `None` (a bare spec) = the Unix epoch.
+        anchor: Option<jiff::Timestamp>,
     },
     /// 5-field cron in zone `tz`.
     Cron {
@@ -159,6 +164,7 @@ impl Schedule {
             return Ok(Schedule::Every {
                 interval,
                 text: text.clone(),
+                anchor: None,
             });
         }
         if let Some(expr) = &spec.cron {
@@ -205,10 +211,18 @@ impl Schedule {
     ///
     /// Policy: `AccuracySec=1s` everywhere (systemd's default of 1 min would
     /// let a 09:00 cron job start at 09:00:59); `Persistent=true` for calendar
-    /// schedules so a run missed while powered off happens at boot;
-    /// `every` uses `OnActiveSec=1s` + `OnUnitActiveSec=` because
-    /// `OnUnitActiveSec=` alone never fires on a freshly started timer
-    /// (systemd#4572).
+    /// schedules so a run missed while powered off happens at boot.
+    ///
+    /// `every`: never `OnActiveSec=`, which re-arms on every `daemon-reload` and so re-ran
+    /// the job on each reload (systemd issues 16186, 31914). An interval that divides a day
+    /// becomes anchored `OnCalendar=` lines in UTC ([`every::calendar_lines`]) with
+    /// `Persistent=true`; its first run soon after submit is a direct start of the service
+    /// (`install::start_first_run`). Any other interval is `OnBootSec=` + `OnUnitActiveSec=`
+    /// of the interval: a boot-relative trigger that has passed is not re-armed by a reload
+    /// once the timer has triggered (systemd's timer.c), and `OnUnitActiveSec=` alone never
+    /// fires on a freshly started timer (systemd#4572), so `OnBootSec=` also starts the
+    /// chain after each boot. Such a timer fires at once when started with the machine up
+    /// longer than the interval (its first run), but catches nothing up at boot.
     pub fn timer_spec(&self) -> Option<TimerSpec> {
         self.timer_spec_from(jiff::Timestamp::now())
     }
@@ -226,11 +240,22 @@ impl Schedule {
                 persistent: true,
                 ..base
             }),
-            Schedule::Every { interval, .. } => Some(TimerSpec {
-                on_active: Some(Duration::from_secs(1)),
-                on_unit_active: Some(*interval),
-                ..base
-            }),
+            Schedule::Every {
+                interval, anchor, ..
+            } => Some(
+                match every::calendar_lines(*interval, anchor.map_or(0, |a| a.as_second())) {
+                    Some(lines) => TimerSpec {
+                        on_calendar: lines,
+                        persistent: true,
+                        ..base
+                    },
+                    None => TimerSpec {
+                        on_boot: Some(*interval),
+                        on_unit_active: Some(*interval),
+                        ..base
+                    },
+                },
+            ),
             Schedule::Cron { parsed, tz, .. } => Some(match parsed.reboot() {
                 true => TimerSpec {
                     on_boot: Some(Duration::from_secs(1)),
@@ -297,6 +322,15 @@ impl Schedule {
             Schedule::OnCalendar { specs } => format!("calendar {}", specs.join("; ")),
             Schedule::Manual => "manual".to_string(),
         }
+    }
+
+    /// Whether the timer is anchored calendar lines for an interval (`every` that divides
+    /// a day): its first run is a direct start at submit (`install::start_first_run`).
+    pub fn is_calendar_interval(&self) -> bool {
+        matches!(self, Schedule::Every { .. })
+            && self
+                .timer_spec_from(jiff::Timestamp::UNIX_EPOCH)
+                .is_some_and(|t| !t.on_calendar.is_empty())
     }
 
     /// The schedule's kind: `at`, `every`, `cron`, `on_calendar`, `manual`.

@@ -72,6 +72,40 @@ pub struct UnitOutcome {
     pub exited_usec: u64,
 }
 
+/// Connect to the system bus, retrying for about 3 s: a bus that is up can still refuse a
+/// connection for a moment (dbus-daemon allows 256 connections per user and refuses the
+/// next ones; issue 12 point 6). The error says which of the two cases it was: no bus at
+/// all, or a bus that refused piar (exit 5 either way).
+fn system_bus() -> Result<Connection> {
+    let mut delay = std::time::Duration::from_millis(50);
+    let mut last = None;
+    for _ in 0..6 {
+        match Connection::system() {
+            Ok(c) => return Ok(c),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(delay);
+        delay *= 2;
+    }
+    let e = last.map(|e| e.to_string()).unwrap_or_default();
+    let socket = std::path::Path::new("/run/dbus/system_bus_socket");
+    Err(if socket.exists() {
+        Error::new(
+            Kind::Unreachable,
+            format!("the system bus is up but refused the connection (retried for 3 s): {e}"),
+        )
+        .with_hint("too many D-Bus connections at once? dbus-daemon allows 256 per user; retry when fewer commands run")
+    } else {
+        Error::new(
+            Kind::Unreachable,
+            format!("cannot reach the system bus: {e}"),
+        )
+        .with_hint(
+            "is systemd running as PID 1 and dbus installed? (`systemctl is-system-running`)",
+        )
+    })
+}
+
 impl Systemd {
     /// Connect to the manager of `scope`: the system bus, or the user's
     /// session bus (`DBUS_SESSION_BUS_ADDRESS`, else `$XDG_RUNTIME_DIR/bus`).
@@ -80,18 +114,14 @@ impl Systemd {
     /// `XDG_RUNTIME_DIR` when coming from sudo/su/ssh).
     pub fn connect(scope: Scope) -> Result<Systemd> {
         let conn = match scope {
-            Scope::System => Connection::system().map_err(|e| {
-                Error::new(
-                    Kind::Unreachable,
-                    format!("cannot reach the system bus: {e}"),
-                )
-                .with_hint("is systemd running as PID 1 and dbus installed? (`systemctl is-system-running`)")
-            })?,
+            Scope::System => system_bus()?,
             Scope::User => {
                 if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
                     && std::env::var_os("XDG_RUNTIME_DIR").is_none()
                 {
-                    return Err(user_bus_error("neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set"));
+                    return Err(user_bus_error(
+                        "neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set",
+                    ));
                 }
                 Connection::session().map_err(|e| user_bus_error(&e.to_string()))?
             }
@@ -205,17 +235,21 @@ impl Systemd {
         Ok(false)
     }
 
-    /// Enable unit files (create their `[Install]` symlinks), then
+    /// Enable unit files (create their `[Install]` symlinks), fsync the links
+    /// (crate::durable), then
     /// [`Systemd::reload_after_install_change`].
     pub fn enable(&self, units: &[&str]) -> Result<()> {
         let (_, changes) = self.manager.enable_unit_files(units, false, true)?;
+        crate::durable::sync_unit_file_changes(&changes)?;
         self.reload_after_install_change(&changes)
     }
 
-    /// Disable unit files (remove their `[Install]` symlinks), then
+    /// Disable unit files (remove their `[Install]` symlinks), fsync the
+    /// removals (crate::durable), then
     /// [`Systemd::reload_after_install_change`].
     pub fn disable(&self, units: &[&str]) -> Result<()> {
         let changes = self.manager.disable_unit_files(units, false)?;
+        crate::durable::sync_unit_file_changes(&changes)?;
         self.reload_after_install_change(&changes)
     }
 

@@ -22,6 +22,7 @@ mod list_many;
 #[cfg(feature = "mcp")]
 mod mcp;
 mod policy;
+mod reliability;
 mod schedule;
 mod schemas;
 mod sync;
