@@ -191,10 +191,6 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
             continue;
         }
         mark(&ledger, stem)?;
-        if old.is_none() {
-            // A new interval job runs soon after it appears, as after `piar submit`.
-            install::start_first_run(sd, &job)?;
-        }
         let what = if old.is_some() { "updated" } else { "created" };
         act(stem, what, format!("from {}", path.display()));
     }
