@@ -57,8 +57,9 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "sync" -d 'Apply drop-in m
 complete -c piar -n "__fish_piar_needs_command" -f -a "doctor" -d 'Check systemd, permissions, lingering, clock sync, drift and disk space'
 complete -c piar -n "__fish_piar_needs_command" -f -a "generate" -d 'Write man pages or shell completions generated from this binary (for packagers)'
 complete -c piar -n "__fish_piar_needs_command" -f -a "import" -d 'Create jobs from a crontab or from pi-agent-runner\'s manifests'
+complete -c piar -n "__fish_piar_needs_command" -f -a "mcp" -d 'Serve the Model Context Protocol on stdin/stdout for AI agents'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s n -l name -d 'Job name, [a-z0-9][a-z0-9_-]{0,62}; derived from the command if omitted' -r
-complete -c piar -n "__fish_piar_using_subcommand submit" -l at -d 'Once, at a time: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (in --tz), or relative: \'in 5m\', \'+90s\'' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l at -d 'Once, at a time (read in --tz): RFC 3339 (2026-12-01T09:00:00+01:00), \'YYYY-MM-DD HH:MM[:SS]\', a clock time \'HH:MM\' or 9am (tomorrow if it has passed today, as at(1); piar says so), a span \'20m\', \'2h\', \'1d\' or \'in 5m\', \'+90s\', \'now\', \'tomorrow 9am\', \'tomorrow at 9am\', \'next monday 08:30\'. Single letters and letters glued to numbers (\'10a\') are refused: never read as military time zones' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l every -d 'Soon after submit, then every interval: 90s, 15m, 6h, 1d, 1h30m' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l cron -d '5-field cron expression (crontab(5)), read in --tz: \'0 9 * * 1-5\', \'@daily\'' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l on-calendar -d 'Raw systemd calendar spec (systemd.time(7)), repeatable: \'Mon *-*-* 09:00\'' -r
@@ -123,7 +124,7 @@ complete -c piar -n "__fish_piar_using_subcommand show" -l json -d 'Print machin
 complete -c piar -n "__fish_piar_using_subcommand show" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand show" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand show" -s V -l version -d 'Print version'
-complete -c piar -n "__fish_piar_using_subcommand edit" -l at -d 'Once, at a time: RFC 3339, \'YYYY-MM-DD HH:MM[:SS]\' (in --tz), or relative: \'in 5m\', \'+90s\'' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l at -d 'Once, at a time (read in --tz): RFC 3339 (2026-12-01T09:00:00+01:00), \'YYYY-MM-DD HH:MM[:SS]\', a clock time \'HH:MM\' or 9am (tomorrow if it has passed today, as at(1); piar says so), a span \'20m\', \'2h\', \'1d\' or \'in 5m\', \'+90s\', \'now\', \'tomorrow 9am\', \'tomorrow at 9am\', \'next monday 08:30\'. Single letters and letters glued to numbers (\'10a\') are refused: never read as military time zones' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l every -d 'Soon after submit, then every interval: 90s, 15m, 6h, 1d, 1h30m' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l cron -d '5-field cron expression (crontab(5)), read in --tz: \'0 9 * * 1-5\', \'@daily\'' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l on-calendar -d 'Raw systemd calendar spec (systemd.time(7)), repeatable: \'Mon *-*-* 09:00\'' -r
@@ -195,7 +196,7 @@ complete -c piar -n "__fish_piar_using_subcommand history" -s h -l help -d 'Prin
 complete -c piar -n "__fish_piar_using_subcommand history" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand calendar" -l cron -d 'Instead of EXPR: a 5-field cron line (crontab(5)) or @alias' -r
 complete -c piar -n "__fish_piar_using_subcommand calendar" -l on-calendar -d 'Instead of EXPR: a systemd calendar spec (systemd.time(7))' -r
-complete -c piar -n "__fish_piar_using_subcommand calendar" -l at -d 'Instead of EXPR: a one-shot time, read as `submit --at` reads it' -r
+complete -c piar -n "__fish_piar_using_subcommand calendar" -l at -d 'Instead of EXPR: a one-shot time, read as `submit --at` reads it: RFC 3339, \'YYYY-MM-DD HH:MM\', \'HH:MM\' (tomorrow if passed), \'20m\', \'in 5m\', \'now\', \'tomorrow at 9am\', \'next monday 08:30\'' -r
 complete -c piar -n "__fish_piar_using_subcommand calendar" -l every -d 'Instead of EXPR: an interval, read as `submit --every` reads it' -r
 complete -c piar -n "__fish_piar_using_subcommand calendar" -l tz -d 'IANA time zone for cron lines and --at times (default: the system zone)' -r
 complete -c piar -n "__fish_piar_using_subcommand calendar" -s n -l count -d 'How many next runs to show (1-1000)' -r
@@ -228,11 +229,12 @@ complete -c piar -n "__fish_piar_using_subcommand pause" -l json -d 'Print machi
 complete -c piar -n "__fish_piar_using_subcommand pause" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand pause" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand pause" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand resume" -l now -d 'Also run the job once now (by default it runs at its next scheduled time)'
 complete -c piar -n "__fish_piar_using_subcommand resume" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand resume" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand resume" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand resume" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand resume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand resume" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand rm" -l purge -d 'Also delete the job\'s run records'
 complete -c piar -n "__fish_piar_using_subcommand rm" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
@@ -421,6 +423,13 @@ complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcom
 complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand import; and __fish_seen_subcommand_from pi-agent-runner" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l allow-approval -d 'Also offer the approve_job and reject_job tools. Without it an agent cannot approve the jobs it submitted with require_approval'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c piar -n "__fish_piar_using_subcommand mcp" -s V -l version -d 'Print version'
 
 # Job names for the verbs that take one (added by piar, not clap_complete).
 complete -c piar -n "__fish_seen_subcommand_from show edit approve reject history run logs pause resume rm" -f -a "(piar list --names 2>/dev/null)" -d job

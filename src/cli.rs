@@ -111,7 +111,10 @@ pub enum Command {
     /// Stop and disable a job's timer; the manifest remembers it is paused.
     Pause(NameArgs),
     /// Re-enable and start a paused job's timer.
-    Resume(NameArgs),
+    ///
+    /// The job runs at its next scheduled time; runs missed while paused are not caught
+    /// up. `--now` also runs it once at once.
+    Resume(ResumeArgs),
     /// Remove a job: stop it, disable and delete its units and manifest.
     #[command(visible_alias = "remove")]
     Rm(RmArgs),
@@ -164,6 +167,37 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Create jobs from a crontab or from pi-agent-runner's manifests.
     Import(ImportArgs),
+    /// Serve the Model Context Protocol on stdin/stdout for AI agents.
+    ///
+    /// An MCP server over stdio (JSON-RPC on stdin/stdout, logs on stderr or
+    /// the journal) that lives while the client is connected and exits when
+    /// stdin closes. Each tool runs this piar in the same scope with --json:
+    /// schedule_job, preview_schedule, list_jobs, show_job, job_history,
+    /// run_result, run_logs, run_now, wait_for_run, stop_run, pause_job,
+    /// resume_job, edit_job, remove_job; resources piar://job/NAME and
+    /// piar://run/RUN_ID. Remote use: `ssh pi@host piar --user mcp`.
+    #[cfg(feature = "mcp")]
+    #[command(after_help = MCP_EXAMPLES)]
+    Mcp(McpArgs),
+}
+
+#[cfg(feature = "mcp")]
+const MCP_EXAMPLES: &str = "\
+Examples:
+  claude mcp add piar -- piar --user mcp
+  claude mcp add pi -- ssh pi@raspberrypi piar --user mcp
+  piar --user mcp --allow-approval      # a person's client: adds approve_job, reject_job
+
+See docs/agents.md for Claude Desktop / Cursor JSON and an authorized_keys restriction.";
+
+/// `piar mcp`.
+#[cfg(feature = "mcp")]
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Also offer the approve_job and reject_job tools. Without it an agent
+    /// cannot approve the jobs it submitted with require_approval.
+    #[arg(long)]
+    pub allow_approval: bool,
 }
 
 const SUBMIT_EXAMPLES: &str = "\
@@ -315,6 +349,17 @@ pub struct EditArgs {
     pub command: Vec<String>,
 }
 
+/// `piar resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Also run the job once now (by default it runs at its next scheduled time).
+    #[arg(long)]
+    pub now: bool,
+}
+
 /// `piar reject`.
 #[derive(Debug, Args)]
 pub struct RejectArgs {
@@ -348,8 +393,11 @@ pub struct HistoryArgs {
 #[derive(Debug, Args)]
 #[group(multiple = false)]
 pub struct ScheduleArgs {
-    /// Once, at a time: RFC 3339, 'YYYY-MM-DD HH:MM[:SS]' (in --tz), or
-    /// relative: 'in 5m', '+90s'.
+    /// Once, at a time (read in --tz): RFC 3339 (2026-12-01T09:00:00+01:00),
+    /// 'YYYY-MM-DD HH:MM[:SS]', a clock time 'HH:MM' or 9am (tomorrow if it has passed
+    /// today, as at(1); piar says so), a span '20m', '2h', '1d' or 'in 5m', '+90s', 'now',
+    /// 'tomorrow 9am', 'tomorrow at 9am', 'next monday 08:30'. Single letters and
+    /// letters glued to numbers ('10a') are refused: never read as military time zones.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
 
@@ -403,7 +451,9 @@ pub struct CalendarArgs {
     #[arg(long = "on-calendar", value_name = "SPEC", conflicts_with_all = ["at", "every"])]
     pub on_calendar: Option<String>,
 
-    /// Instead of EXPR: a one-shot time, read as `submit --at` reads it.
+    /// Instead of EXPR: a one-shot time, read as `submit --at` reads it: RFC 3339,
+    /// 'YYYY-MM-DD HH:MM', 'HH:MM' (tomorrow if passed), '20m', 'in 5m', 'now',
+    /// 'tomorrow at 9am', 'next monday 08:30'.
     #[arg(long, value_name = "TIME", conflicts_with = "every")]
     pub at: Option<String>,
 

@@ -147,7 +147,9 @@ fn interrupted_check(paths: &Paths) -> Check {
             "interrupted-runs",
             Status::Warn,
             format!("cannot read the run records: {}", e.message),
-            None,
+            Some(e.hint.unwrap_or_else(|| {
+                "check that you may read the state directory (system scope: run as root)".into()
+            })),
         ),
     }
 }
@@ -273,7 +275,7 @@ fn linger_check() -> Check {
             "linger",
             Status::Warn,
             "cannot tell who you are".into(),
-            None,
+            Some("run piar doctor --user as a user with an entry in /etc/passwd".into()),
         );
     };
     // logind keeps one file per lingering user here (loginctl(1) enable-linger).
@@ -299,7 +301,8 @@ fn clock_checks() -> Vec<Check> {
         Ok(c) => c,
         Err(e) => {
             let msg = format!("cannot reach the system bus to ask about the clock: {e}");
-            return vec![check("clock-sync", Status::Warn, msg, None)];
+            let hint = "check that dbus is running: systemctl status dbus.service".to_string();
+            return vec![check("clock-sync", Status::Warn, msg, Some(hint))];
         }
     };
     let sync = match TimedateProxy::new(&conn).and_then(|p| p.ntp_synchronized()) {
@@ -318,7 +321,10 @@ fn clock_checks() -> Vec<Check> {
         Err(e) => check(
             "clock-sync",
             Status::Warn,
-            format!("cannot ask systemd-timedated whether the clock is synchronised: {e}"),
+            format!(
+                "cannot ask systemd-timedated whether the clock is synchronised: {}",
+                bus_error_text(&e)
+            ),
             Some(
                 "install systemd-timesyncd (or another NTP client) and check `timedatectl`".into(),
             ),
@@ -341,14 +347,43 @@ fn clock_checks() -> Vec<Check> {
             ),
             Some(format!("systemctl enable {unit}")),
         ),
+        Err(e) if is_file_not_found(&e) => check(
+            "time-wait-sync",
+            Status::Warn,
+            format!(
+                "{unit} is not installed: after boot, calendar timers may fire on a stale \
+                 clock (a Pi without RTC boots with the last saved time)"
+            ),
+            Some(format!(
+                "apt install systemd-timesyncd && systemctl enable {unit} (Debian 13 / \
+                 Raspberry Pi OS trixie ship {unit} in systemd-timesyncd; Debian 12 in systemd)"
+            )),
+        ),
         Err(e) => check(
             "time-wait-sync",
             Status::Warn,
-            format!("cannot read the state of {unit}: {e}"),
-            None,
+            format!("cannot read the state of {unit}: {}", bus_error_text(&e)),
+            Some(format!("check it by hand: systemctl is-enabled {unit}")),
         ),
     };
     vec![sync, wait]
+}
+
+/// Whether systemd answered "no such unit file" (`GetUnitFileState` of a
+/// unit that is not installed: `org.freedesktop.DBus.Error.FileNotFound` on
+/// 257, `org.freedesktop.systemd1.NoSuchUnit` in some versions).
+fn is_file_not_found(e: &zbus::Error) -> bool {
+    matches!(e, zbus::Error::MethodError(name, _, _)
+        if name.as_str().ends_with(".FileNotFound") || name.as_str().ends_with(".NoSuchUnit"))
+}
+
+/// A D-Bus error as a sentence: the error's own message without the error
+/// name (`FileNotFound: ...` reads like a crash in doctor's table).
+fn bus_error_text(e: &zbus::Error) -> String {
+    match e {
+        zbus::Error::MethodError(name, Some(msg), _) => format!("{msg} ({})", name.as_str()),
+        other => other.to_string(),
+    }
 }
 
 fn drift_check(paths: &Paths) -> Check {
@@ -359,7 +394,9 @@ fn drift_check(paths: &Paths) -> Check {
                 "drift",
                 Status::Warn,
                 format!("cannot compare: {}", e.message),
-                None,
+                Some(e.hint.unwrap_or_else(|| {
+                    "check that you may read the state and unit directories".into()
+                })),
             );
         }
     };
@@ -395,7 +432,7 @@ fn disk_check(state_dir: &Path) -> Check {
             "disk-space",
             Status::Warn,
             "no existing directory to measure".into(),
-            None,
+            Some(format!("create {} (piar submit does)", state_dir.display())),
         );
     };
     let Ok(c) = CString::new(dir.as_os_str().as_bytes()) else {
@@ -403,7 +440,7 @@ fn disk_check(state_dir: &Path) -> Check {
             "disk-space",
             Status::Warn,
             "path contains a NUL byte".into(),
-            None,
+            Some("set PIAR_STATE_DIR to a plain path".into()),
         );
     };
     // SAFETY: statvfs is plain old data; zeroed is a valid value.
@@ -415,7 +452,7 @@ fn disk_check(state_dir: &Path) -> Check {
             "disk-space",
             Status::Warn,
             format!("statvfs {}: {e}", dir.display()),
-            None,
+            Some(format!("check the file system: df -h {}", dir.display())),
         );
     }
     #[allow(clippy::unnecessary_cast)] // the field types differ between architectures

@@ -80,13 +80,9 @@ impl Snapshot {
     }
 }
 
-/// Remove a file; a missing file is fine.
+/// Remove a file durably (crate::durable); a missing file is fine.
 fn remove_file(path: &Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("cannot remove", path, e)),
-    }
+    crate::durable::remove_file(path)
 }
 
 /// Write and apply `rendered` for `job`; on failure restore what was there.
@@ -256,7 +252,9 @@ pub fn pause(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
 }
 
 /// Resume: enable and start the timer (if the job has one; an `@reboot` timer is only
-/// enabled, see [`boot_only`]).
+/// enabled, see [`boot_only`]). The timer's `Persistent=` stamp is removed first
+/// (`CleanUnit`), so slots missed while paused are not caught up: resuming never runs the
+/// job at once (`piar resume --now` does, with [`start_run_now`]).
 pub fn resume(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
     let timer = crate::units::names::timer(name);
     let path = paths.unit_file(&timer);
@@ -264,12 +262,31 @@ pub fn resume(sd: &Systemd, paths: &Paths, name: &str) -> Result<()> {
         if sd.needs_reload(&[&timer])? {
             sd.reload()?;
         }
+        sd.stop(&timer)?;
+        sd.clean_state(&timer);
         sd.enable(&[&timer])?;
         crate::failpoint::hit("resume.after-enable");
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         if !boot_only(&text) {
             sd.restart(&timer)?;
         }
+    }
+    Ok(())
+}
+
+/// Start one run of the job now through its service (`piar-<name>.service`, which runs
+/// `piar trigger`), without waiting: the first run of a new interval job
+/// ([`start_first_run`]) and `piar resume --now`.
+pub fn start_run_now(sd: &Systemd, name: &str) -> Result<()> {
+    sd.start(&crate::units::names::service(name)).map(|_| ())
+}
+
+/// The first run of a newly submitted (or approved) interval job whose timer is anchored
+/// calendar lines (`Schedule::is_calendar_interval`): their first slot is one interval
+/// after submit, so the run "soon after submit" is started here. Other jobs: nothing.
+pub fn start_first_run(sd: &Systemd, job: &Job) -> Result<()> {
+    if job.manifest.timer_wanted() && job.schedule.is_calendar_interval() {
+        start_run_now(sd, job.name())?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod defer;
 pub mod doctor;
 pub mod drift;
+pub mod durable;
 pub mod error;
 pub mod failpoint;
 pub mod generate;
@@ -24,6 +25,8 @@ pub mod import;
 pub mod install;
 pub mod logging;
 pub mod manifest;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod model;
 pub mod ops;
 pub mod output;

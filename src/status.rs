@@ -175,10 +175,10 @@ pub fn next_elapse(sd: &Systemd, path: &OwnedObjectPath) -> Result<Option<jiff::
 }
 
 fn monotonic_usec() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    // Not a struct literal: with 64-bit time_t on 32-bit targets (the armhf
+    // package) libc's timespec has a private padding field.
+    // SAFETY: timespec is plain old data; all zeroes is a valid value.
+    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
     // SAFETY: ts is a valid, writable timespec; CLOCK_MONOTONIC always exists.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000

@@ -214,12 +214,7 @@ pub fn prune(paths: &Paths, now: jiff::Timestamp) -> Result<Vec<String>> {
 }
 
 fn remove_entry(paths: &Paths, id: &str) -> Result<()> {
-    let p = path(paths, id);
-    match fs::remove_file(&p) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io("cannot remove", &p, e)),
-    }
+    crate::durable::remove_file(&path(paths, id))
 }
 
 /// Take the per-delivery lock (`<state>/outbox/<id>.lock`, flock(2)), so

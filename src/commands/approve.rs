@@ -36,8 +36,10 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
     crate::manifest::validate::validate_name(name)?;
     super::edit::refuse_dropin(ctx, name, "the decision (set its [approval] table)")?;
     let store = ctx.store();
-    let sd = ctx.systemd()?;
+    // Lock first, then connect: a command waiting for the lock holds no bus connection
+    // (dbus allows 256 per user; issue 12 point 6).
     let _lock = store.lock()?;
+    let sd = ctx.systemd()?;
     let job = store.load(name)?;
     let from = job.manifest.approval_state();
     let changed = from != to;
@@ -74,6 +76,11 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
                 store.save_raw(name, &text)?;
             }
             return Err(e);
+        }
+        if to == ApprovalState::Approved {
+            // An interval job's first run, as after `piar submit` (after the change is
+            // applied: a failed start does not undo the approval).
+            install::start_first_run(&sd, &new_job)?;
         }
     }
     drop(_lock);

@@ -37,6 +37,9 @@ struct CalendarView {
     dst_compensation: Vec<String>,
     /// `at` only: the resolved instant (RFC 3339, UTC).
     resolved_at: Option<String>,
+    /// Sentences about how the input was read: a bare clock time that has passed today
+    /// means tomorrow; a cron step larger than its field selects its first value.
+    notes: Vec<String>,
     /// The next runs, earliest first (empty for `@reboot`).
     next_runs: Vec<NextRun>,
 }
@@ -80,8 +83,13 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
         Some(k) => k,
         None => detect_checked(&input, args.tz.as_deref(), now)?,
     };
-    let spec = build_spec(&input, kind, args.tz.as_deref(), now)?;
-    let schedule = Schedule::from_spec(&spec, now)?;
+    let (spec, mut notes) = build_spec(&input, kind, args.tz.as_deref(), now)?;
+    let mut schedule = Schedule::from_spec(&spec, now)?;
+    // An interval submitted now is anchored as submit anchors it: one second before its
+    // creation (manifest::validate).
+    if let Schedule::Every { anchor, .. } = &mut schedule {
+        *anchor = now.checked_sub(jiff::SignedDuration::from_secs(1)).ok();
+    }
     let timer = schedule
         .timer_spec_from(now)
         .ok_or_else(|| Error::invalid("a manual schedule has no timer to preview"))?;
@@ -98,11 +106,26 @@ fn build_view(args: &CalendarArgs) -> Result<(CalendarView, Vec<Timestamp>, Time
         .collect();
     let n = usize::from(args.count);
     let next: Vec<Timestamp> = match &schedule {
-        Schedule::Every { interval, .. } => every_runs(now, timer.on_active, *interval, n),
+        // A submitted interval job runs at once, then every interval.
+        Schedule::Every { .. } if !timer.on_calendar.is_empty() => {
+            let mut runs = vec![now];
+            runs.extend(schedule::preview::next_elapses(
+                &timer.on_calendar,
+                n.saturating_sub(1).max(1),
+                Some(now),
+            )?);
+            runs.truncate(n);
+            runs
+        }
+        Schedule::Every { interval, .. } => every_runs(now, None, *interval, n),
         _ => schedule::preview::next_elapses(&timer.on_calendar, n, Some(now))?,
     };
+    if let Schedule::Cron { parsed, .. } = &schedule {
+        notes.extend(parsed.warnings().iter().cloned());
+    }
     let zone = TimeZone::get(&tz).unwrap_or(TimeZone::UTC);
     let view = CalendarView {
+        notes,
         input,
         kind: schedule.kind(),
         description: schedule::describe::describe(&schedule),
@@ -225,10 +248,17 @@ fn detect(expr: &str) -> Kind {
     Kind::OnCalendar
 }
 
-/// The manifest's `[schedule]` table for the expression, as `submit` would write it.
-fn build_spec(input: &str, kind: Kind, tz: Option<&str>, now: Timestamp) -> Result<ScheduleSpec> {
+/// The manifest's `[schedule]` table for the expression, as `submit` would write it, and
+/// the note of an `--at` reading (a passed clock time means tomorrow).
+fn build_spec(
+    input: &str,
+    kind: Kind,
+    tz: Option<&str>,
+    now: Timestamp,
+) -> Result<(ScheduleSpec, Vec<String>)> {
     let zone_name = || tz.map(str::to_string).unwrap_or_else(at::system_tz_name);
-    Ok(match kind {
+    let mut notes = Vec::new();
+    let spec = match kind {
         Kind::Cron => ScheduleSpec {
             cron: Some(input.trim().to_string()),
             tz: Some(zone_name()),
@@ -236,9 +266,10 @@ fn build_spec(input: &str, kind: Kind, tz: Option<&str>, now: Timestamp) -> Resu
         },
         Kind::At => {
             let z = zone_name();
-            let ts = at::resolve_at(input, &z, now).map_err(|e| e.context("at"))?;
+            let resolved = at::resolve(input, &z, now).map_err(|e| e.context("at"))?;
+            notes.extend(resolved.note);
             ScheduleSpec {
-                at: Some(ts.to_string()),
+                at: Some(resolved.at.to_string()),
                 tz: Some(z),
                 ..ScheduleSpec::default()
             }
@@ -269,7 +300,8 @@ fn build_spec(input: &str, kind: Kind, tz: Option<&str>, now: Timestamp) -> Resu
                 ..ScheduleSpec::default()
             }
         }
-    })
+    };
+    Ok((spec, notes))
 }
 
 /// `--every`: the timer fires `OnActiveSec=` after it starts, then every interval after the
@@ -328,6 +360,9 @@ fn print_text(out: Printer, v: &CalendarView, next: &[Timestamp], zone: &TimeZon
     out.line(format!("{}  ({})", v.description, v.kind.replace('_', " ")))?;
     if let Some(at) = &v.resolved_at {
         out.line(format!("  resolved: {at}"))?;
+    }
+    for n in &v.notes {
+        out.line(format!("  note: {n}"))?;
     }
     out.line("\n[Timer]")?;
     for d in &v.timer {

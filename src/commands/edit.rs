@@ -53,16 +53,19 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     }
     refuse_dropin(ctx, name, "an edit")?;
     let store = ctx.store();
-    let sd = if args.dry_run {
-        None
-    } else {
-        Some(ctx.systemd()?)
-    };
+    // Lock first, then connect: a command waiting for the lock holds no bus connection
+    // (dbus allows 256 per user; issue 12 point 6).
     let lock = if args.dry_run {
         None
     } else {
         Some(store.lock()?)
     };
+    let sd = if args.dry_run {
+        None
+    } else {
+        Some(ctx.systemd()?)
+    };
+
     let job = store.load(name)?;
     if job.manifest.is_rejected() {
         return Err(

@@ -245,17 +245,18 @@ fn run(
 ) -> Result<ExitStatus> {
     let now = jiff::Timestamp::now();
     let store = ctx.store();
-    // Reach the manager (and take the lock) before planning, so the plan sees
-    // what is stored while we write.
-    let sd = if common.dry_run {
-        None
-    } else {
-        Some(ctx.systemd()?)
-    };
+    // Take the lock and reach the manager before planning, so the plan sees what is
+    // stored while we write. Lock first: a command waiting for the lock holds no bus
+    // connection (dbus allows 256 per user; issue 12 point 6).
     let _lock = if common.dry_run {
         None
     } else {
         Some(store.lock()?)
+    };
+    let sd = if common.dry_run {
+        None
+    } else {
+        Some(ctx.systemd()?)
     };
     let mut plans = Vec::new();
     let mut seen = BTreeSet::new();

@@ -73,6 +73,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         paths: Paths::for_scope(scope)?,
         out: Printer { json: cli.json },
     };
+    #[cfg(feature = "mcp")]
+    let verbose = cli.verbose;
     match cli.command {
         Command::Submit(args) => submit::submit(&ctx, args),
         Command::List(args) => list::list(&ctx, &args),
@@ -84,8 +86,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::History(args) => history::history(&ctx, &args.name, args.lines),
         Command::Run(args) => run::run(&ctx, &args.name, args.wait),
         Command::Logs(args) => logs::logs(&ctx, &args),
-        Command::Pause(args) => pause::pause(&ctx, &args.name, false),
-        Command::Resume(args) => pause::pause(&ctx, &args.name, true),
+        Command::Pause(args) => pause::pause(&ctx, &args.name, false, false),
+        Command::Resume(args) => pause::pause(&ctx, &args.name, true, args.now),
         Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
         Command::Trigger(args) => trigger::trigger(&ctx, &args),
         Command::Secret(args) => callbacks::secret(&ctx, args.action),
@@ -99,6 +101,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
         Command::Import(args) => import::import(&ctx, args),
         Command::Calendar(args) => calendar::calendar(ctx.out, &args),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(args) => crate::mcp::exec_server(ctx.scope, args.allow_approval, verbose),
     }
 }
 

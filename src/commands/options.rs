@@ -133,7 +133,12 @@ impl JobOptions {
         if let Some(text) = &s.at {
             let tz = tz();
             at::validate_tz(&tz).map_err(|e| e.context("--tz"))?;
-            let ts = at::resolve_at(text, &tz, now).map_err(|e| e.context("--at"))?;
+            let resolved = at::resolve(text, &tz, now).map_err(|e| e.context("--at"))?;
+            if let Some(note) = &resolved.note {
+                // On stderr, so --json output stays one JSON document.
+                eprintln!("piar: note: --at {note}");
+            }
+            let ts = resolved.at;
             let zone =
                 jiff::tz::TimeZone::get(&tz).map_err(|e| Error::invalid(format!("--tz: {e}")))?;
             spec.at = Some(
@@ -145,6 +150,11 @@ impl JobOptions {
         } else if let Some(text) = &s.every {
             spec.every = Some(text.clone());
         } else if let Some(expr) = &s.cron {
+            if let Ok(parsed) = crate::schedule::cron::CronExpr::parse(expr) {
+                for w in parsed.warnings() {
+                    eprintln!("piar: warning: --cron {w}");
+                }
+            }
             spec.cron = Some(expr.clone());
             spec.tz = Some(tz());
         } else if !s.on_calendar.is_empty() {

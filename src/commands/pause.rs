@@ -5,12 +5,16 @@ use crate::error::{ExitStatus, Result};
 use crate::install;
 
 /// Pause (`resume == false`) or resume a job: the manifest's `enabled` is
-/// updated first and restored if the manager refuses.
-pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
+/// updated first and restored if the manager refuses. Resuming does not run the job
+/// (missed slots are not caught up) unless `now`, which starts one run as `piar run`
+/// would, also when the job was not paused.
+pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(name)?;
     let store = ctx.store();
-    let sd = ctx.systemd()?;
+    // Lock first, then connect: a command waiting for the lock holds no bus connection
+    // (dbus allows 256 per user; issue 12 point 6).
     let _lock = store.lock()?;
+    let sd = ctx.systemd()?;
     let job = store.load(name)?;
     if resume {
         crate::manifest::approval::check_may_run(&job.manifest)?;
@@ -35,6 +39,9 @@ pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool) -> Result<ExitStatus> {
             store.save(&job.manifest)?;
             return Err(e);
         }
+    }
+    if resume && now {
+        install::start_run_now(&sd, name)?;
     }
     if ctx.out.json {
         ctx.out

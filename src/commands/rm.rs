@@ -10,8 +10,10 @@ use crate::install;
 pub(super) fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
     crate::manifest::validate::validate_name(name)?;
     let store = ctx.store();
-    let sd = ctx.systemd()?;
+    // Lock first, then connect: a command waiting for the lock holds no bus connection
+    // (dbus allows 256 per user; issue 12 point 6).
     let _lock = store.lock()?;
+    let sd = ctx.systemd()?;
     let has_manifest = store.exists(name);
     let has_units = ctx
         .paths

@@ -10,7 +10,6 @@ use crate::error::{Error, ExitStatus, Result};
 use crate::install;
 use crate::manifest::approval::{Approval, ApprovalState};
 use crate::manifest::{self, Manifest, validate};
-use crate::schedule::{self, Schedule};
 
 /// What `submit` prints with `--json`.
 #[derive(Debug, Serialize)]
@@ -43,6 +42,10 @@ struct DryRunView {
 pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     let now = jiff::Timestamp::now();
     let store = ctx.store();
+    // `--name ''` is a mistake, not a request for a derived name.
+    if let Some(name) = &args.name {
+        validate::validate_name(name).map_err(|e| e.context("--name"))?;
+    }
     let mut manifest = match &args.file {
         Some(path) => from_file(path, args.name.as_deref())?,
         None => from_args(&args, now)?,
@@ -77,6 +80,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     if args.dry_run {
         dry_name(&mut manifest);
         let job = check(manifest, Some(now))?;
+        check_callback_secret(&job.manifest, &ctx.paths)?;
         let rendered = install::render(&job, &ctx.paths)?;
         let text = toml_text(&job.manifest)?;
         let mut units = BTreeMap::new();
@@ -106,9 +110,10 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
 
-    // Reach the manager before writing anything.
-    let sd = ctx.systemd()?;
+    // Reach the manager before writing anything, after taking the lock: a command waiting
+    // for the lock holds no bus connection (dbus allows 256 per user; issue 12 point 6).
     let _lock = store.lock()?;
+    let sd = ctx.systemd()?;
     // Under the lock, so concurrent submits with one key create one job.
     if let Some(key) = &manifest.idempotency_key
         && let Some(existing) = find_by_key(&store, key)?
@@ -119,6 +124,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     dry_name(&mut manifest);
     let job = check(manifest, Some(now))?;
     crate::policy::check_scope(&job.manifest, ctx.scope, &ctx.paths)?;
+    check_callback_secret(&job.manifest, &ctx.paths)?;
     let name = job.name().to_string();
     let previous = store.read_raw(&name)?;
     let mut job = job;
@@ -139,6 +145,9 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         }
     }
     install_job(ctx, &sd, &job, previous.as_deref())?;
+    if previous.is_none() {
+        install::start_first_run(&sd, &job)?;
+    }
     drop(_lock);
     print_submitted(ctx, &sd, &job, previous.is_some(), false)
 }
@@ -246,16 +255,31 @@ pub(super) fn install_job(
 pub(super) fn check(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<manifest::Job> {
     validate::validate_name(&manifest.name)?;
     let job = validate::validate(manifest, now)?;
-    if let Schedule::OnCalendar { specs } = &job.schedule {
-        schedule::preview::next_elapses(specs, 1, None)
-            .map_err(|e| e.context("schedule.on_calendar"))?;
-    }
+    // Raw calendar specs: systemd accepts them and they elapse again.
+    job.schedule
+        .check_elapses(now.unwrap_or_else(jiff::Timestamp::now))?;
     crate::run::resolve_program(
         &job.manifest.command,
         &crate::run::job_path_var(&job),
         job.workdir.as_deref(),
     )?;
     Ok(job)
+}
+
+/// The `[callback]` secret must exist when the job is submitted: a missing one would only
+/// show up as failed deliveries after the first run. Errors exit 2, naming the field.
+pub(super) fn check_callback_secret(m: &Manifest, paths: &crate::paths::Paths) -> Result<()> {
+    let Some(name) = m.callback.as_ref().and_then(|c| c.secret.as_deref()) else {
+        return Ok(());
+    };
+    if crate::state::secrets::dir(paths).join(name).is_file() {
+        return Ok(());
+    }
+    Err(
+        Error::invalid(format!("callback.secret: no secret named {name:?}")).with_hint(format!(
+            "create it first: `piar secret set {name}` (value on stdin) or `piar secret set --generate {name}`"
+        )),
+    )
 }
 
 /// TOML text of a manifest.

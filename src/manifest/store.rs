@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 
 use super::validate::{validate, validate_name};
 use super::{Job, Manifest};
+use crate::durable::sync_dir;
 use crate::error::{Error, Result};
 use crate::paths::Paths;
-use crate::state::fs::{sync_dir, write_atomic};
+use crate::state::fs::write_atomic;
 
 #[cfg(test)]
 mod tests;

@@ -170,7 +170,18 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
     super::approval::validate_lifecycle(m)?;
     // Timestamp::MIN: every parsable `at` is after it, so a stored one-shot
     // whose time has passed still loads.
-    let schedule = Schedule::from_spec(&m.schedule, now.unwrap_or(jiff::Timestamp::MIN))?;
+    let mut schedule = Schedule::from_spec(&m.schedule, now.unwrap_or(jiff::Timestamp::MIN))?;
+    // An interval's slots are anchored one second before the job's creation
+    // (schedule::every): `created` is rounded to the nearest second, so a slot at `created`
+    // itself could still be ahead when submit starts the timer and would fire right after
+    // the first run that submit starts directly (seen in the box).
+    if let Schedule::Every { anchor, .. } = &mut schedule {
+        *anchor = m
+            .created
+            .as_deref()
+            .and_then(|c| c.parse::<jiff::Timestamp>().ok())
+            .and_then(|c| c.checked_sub(jiff::SignedDuration::from_secs(1)).ok());
+    }
     Ok(Job {
         manifest,
         schedule,

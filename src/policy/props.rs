@@ -53,8 +53,19 @@ pub fn run_home(p: &Policy) -> String {
 
 /// Variables systemd itself would add and piar removes with
 /// `UnsetEnvironment=`: the login variables `User=` and user managers set,
-/// and a user manager's `MANAGERPID`.
-const UNSET_ALWAYS: &[&str] = &["USER", "LOGNAME", "SHELL", "MANAGERPID"];
+/// a user manager's `MANAGERPID`, and the PSI memory-pressure pair that
+/// systemd 254+ sets for every service (`MemoryPressureWatch=`,
+/// systemd.exec(5); seen on 257, absent on 252). `UnsetEnvironment=` removes
+/// them on 257 (checked in the box); the `MemoryPressureWatch=off` property
+/// would too but is unknown to 252, so piar does not send it.
+const UNSET_ALWAYS: &[&str] = &[
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "MANAGERPID",
+    "MEMORY_PRESSURE_WATCH",
+    "MEMORY_PRESSURE_WRITE",
+];
 
 /// Variables systemd sets for every service that describe the run itself;
 /// never unset, even when the manager's own environment has them too (a
@@ -66,8 +77,6 @@ const KEEP: &[&str] = &[
     "JOURNAL_STREAM",
     "SYSTEMD_EXEC_PID",
     "CREDENTIALS_DIRECTORY",
-    "MEMORY_PRESSURE_WATCH",
-    "MEMORY_PRESSURE_WRITE",
 ];
 
 /// systemd properties of a run unit for policy `p` (added to the ones

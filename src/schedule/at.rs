@@ -17,8 +17,23 @@ const TZ_HINT: &str = "use an IANA zone name such as Europe/Berlin, America/New_
                        (list them with `timedatectl list-timezones`)";
 
 /// Hint shared by every unparsable `--at` error.
-const AT_HINT: &str = "e.g. 2026-12-01T09:00:00+01:00, 2026-12-01 09:00, 'in 5m', +90s, \
-                       'tomorrow 9am', 'next monday 08:30'";
+const AT_HINT: &str = "e.g. 2026-12-01T09:00:00+01:00, 2026-12-01 09:00, 09:00, 20m, 'in 5m', \
+                       +90s, now, 'tomorrow 9am', 'tomorrow at 9am', 'next monday 08:30'";
+
+/// How far ahead `--at now` is: the one-shot `OnCalendar=` must still lie in the future
+/// when systemd loads the timer (a calendar time already past never elapses), and a
+/// submit on a slow Pi takes a few seconds.
+pub const NOW_MARGIN_SECS: i64 = 5;
+
+/// A resolved `--at` time, with a sentence for the user when the reading is not the
+/// literal one (a bare `HH:MM` that has passed today means tomorrow, as in at(1)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The instant, whole seconds.
+    pub at: Timestamp,
+    /// `"09:00 has passed today (...): it means tomorrow, 2026-12-03 09:00:00 CET"`.
+    pub note: Option<String>,
+}
 
 /// Validate an IANA time zone name (`Europe/Berlin`, `UTC`) against jiff's
 /// database. Errors: unknown name (exit 2), with a hint; fixed offsets like
@@ -65,29 +80,51 @@ pub fn system_tz_name() -> String {
 }
 
 /// Resolve what the user wrote after `--at` into an instant, truncated to
+/// whole seconds ([`resolve`] without the note).
+pub fn resolve_at(text: &str, tz: &str, now: Timestamp) -> Result<Timestamp> {
+    resolve(text, tz, now).map(|r| r.at)
+}
+
+/// Resolve what the user wrote after `--at` into an instant, truncated to
 /// whole seconds.
 ///
 /// Accepts, in this order:
+/// - `now`: [`NOW_MARGIN_SECS`] seconds from now;
 /// - relative `in 5m`, `in 2 hours`, `+90s`, `+2h` (humantime units; added
 ///   to `now` as exact durations), and `in`/`+` followed by what `date -d`
-///   understands (`in 1 day`, `+1 week`);
+///   understands (`in 1 day`, `+1 week`); a bare span (`20m`, `2h`, `1d`,
+///   `1h30m`) means the same as `in 20m`;
 /// - RFC 3339 with offset or `Z` (`2026-12-01T09:00:00+01:00`), or with a
 ///   zone annotation (`2026-12-01T09:00:00+01:00[Europe/Berlin]`);
 /// - civil `YYYY-MM-DD HH:MM[:SS]` (space or `T`), read as wall time in `tz`;
+/// - a bare clock time (`09:00`, `9:30:15`, `9am`, `5:30pm`): today in `tz`, or, when
+///   that has passed, tomorrow (as at(1) reads `HH:MM`), with a [`Resolved::note`];
 /// - `date -d` style natural times via the `parse_datetime` crate
-///   (`tomorrow 9am`, `tomorrow 09:00`, `next monday 08:30`, `today 17:00`),
-///   read as wall time in `tz` unless they carry their own offset or zone.
+///   (`tomorrow 9am`, `tomorrow at 9am`, `next monday 08:30`, `today 17:00`; a
+///   standalone `at` is dropped), read as wall time in `tz` unless they carry their
+///   own offset or zone.
 ///
-/// Errors (exit 2): unparsable text, an unknown `tz`, a time not after `now`,
+/// Never read: single letters and a letter glued to a number (`x`, `10a`, `9 z`), which
+/// the date parser takes for military time zones (`20m` would be 08:00 in zone M): they
+/// are rejected as ambiguous unless they are a span as above.
+///
+/// Errors (exit 2): unparsable or ambiguous text, an unknown `tz`, a time not after `now`,
 /// a wall time inside a DST gap (nearest valid times in the hint). A wall time
 /// in a repeated (fold) hour resolves to the earlier instant.
-pub fn resolve_at(text: &str, tz: &str, now: Timestamp) -> Result<Timestamp> {
+pub fn resolve(text: &str, tz: &str, now: Timestamp) -> Result<Resolved> {
     let zone = validate_tz(tz)?;
     let t = text.trim();
     if t.is_empty() {
         return Err(Error::invalid("expected a time after --at, got nothing").with_hint(AT_HINT));
     }
-    let at = if let Some(at) = relative(t, &zone, now)? {
+    let lower = t.to_ascii_lowercase();
+    let mut note = None;
+    let at = if lower == "now" {
+        now.checked_add(jiff::SignedDuration::from_secs(NOW_MARGIN_SECS))
+            .map_err(|e| Error::invalid(format!("{t:?} is out of range: {e}")))?
+    } else if let Some(at) = relative(t, &zone, now)? {
+        at
+    } else if let Some(at) = bare_span(t, now)? {
         at
     } else if let Ok(ts) = t.parse::<Timestamp>() {
         ts
@@ -96,7 +133,29 @@ pub fn resolve_at(text: &str, tz: &str, now: Timestamp) -> Result<Timestamp> {
     } else if let Some(dt) = civil(t) {
         in_zone(dt, &zone, tz)?
     } else {
-        natural(t, &zone, tz, now)?
+        reject_military_letters(t)?;
+        let words: Vec<&str> = t.split_whitespace().collect();
+        // `tomorrow at 9am`: at(1) and `date -d` differ on the word `at`; drop it.
+        let cleaned: Vec<&str> = words
+            .iter()
+            .enumerate()
+            .filter(|(i, w)| *i == 0 || !w.eq_ignore_ascii_case("at"))
+            .map(|(_, w)| *w)
+            .collect();
+        let cleaned = cleaned.join(" ");
+        let today = natural(&cleaned, &zone, tz, now)?;
+        if is_clock_time(&lower) && today <= now {
+            let tomorrow = natural(&format!("tomorrow {cleaned}"), &zone, tz, now)?;
+            let fmt = "%Y-%m-%d %H:%M:%S %Z";
+            note = Some(format!(
+                "{t} has passed today (now is {}): it means tomorrow, {}",
+                now.to_zoned(zone.clone()).strftime(fmt),
+                tomorrow.to_zoned(zone.clone()).strftime(fmt)
+            ));
+            tomorrow
+        } else {
+            today
+        }
     };
     let at = Timestamp::from_second(at.as_second())
         .map_err(|e| Error::invalid(format!("{text:?} is out of range: {e}")).with_hint(AT_HINT))?;
@@ -108,7 +167,70 @@ pub fn resolve_at(text: &str, tz: &str, now: Timestamp) -> Result<Timestamp> {
         ))
         .with_hint("give a future time, e.g. 'in 5m'"));
     }
-    Ok(at)
+    Ok(Resolved { at, note })
+}
+
+/// A bare humantime span (`20m`, `2h`, `1d`, `1h30m`, `90s`): `Some(now + span)`.
+/// Only text that starts with a digit and is entirely a span; `None` otherwise.
+fn bare_span(t: &str, now: Timestamp) -> Result<Option<Timestamp>> {
+    if !t.starts_with(|c: char| c.is_ascii_digit()) || t.contains(':') {
+        return Ok(None);
+    }
+    // A plain number is not a span (humantime wants a unit) and not a time either.
+    let Ok(d) = humantime::parse_duration(t) else {
+        return Ok(None);
+    };
+    let signed = jiff::SignedDuration::try_from(d)
+        .map_err(|e| Error::invalid(format!("{t:?}: {e}")).with_hint(AT_HINT))?;
+    let at = now
+        .checked_add(signed)
+        .map_err(|e| Error::invalid(format!("{t:?} is out of range: {e}")))?;
+    Ok(Some(at))
+}
+
+/// Whether `lower` is only a clock time: `9:30`, `09:00:15`, `9am`, `5:30 pm`.
+fn is_clock_time(lower: &str) -> bool {
+    let t = lower.trim();
+    let body = t
+        .strip_suffix("am")
+        .or_else(|| t.strip_suffix("pm"))
+        .map(str::trim_end);
+    let (body, meridiem) = match body {
+        Some(b) => (b, true),
+        None => (t, false),
+    };
+    let parts: Vec<&str> = body.split(':').collect();
+    let numeric = |p: &str| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit());
+    match parts.as_slice() {
+        [h] => meridiem && numeric(h),
+        [h, m] => numeric(h) && m.len() == 2 && numeric(m),
+        [h, m, s] => numeric(h) && m.len() == 2 && numeric(m) && s.len() == 2 && numeric(s),
+        _ => false,
+    }
+}
+
+/// Reject words the date parser would read as a military time zone (RFC 5322 single
+/// letters: `20m` = 08:00 in zone M, `x` = midnight in zone X): a single letter, or a
+/// number with one letter glued on (`10a`, `23h` when not a span, `0900z`).
+fn reject_military_letters(t: &str) -> Result<()> {
+    for word in t.split_whitespace() {
+        let chars: Vec<char> = word.chars().collect();
+        let single = chars.len() == 1 && chars[0].is_ascii_alphabetic();
+        let glued = chars.len() >= 2
+            && chars[chars.len() - 1].is_ascii_alphabetic()
+            && chars[chars.len() - 2].is_ascii_digit();
+        if single || glued {
+            return Err(Error::invalid(format!(
+                "--at {t:?} is ambiguous: {word:?} could be a time, a span or a military time \
+                 zone letter"
+            ))
+            .with_hint(format!(
+                "write a span as 'in 20m' (or 20m, 2h, 1d), a clock time as 09:00 or 9am, a zone \
+                 as --tz; {AT_HINT}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The `OnCalendar=` spec for one instant, in UTC with second precision:
@@ -310,7 +432,6 @@ mod tests {
         let table: &[(&str, &str)] = &[
             ("2026-11-21T11:00:00Z", "in the past"),
             ("2026-11-21 13:00", "in the past"), // Berlin wall time == now
-            ("now", "in the past"),
             ("yesterday 9am", "in the past"),
             ("", "got nothing"),
             ("soonish", "cannot read"),
@@ -321,6 +442,78 @@ mod tests {
             let e = resolve_at(text, "Europe/Berlin", now()).expect_err(text);
             assert!(e.message.contains(want), "{text}: {}", e.message);
         }
+    }
+
+    /// Issue 14: what people and agents type. Spans without `in`, `now`, `at` between day
+    /// and time; military zone letters are never read; a passed clock time is tomorrow.
+    #[test]
+    fn typed_forms_and_military_letters() {
+        // now() is Saturday 2026-11-21 13:00:00.5 in Berlin.
+        let ok: &[(&str, &str)] = &[
+            ("20m", "2026-11-21T12:20:00Z"),
+            ("15m", "2026-11-21T12:15:00Z"),
+            ("2h", "2026-11-21T14:00:00Z"),
+            ("23h", "2026-11-22T11:00:00Z"),
+            ("1d", "2026-11-22T12:00:00Z"),
+            ("1h30m", "2026-11-21T13:30:00Z"),
+            ("90s", "2026-11-21T12:01:30Z"),
+            ("now", "2026-11-21T12:00:05Z"),
+            ("NOW", "2026-11-21T12:00:05Z"),
+            ("tomorrow 9am", "2026-11-22T08:00:00Z"),
+            ("tomorrow at 9am", "2026-11-22T08:00:00Z"),
+            ("tomorrow at 09:00", "2026-11-22T08:00:00Z"),
+            ("next monday 08:30", "2026-11-23T07:30:00Z"),
+            ("next monday at 08:30", "2026-11-23T07:30:00Z"),
+            // Clock times still ahead today: today, no note.
+            ("17:00", "2026-11-21T16:00:00Z"),
+            ("5pm", "2026-11-21T16:00:00Z"),
+        ];
+        for (text, want) in ok {
+            let r =
+                resolve(text, "Europe/Berlin", now()).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            assert_eq!(r.at, ts(want), "{text}");
+            assert_eq!(r.note, None, "{text}");
+        }
+        // Passed today: tomorrow, with a note saying so (at(1)).
+        for (text, want) in [
+            ("09:00", "2026-11-22T08:00:00Z"),
+            ("9am", "2026-11-22T08:00:00Z"),
+            ("12:59:59", "2026-11-22T11:59:59Z"),
+            ("13:00", "2026-11-22T12:00:00Z"),
+        ] {
+            let r =
+                resolve(text, "Europe/Berlin", now()).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            assert_eq!(r.at, ts(want), "{text}");
+            let note = r.note.unwrap_or_default();
+            assert!(note.contains("has passed today"), "{text}: {note}");
+            assert!(note.contains("tomorrow, 2026-11-22"), "{text}: {note}");
+        }
+        // A dated or day-named time in the past stays an error (only bare clock times roll).
+        for text in ["today 9am", "2026-11-21 09:00"] {
+            let e = resolve(text, "Europe/Berlin", now()).expect_err(text);
+            assert!(e.message.contains("in the past"), "{text}: {}", e.message);
+        }
+        // Never a military time zone: single letters and a letter glued to a number.
+        for text in [
+            "x",
+            "m",
+            "Z",
+            "10a",
+            "0900z",
+            "tomorrow 9 a",
+            "9 j",
+            "tomorrow 10a",
+        ] {
+            let e = resolve(text, "UTC", now()).expect_err(text);
+            assert!(
+                e.message.contains("ambiguous") || e.message.contains("cannot read"),
+                "{text}: {}",
+                e.message
+            );
+        }
+        let e = resolve("10a", "UTC", now()).expect_err("10a");
+        assert!(e.message.contains("ambiguous"), "{}", e.message);
+        assert!(e.hint.unwrap_or_default().contains("in 20m"));
     }
 
     #[test]

@@ -102,6 +102,11 @@ pub struct CronExpr {
     days_restricted: bool,
     /// Day-of-week text did not start with `*`.
     weekdays_restricted: bool,
+    /// The minute or hour text starts with `*` (or the alias is `@hourly`): cronie's
+    /// `MIN_STAR`/`HR_STAR`, which make a job a "wildcard" job for its DST rule.
+    wildcard_time: bool,
+    /// Accepted oddities worth telling the user (a step larger than its field).
+    warnings: Vec<String>,
 }
 
 impl CronExpr {
@@ -111,9 +116,18 @@ impl CronExpr {
     /// Aliases (crontab(5)): `@yearly`/`@annually` = `0 0 1 1 *`, `@monthly` =
     /// `0 0 1 * *`, `@weekly` = `0 0 * * 0`, `@daily`/`@midnight` =
     /// `0 0 * * *`, `@hourly` = `0 * * * *`, `@reboot`. Expressions that can
-    /// never fire (`0 0 30 2 *`) are rejected.
+    /// never fire (`0 0 30 2 *`, `0 0 31 2 *`) are rejected.
+    ///
+    /// As cronie (src/entry.c): only space and tab separate fields (any other
+    /// white space, e.g. U+00A0 NO-BREAK SPACE, is an error naming the character and its
+    /// column); a day-of-week range ending in 0 ends in 7 (`sat-sun` = `6-7`,
+    /// `mon-0` = `1-7`); a range that still runs backwards (`fri-mon`) is an error whose
+    /// hint offers the wrapped rewrite (`5-7,1`); a step larger than its range is
+    /// accepted and selects the range's first value only (`*/61` = minute 0), with a
+    /// warning in [`CronExpr::warnings`].
     pub fn parse(text: &str) -> Result<CronExpr> {
-        let trimmed = text.trim();
+        check_separators(text)?;
+        let trimmed = text.trim_matches(SEPARATORS);
         if let Some(alias) = trimmed.strip_prefix('@') {
             let fields = match alias.to_ascii_lowercase().as_str() {
                 "yearly" | "annually" => "0 0 1 1 *",
@@ -136,7 +150,10 @@ impl CronExpr {
             };
             return CronExpr::parse(fields);
         }
-        let fields: Vec<&str> = trimmed.split_whitespace().collect();
+        let fields: Vec<&str> = trimmed
+            .split(SEPARATORS)
+            .filter(|f| !f.is_empty())
+            .collect();
         if fields.len() != 5 {
             let mut e = Error::invalid(format!(
                 "cron: expected 5 fields (minute hour day-of-month month day-of-week), got {} in {text:?}",
@@ -150,8 +167,9 @@ impl CronExpr {
             return Err(e);
         }
         let mut sets = [0u64; 5];
+        let mut warnings = Vec::new();
         for (i, (def, field)) in FIELDS.iter().zip(&fields).enumerate() {
-            sets[i] = parse_field(def, field, text)?;
+            sets[i] = parse_field(def, field, text, &mut warnings)?;
         }
         // Sunday is 0 or 7.
         let weekdays = (sets[4] | (sets[4] >> 7)) & 0x7f;
@@ -164,6 +182,8 @@ impl CronExpr {
             weekdays,
             days_restricted: !fields[2].starts_with('*'),
             weekdays_restricted: !fields[4].starts_with('*'),
+            wildcard_time: fields[0].starts_with('*') || fields[1].starts_with('*'),
+            warnings,
         };
         expr.check_possible(text)?;
         Ok(expr)
@@ -225,10 +245,25 @@ impl CronExpr {
         }
     }
 
-    /// Whether every hour is selected (`5 * * * *`): such a job just runs in the next hour
-    /// after a DST gap, so it gets no compensating line ([`super::dst`]).
+    /// Whether every hour is selected (`5 * * * *`).
     pub fn every_hour(&self) -> bool {
         self.hours & bits(0, 23) == bits(0, 23)
+    }
+
+    /// Whether this is a "fixed-time" job in cronie's sense: neither the minute nor the
+    /// hour field starts with `*`, and it is not `@hourly` (cronie's `MIN_STAR`/`HR_STAR`
+    /// flags, src/entry.c; Debian crontab(5): "Only jobs that run at a particular time
+    /// (not specified as @hourly, nor with '*' in the hour or minute specifier)").
+    /// `0,30 2 * * *` and `0-59 2 * * *` are fixed-time; `*/15 2 * * *` and `30 */2 * * *`
+    /// are not. Only fixed-time jobs are caught up after a DST gap ([`super::dst`]).
+    pub fn fixed_time(&self) -> bool {
+        !self.wildcard_time
+    }
+
+    /// Things accepted as cronie accepts them but probably not meant, one sentence each:
+    /// a step larger than its range (`*/61`: only minute 0). Empty for most expressions.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Whether the expression fires at the wall-clock minute of `dt` (seconds ignored), by
@@ -297,32 +332,37 @@ fn bits(low: u8, high: u8) -> u64 {
     (low..=high).fold(0, |acc, v| acc | (1u64 << v))
 }
 
-/// Parse one field (`*`, `a`, `a-b`, with `/n`, comma lists) into a bit set.
-fn parse_field(def: &FieldDef, field: &str, text: &str) -> Result<u64> {
-    let err = |detail: String| {
-        let names = match def.name {
-            "month" => " or jan-dec",
-            "day-of-week" => " or sun-sat (0 and 7 are Sunday)",
-            _ => "",
-        };
-        Error::invalid(format!(
+/// Parse one field (`*`, `a`, `a-b`, with `/n`, comma lists) into a bit set; a step larger
+/// than its range adds a sentence to `warnings`.
+fn parse_field(def: &FieldDef, field: &str, text: &str, warnings: &mut Vec<String>) -> Result<u64> {
+    let names = match def.name {
+        "month" => " or jan-dec",
+        "day-of-week" => " or sun-sat (0 and 7 are Sunday)",
+        _ => "",
+    };
+    let general_hint = format!(
+        "{} takes {}-{}{names}, `*`, lists a,b, ranges a-b and steps */n or a-b/n",
+        def.name, def.low, def.high
+    );
+    let message = |detail: &str| {
+        format!(
             "cron field {} ({}): {detail} in {text:?}",
             def.column, def.name
-        ))
-        .with_hint(format!(
-            "{} takes {}-{}{names}, `*`, lists a,b, ranges a-b and steps */n or a-b/n",
-            def.name, def.low, def.high
-        ))
+        )
     };
+    let err = |detail: String| Error::invalid(message(&detail)).with_hint(general_hint.clone());
     let mut set = 0u64;
     for item in field.split(',') {
         let (range, step) = match item.split_once('/') {
             Some((r, s)) => {
-                let step: u8 = s
-                    .parse()
-                    .map_err(|_| err(format!("step {s:?} is not a number")))?;
-                if step == 0 || step > def.high {
-                    return Err(err(format!("step {step} is out of range 1-{}", def.high)));
+                if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err(format!("step {s:?} is not a number")));
+                }
+                // cronie reads the step with atoi(): any positive number. Above the
+                // field's size every step selects the first value only, so clamp.
+                let step: u32 = s.parse().unwrap_or(u32::MAX);
+                if step == 0 {
+                    return Err(err(format!("step 0 is out of range 1-{}", def.high)));
                 }
                 (r, Some(step))
             }
@@ -331,9 +371,16 @@ fn parse_field(def: &FieldDef, field: &str, text: &str) -> Result<u64> {
         let (start, end) = if range == "*" {
             (def.low, def.high)
         } else if let Some((a, b)) = range.split_once('-') {
-            let (a, b) = (value(def, a, &err)?, value(def, b, &err)?);
+            let (a, mut b) = (value(def, a, &err)?, value(def, b, &err)?);
+            // cronie: a day-of-week range ending in Sunday-as-0 ends in Sunday-as-7.
+            if def.name == "day-of-week" && b == 0 && a > 0 {
+                b = 7;
+            }
             if a > b {
-                return Err(err(format!("range {range} runs backwards")));
+                return Err(
+                    Error::invalid(message(&format!("range {range} runs backwards")))
+                        .with_hint(backwards_hint(def, a, b)),
+                );
             }
             (a, b)
         } else if range.is_empty() {
@@ -344,16 +391,127 @@ fn parse_field(def: &FieldDef, field: &str, text: &str) -> Result<u64> {
             (a, if step.is_some() { def.high } else { a })
         };
         let step = step.unwrap_or(1);
-        let mut v = start;
-        while v <= end {
+        if end > start && step > u32::from(end - start) {
+            let unit = if def.name == "day-of-week" {
+                "day of the week"
+            } else {
+                def.name
+            };
+            warnings.push(format!(
+                "cron field {} ({}): step {step} is larger than the range {start}-{end} in {item:?}: only {unit} {start} matches (cronie accepts this too)",
+                def.column, def.name
+            ));
+        }
+        let mut v = u32::from(start);
+        while v <= u32::from(end) {
             set |= 1u64 << v;
-            match v.checked_add(step) {
-                Some(next) => v = next,
-                None => break,
-            }
+            v = v.saturating_add(step);
         }
     }
     Ok(set)
+}
+
+/// The hint for a backwards range `a-b` (`a > b`): the same days or values written as
+/// two ranges that wrap around, e.g. `fri-mon` -> `5-7,1` or `fri,sat,sun,mon`.
+fn backwards_hint(def: &FieldDef, a: u8, b: u8) -> String {
+    // Day-of-week: 7 is Sunday, so the wrap needs no 0 (`5-7,1-2`).
+    let (high, low) = if def.name == "day-of-week" {
+        (7, 1)
+    } else {
+        (def.high, def.low)
+    };
+    let part = |x: u8, y: u8| match y.saturating_sub(x) {
+        0 => format!("{x}"),
+        _ => format!("{x}-{y}"),
+    };
+    let mut rewrite = part(a, high);
+    if b >= low {
+        rewrite.push(',');
+        rewrite.push_str(&part(low, b));
+    }
+    let mut hint = format!(
+        "ranges run from low to high ({} takes {}-{}); for the values from {a} round to {b} write {rewrite}",
+        def.name, def.low, def.high
+    );
+    if !def.names.is_empty() {
+        let name = |v: u8| {
+            let i = usize::from(v - def.low) % def.names.len();
+            def.names[i]
+        };
+        let mut words: Vec<&str> = (a..=high).map(name).collect();
+        if b >= low {
+            words.extend((low..=b).map(name));
+        }
+        words.dedup();
+        hint.push_str(&format!(" or {}", words.join(",")));
+    }
+    hint
+}
+
+/// What separates cron fields: space and tab only (cronie's `Skip_Blanks`, src/entry.c).
+const SEPARATORS: [char; 2] = [' ', '\t'];
+
+/// Reject white space other than space and tab (and invisible format characters), naming
+/// the character and its 1-based column: `U+00A0 NO-BREAK SPACE at column 2`. cronie ends
+/// a field only at space or tab, so `0\u{a0}0 * * *` is not two fields there.
+fn check_separators(text: &str) -> Result<()> {
+    for (i, c) in text.chars().enumerate() {
+        if SEPARATORS.contains(&c) {
+            continue;
+        }
+        let odd = c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{180e}'
+            );
+        if odd {
+            let name = char_name(c);
+            return Err(Error::invalid(format!(
+                "cron: U+{:04X}{name} at column {} in {text:?}: only space and tab separate fields",
+                u32::from(c),
+                i + 1
+            ))
+            .with_hint("retype the expression with plain spaces (copying from web pages and chat often brings no-break spaces)"));
+        }
+    }
+    Ok(())
+}
+
+/// ` NO-BREAK SPACE` for the characters people paste; empty for others.
+fn char_name(c: char) -> &'static str {
+    match c {
+        '\n' => " LINE FEED",
+        '\r' => " CARRIAGE RETURN",
+        '\u{0b}' => " LINE TABULATION",
+        '\u{0c}' => " FORM FEED",
+        '\u{85}' => " NEXT LINE",
+        '\u{a0}' => " NO-BREAK SPACE",
+        '\u{1680}' => " OGHAM SPACE MARK",
+        '\u{180e}' => " MONGOLIAN VOWEL SEPARATOR",
+        '\u{2000}' => " EN QUAD",
+        '\u{2001}' => " EM QUAD",
+        '\u{2002}' => " EN SPACE",
+        '\u{2003}' => " EM SPACE",
+        '\u{2004}' => " THREE-PER-EM SPACE",
+        '\u{2005}' => " FOUR-PER-EM SPACE",
+        '\u{2006}' => " SIX-PER-EM SPACE",
+        '\u{2007}' => " FIGURE SPACE",
+        '\u{2008}' => " PUNCTUATION SPACE",
+        '\u{2009}' => " THIN SPACE",
+        '\u{200a}' => " HAIR SPACE",
+        '\u{200b}' => " ZERO WIDTH SPACE",
+        '\u{200c}' => " ZERO WIDTH NON-JOINER",
+        '\u{200d}' => " ZERO WIDTH JOINER",
+        '\u{2028}' => " LINE SEPARATOR",
+        '\u{2029}' => " PARAGRAPH SEPARATOR",
+        '\u{202f}' => " NARROW NO-BREAK SPACE",
+        '\u{205f}' => " MEDIUM MATHEMATICAL SPACE",
+        '\u{2060}' => " WORD JOINER",
+        '\u{3000}' => " IDEOGRAPHIC SPACE",
+        '\u{feff}' => " ZERO WIDTH NO-BREAK SPACE",
+        _ => "",
+    }
 }
 
 /// One value: a number in range or (month, day-of-week) a 3-letter name.
@@ -636,6 +794,10 @@ mod tests {
                 "cron field 1 (minute): step 0 is out of range 1-59",
             ),
             (
+                "*/-1 * * * *",
+                "cron field 1 (minute): step \"-1\" is not a number",
+            ),
+            (
                 "*/x * * * *",
                 "cron field 1 (minute): step \"x\" is not a number",
             ),
@@ -666,6 +828,144 @@ mod tests {
         assert!(e.hint.unwrap_or_default().contains("seconds"));
     }
 
+    /// cronie (src/entry.c): a day-of-week range ending in 0 ends in 7 (Sunday), so
+    /// `sat-sun` is the weekend; truly backwards ranges are refused with the rewrite.
+    #[test]
+    fn weekday_ranges_ending_on_sunday() {
+        let table: &[(&str, &str)] = &[
+            ("0 0 * * sat-sun", "Sat,Sun *-*-* 00:00:00 UTC"),
+            ("0 0 * * Sat-Sun", "Sat,Sun *-*-* 00:00:00 UTC"),
+            ("0 0 * * fri-sun", "Fri..Sun *-*-* 00:00:00 UTC"),
+            ("0 0 * * mon-sun", "*-*-* 00:00:00 UTC"),
+            ("0 0 * * mon-0", "*-*-* 00:00:00 UTC"),
+            ("0 0 * * 6-0", "Sat,Sun *-*-* 00:00:00 UTC"),
+            ("0 0 * * 5-7", "Fri..Sun *-*-* 00:00:00 UTC"),
+            ("0 0 * * sun-sun", "Sun *-*-* 00:00:00 UTC"),
+            ("0 0 * * 0-0", "Sun *-*-* 00:00:00 UTC"),
+            ("0 0 * * mon-sun/2", "Mon,Wed,Fri,Sun *-*-* 00:00:00 UTC"),
+        ];
+        for (expr, want) in table {
+            assert_eq!(compile(expr, "UTC"), vec![want.to_string()], "{expr}");
+        }
+        let backwards: &[(&str, &str, &str)] = &[
+            (
+                "0 0 * * fri-mon",
+                "range fri-mon runs backwards",
+                "5-7,1 or fri,sat,sun,mon",
+            ),
+            (
+                "0 0 * * 5-1",
+                "range 5-1 runs backwards",
+                "5-7,1 or fri,sat,sun,mon",
+            ),
+            (
+                "0 0 * * sat-tue",
+                "runs backwards",
+                "6-7,1-2 or sat,sun,mon,tue",
+            ),
+            ("50-10 * * * *", "range 50-10 runs backwards", "50-59,0-10"),
+            ("0 22-2 * * *", "runs backwards", "22-23,0-2"),
+            (
+                "0 0 * nov-feb *",
+                "runs backwards",
+                "11-12,1-2 or nov,dec,jan,feb",
+            ),
+        ];
+        for (expr, msg, hint) in backwards {
+            let e = CronExpr::parse(expr).expect_err(expr);
+            assert!(e.message.contains(msg), "{expr}: {}", e.message);
+            let h = e.hint.unwrap_or_default();
+            assert!(h.contains(hint), "{expr}: {h}");
+        }
+    }
+
+    /// Only space and tab separate fields (cronie); other white space is named.
+    #[test]
+    fn only_space_and_tab_separate_fields() {
+        assert_eq!(compile("0\t0  *\t* *", "UTC"), compile("0 0 * * *", "UTC"));
+        assert_eq!(
+            compile(" \t0 0 * * * \t", "UTC"),
+            compile("0 0 * * *", "UTC")
+        );
+        let table: &[(&str, &str)] = &[
+            ("0\u{a0}0 * * *", "U+00A0 NO-BREAK SPACE at column 2"),
+            ("0 0\u{2003}* * *", "U+2003 EM SPACE at column 4"),
+            ("0\u{3000}0 * * *", "U+3000 IDEOGRAPHIC SPACE at column 2"),
+            ("0\u{85}0 * * *", "U+0085 NEXT LINE at column 2"),
+            ("0 0 * * *\n", "U+000A LINE FEED at column 10"),
+            ("0\u{202f}0 * * *", "U+202F NARROW NO-BREAK SPACE"),
+            ("0\u{200b}0 * * *", "U+200B ZERO WIDTH SPACE"),
+            (
+                "\u{feff}0 0 * * *",
+                "U+FEFF ZERO WIDTH NO-BREAK SPACE at column 1",
+            ),
+            ("0 0 * * *\r", "U+000D CARRIAGE RETURN"),
+        ];
+        for (expr, want) in table {
+            let e = CronExpr::parse(expr).expect_err(expr);
+            assert!(e.message.contains(want), "{expr:?}: {}", e.message);
+            assert!(e.message.contains("only space and tab"), "{}", e.message);
+        }
+    }
+
+    /// cronie accepts a step larger than its range and runs at the range's first value;
+    /// piar does the same and says so in [`CronExpr::warnings`].
+    #[test]
+    fn steps_larger_than_the_field_select_the_first_value() {
+        let table: &[(&str, &str)] = &[
+            ("*/61 * * * *", "*-*-* *:00:00 UTC"),
+            ("*/60 * * * *", "*-*-* *:00:00 UTC"),
+            ("*/999 * * * *", "*-*-* *:00:00 UTC"),
+            ("*/99999999999 * * * *", "*-*-* *:00:00 UTC"),
+            ("5/90 * * * *", "*-*-* *:05:00 UTC"),
+            ("0 */24 * * *", "*-*-* 00:00:00 UTC"),
+            ("0 0 10-20/15 * *", "*-*-10 00:00:00 UTC"),
+            ("0 0 * */12 *", "*-01-* 00:00:00 UTC"),
+        ];
+        for (expr, want) in table {
+            let c = CronExpr::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+            assert_eq!(c.on_calendar("UTC"), vec![want.to_string()], "{expr}");
+            assert_eq!(c.warnings().len(), 1, "{expr}: {:?}", c.warnings());
+            assert!(c.warnings()[0].contains("only"), "{:?}", c.warnings());
+        }
+        let w = CronExpr::parse("*/61 * * * *").expect("parse");
+        assert_eq!(
+            w.warnings()[0],
+            "cron field 1 (minute): step 61 is larger than the range 0-59 in \"*/61\": only \
+             minute 0 matches (cronie accepts this too)"
+        );
+        // Steps that fit warn about nothing.
+        for expr in ["*/59 * * * *", "*/30 * * * *", "0 0 * * */6", "5 * * * *"] {
+            let c = CronExpr::parse(expr).expect(expr);
+            assert!(c.warnings().is_empty(), "{expr}: {:?}", c.warnings());
+        }
+    }
+
+    /// cronie's MIN_STAR/HR_STAR: a job is fixed-time unless its minute or hour field starts
+    /// with `*` (or it is @hourly).
+    #[test]
+    fn fixed_time_follows_cronie_flags() {
+        for expr in [
+            "30 2 * * *",
+            "0,30 2 * * *",
+            "0-59 2 * * *",
+            "5/20 3 * * *",
+            "@daily",
+            "@weekly",
+        ] {
+            assert!(CronExpr::parse(expr).expect(expr).fixed_time(), "{expr}");
+        }
+        for expr in [
+            "* 2 * * *",
+            "*/20 3 * * *",
+            "30 */2 * * *",
+            "30 * * * *",
+            "@hourly",
+        ] {
+            assert!(!CronExpr::parse(expr).expect(expr).fixed_time(), "{expr}");
+        }
+    }
+
     #[test]
     fn rejects_impossible_dates() {
         for expr in [
@@ -673,6 +973,7 @@ mod tests {
             "0 0 31 4,6 *",
             "0 0 31 2,4,6,9,11 *",
             "0 0 30,31 feb */2",
+            "0 0 31 2 *",
         ] {
             let e = CronExpr::parse(expr).expect_err(expr);
             assert!(e.message.contains("never fires"), "{expr}: {}", e.message);

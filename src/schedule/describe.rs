@@ -139,7 +139,18 @@ fn time_part(f: &CronFields) -> String {
     let every = if minutes.len() == 60 {
         Some("Every minute".to_string())
     } else {
-        match progression(&minutes, 0, 59) {
+        // A step that does not divide the hour is still "every N minutes" within one hour;
+        // it only misleads when the next hour runs too (`*/25`: :50, then :00 ten minutes
+        // later).
+        let adjacent_hours = all_hours
+            || hours.windows(2).any(|w| w[1] == w[0] + 1)
+            || (hours.first() == Some(&0) && hours.last() == Some(&23));
+        let minute_steps = if adjacent_hours {
+            cycle(&minutes, 0, 59)
+        } else {
+            progression(&minutes, 0, 59)
+        };
+        match minute_steps {
             Some((0, step)) => Some(format!("Every {step} minutes")),
             Some((start, step)) => Some(format!("Every {step} minutes starting at minute {start}")),
             None => None,
@@ -147,7 +158,7 @@ fn time_part(f: &CronFields) -> String {
     };
     match every {
         Some(every) if all_hours => every,
-        Some(every) => match progression(&hours, 0, 23) {
+        Some(every) => match cycle(&hours, 0, 23) {
             Some((0, step)) => format!("{every}, every {} hour", ordinal(step)),
             _ => match runs(&hours).as_slice() {
                 [(a, b)] => format!("{every}, between {a:02}:00 and {b:02}:59"),
@@ -163,7 +174,7 @@ fn time_part(f: &CronFields) -> String {
             let target = if all_hours {
                 "every hour".to_string()
             } else {
-                match progression(&hours, 0, 23) {
+                match cycle(&hours, 0, 23) {
                     Some((0, step)) => format!("every {} hour", ordinal(step)),
                     Some((start, step)) => {
                         format!("every {} hour starting at hour {start}", ordinal(step))
@@ -307,6 +318,16 @@ fn progression(values: &[u8], low: u8, high: u8) -> Option<(u8, u8)> {
         .then_some((first, step))
 }
 
+/// A [`progression`] that also repeats evenly across the wrap of a clock field: the step
+/// divides the field's size (`*/15` on minutes: :00 :15 :30 :45, then :00 again 15 minutes
+/// later). `*/25` selects :00 :25 :50, and after :50 comes :00 ten minutes later, so it is
+/// no "Every 25 minutes" and gets `None` (the caller lists the minutes instead).
+fn cycle(values: &[u8], low: u8, high: u8) -> Option<(u8, u8)> {
+    let (first, step) = progression(values, low, high)?;
+    let size = usize::from(high - low) + 1;
+    (usize::from(step) * values.len() == size).then_some((first, step))
+}
+
 /// Sorted values -> maximal runs of consecutive values `(first, last)`.
 fn runs(values: &[u8]) -> Vec<(u8, u8)> {
     let mut out: Vec<(u8, u8)> = Vec::new();
@@ -335,6 +356,23 @@ mod tests {
             ("*/5 * * * *", "Every 5 minutes"),
             ("0/15 * * * *", "Every 15 minutes"),
             ("5/15 * * * *", "Every 15 minutes starting at minute 5"),
+            // Steps that do not divide the hour: the minutes are listed (issue 14).
+            ("*/25 * * * *", "At minutes 0, 25 and 50 past every hour"),
+            (
+                "*/7 * * * *",
+                "At minutes 0, 7, 14, 21, 28, 35, 42, 49 and 56 past every hour",
+            ),
+            ("*/45 * * * *", "At minutes 0 and 45 past every hour"),
+            ("*/61 * * * *", "Every hour"),
+            ("0 */5 * * *", "At minute 0 past hours 0, 5, 10, 15 and 20"),
+            ("0 */7 * * *", "At 00:00, 07:00, 14:00 and 21:00"),
+            // Within one hour (or hours apart) a step is "every N minutes" again.
+            ("*/7 3 * * *", "Every 7 minutes, between 03:00 and 03:59"),
+            ("*/25 3,5 * * *", "Every 25 minutes, during hours 3 and 5"),
+            (
+                "*/25 3-4 * * *",
+                "At minutes 0, 25 and 50 past hours 3 and 4",
+            ),
             ("0 * * * *", "Every hour"),
             ("@hourly", "Every hour"),
             ("30 * * * *", "At minute 30 past every hour"),

@@ -1,19 +1,28 @@
-//! piar's DST policy for cron schedules (`--cron` in a zone with daylight saving time).
+//! piar's DST policy for cron schedules (`--cron` in a zone with daylight saving time). It
+//! follows cronie (src/cron.c, the `wakeupKind` cases; Debian crontab(5), "Special
+//! considerations exist when the clock is changed by less than 3 hours").
 //!
 //! - **Spring forward** (a wall-clock gap, e.g. 02:00-03:00 on the last Sunday of March in
-//!   Europe/Berlin): a cron time inside the gap runs **once, at the first valid instant after
-//!   the gap** (03:00), as cronie does for fixed-time jobs and as croniter computes. systemd
-//!   252 alone skips that day (checked with `systemd-analyze calendar`), so piar adds one
-//!   dated compensating `OnCalendar=` line per affected transition, e.g.
-//!   `2027-03-28 03:00:00 Europe/Berlin`, for the transitions of the next
-//!   [`COMPENSATION_YEARS`] years (from the time the units are written; `piar submit
-//!   --replace` refreshes them). No line is added when the job fires at the gap's end anyway,
-//!   nor for jobs that run every hour (`5 * * * *`: the next run is within the hour; cronie
-//!   and croniter do not catch those up either).
+//!   Europe/Berlin): a **fixed-time** job (neither the minute nor the hour field starts with
+//!   `*`, not `@hourly`: [`CronExpr::fixed_time`]) whose time falls inside the gap runs
+//!   **once, at the first valid instant after the gap** (03:00). systemd 252 alone skips that
+//!   day (checked with `systemd-analyze calendar`), so piar adds one dated compensating
+//!   `OnCalendar=` line per affected transition, e.g. `2027-03-28 03:00:00 Europe/Berlin`,
+//!   for the transitions of the next [`COMPENSATION_YEARS`] years (from the time the units
+//!   are written; `piar submit --replace` refreshes them). No line is added when the job
+//!   fires at the gap's end anyway. **Wildcard** jobs (`30 */2 * * *`, `* 2 * * *`,
+//!   `*/20 3 * * *`, `@hourly`) are not caught up: like cronie, they run by the new wall
+//!   clock, so their times inside the gap simply do not happen that day.
+//! - **Clock corrections**: a gap of [`CORRECTION_GAP_MINUTES`] (3 hours) or more is not
+//!   daylight saving time but a zone changing its offset (Pacific/Apia skipped 2011-12-30
+//!   entirely). cronie treats a jump of more than 3 hours between two wake-ups as a clock
+//!   correction and catches nothing up; so does piar.
 //! - **Fall back** (a repeated hour, e.g. 02:00-03:00 twice on the last Sunday of October in
-//!   Europe/Berlin): a cron time inside it runs **once, at its first occurrence** (systemd's
-//!   behaviour, and cronie's for fixed-time jobs). Jobs with a wildcard hour (`30 * * * *`)
-//!   therefore also run once in the repeated hour, where cronie would run them twice.
+//!   Europe/Berlin): a cron time inside it runs **once, at its first occurrence**. That is
+//!   cronie's behaviour for fixed-time jobs and systemd's for every calendar spec. cronie
+//!   runs *wildcard* jobs (`30 * * * *`) by the new wall clock, so in the repeated hour
+//!   they run a second time; piar does not (systemd fires a calendar time once), a
+//!   documented difference.
 //! - A one-shot `--at` inside a gap is rejected with the nearest valid times ([`super::at`]).
 
 use jiff::civil::DateTime;
@@ -25,15 +34,23 @@ use super::cron::CronExpr;
 /// How many years ahead compensating lines for spring-forward gaps are written.
 pub const COMPENSATION_YEARS: i64 = 10;
 
+/// A forward jump of this many minutes or more is a clock correction, not DST: nothing is
+/// caught up. cronie wakes every minute and classifies the wall-clock difference since the
+/// last wake-up; more than `3 * MINUTE_COUNT` (180) minutes is "large" (src/cron.c). Across
+/// a gap of `g` minutes that difference is `g + 1`, so gaps of 180 minutes or more.
+pub const CORRECTION_GAP_MINUTES: i64 = 180;
+
 /// The compensating `OnCalendar=` lines for `expr` read in zone `tz` (an IANA name), for
 /// the spring-forward transitions between `now` and [`COMPENSATION_YEARS`] later: one line
 /// `YYYY-MM-DD HH:MM:SS <tz>` at the end of each gap that contains a time the expression
-/// fires at on that day. Empty for zones without DST, unknown zones and `@reboot`.
+/// fires at on that day. Empty for zones without DST, unknown zones, `@reboot` and
+/// wildcard jobs (not [`CronExpr::fixed_time`]); gaps of [`CORRECTION_GAP_MINUTES`] or
+/// more get no line.
 pub fn gap_lines(expr: &CronExpr, tz: &str, now: Timestamp) -> Vec<String> {
     let Ok(zone) = TimeZone::get(tz) else {
         return Vec::new();
     };
-    if expr.reboot() || expr.every_hour() {
+    if expr.reboot() || !expr.fixed_time() {
         return Vec::new();
     }
     let horizon = now
@@ -51,6 +68,10 @@ pub fn gap_lines(expr: &CronExpr, tz: &str, now: Timestamp) -> Vec<String> {
         let (before, after) = (zone.to_offset(just_before), transition.offset());
         if after <= before {
             continue; // fall back (or a zone rename): no wall-clock gap
+        }
+        let jump = i64::from(after.seconds()) - i64::from(before.seconds());
+        if jump >= CORRECTION_GAP_MINUTES * 60 {
+            continue; // a clock correction (Pacific/Apia 2011): cronie catches nothing up
         }
         let gap_start = before.to_datetime(t);
         let gap_end = after.to_datetime(t);
@@ -121,10 +142,73 @@ mod tests {
         ] {
             assert!(lines(expr, tz, now).is_empty(), "{expr} {tz}");
         }
-        // A wildcard-minute job with all its times in the gap runs once at its end.
+        // A fixed-time list with all its times in the gap runs once at its end.
         assert_eq!(
-            lines("*/30 2 * * *", "Europe/Berlin", now)[0],
+            lines("0,30 2 * * *", "Europe/Berlin", now)[0],
             "2027-03-28 03:00:00 Europe/Berlin"
+        );
+        assert_eq!(
+            lines("0-59 2 * * *", "Europe/Berlin", now)[0],
+            "2027-03-28 03:00:00 Europe/Berlin"
+        );
+    }
+
+    /// cronie's rule: only fixed-time jobs are caught up after a gap. The jobs of issue 14
+    /// (`30 */2 * * *`, `* 2 * * *`, `*/20 3 * * *`) are wildcard jobs: no line, in Berlin
+    /// and New York (gap 02:00-03:00) and Athens (gap 03:00-04:00).
+    #[test]
+    fn wildcard_jobs_are_not_caught_up() {
+        let now = "2026-11-21T00:00:00Z";
+        for tz in ["Europe/Berlin", "America/New_York", "Europe/Athens"] {
+            for expr in [
+                "30 */2 * * *",
+                "* 2 * * *",
+                "* 3 * * *",
+                "*/20 2 * * *",
+                "*/20 3 * * *",
+                "*/30 2 * * *",
+                "@hourly",
+            ] {
+                assert!(lines(expr, tz, now).is_empty(), "{expr} in {tz}");
+            }
+        }
+        // The same times as fixed-time jobs are caught up at the gap's end.
+        assert_eq!(
+            lines("20 3 * * *", "Europe/Athens", now)[0],
+            "2027-03-28 04:00:00 Europe/Athens"
+        );
+        assert_eq!(
+            lines("0,20,40 3 * * *", "Europe/Athens", now)[0],
+            "2027-03-28 04:00:00 Europe/Athens"
+        );
+        assert!(lines("20 2 * * *", "Europe/Athens", now).is_empty());
+        assert_eq!(
+            lines("30 2 * * *", "America/New_York", now)[0],
+            "2027-03-14 03:00:00 America/New_York"
+        );
+    }
+
+    /// Pacific/Apia skipped Friday 2011-12-30 (UTC-10 -> UTC+14, a 24-hour jump): a clock
+    /// correction, which cronie does not catch up; piar writes no line for it.
+    #[test]
+    fn large_jumps_are_clock_corrections() {
+        let now = "2011-12-01T00:00:00Z";
+        for expr in ["0 12 * * *", "0 0 * * *", "30 23 29-31 12 *"] {
+            let got = lines(expr, "Pacific/Apia", now);
+            assert!(
+                got.iter().all(|l| !l.starts_with("2011-12-31")),
+                "{expr}: {got:?}"
+            );
+        }
+        // The zone really has that gap (so the test would see a line if one were written).
+        let zone = TimeZone::get("Pacific/Apia").expect("zone");
+        let dt = jiff::civil::date(2011, 12, 30).at(12, 0, 0, 0);
+        assert!(zone.to_ambiguous_zoned(dt).is_ambiguous());
+        // Apia's ordinary one-hour DST gaps (2012-09-30 03:00 -> 04:00) are still compensated.
+        let got = lines("30 3 * * *", "Pacific/Apia", now);
+        assert!(
+            got.contains(&"2012-09-30 04:00:00 Pacific/Apia".to_string()),
+            "{got:?}"
         );
     }
 
@@ -211,15 +295,48 @@ mod tests {
                     "2027-03-14T08:45:00Z",
                 ],
             ),
-            // Several times inside the gap collapse into one run at its end.
+            // Several fixed times inside the gap collapse into one run at its end.
             (
-                "*/15 2 * * *",
+                "0,15,30,45 2 * * *",
                 "Europe/Berlin",
                 "2027-03-28T00:00:00Z",
                 [
                     "2027-03-28T01:00:00Z",
                     "2027-03-29T00:00:00Z",
                     "2027-03-29T00:15:00Z",
+                ],
+            ),
+            // A wildcard job (minute `*/15`): not caught up, as cronie.
+            (
+                "*/15 2 * * *",
+                "Europe/Berlin",
+                "2027-03-28T00:00:00Z",
+                [
+                    "2027-03-29T00:00:00Z",
+                    "2027-03-29T00:15:00Z",
+                    "2027-03-29T00:30:00Z",
+                ],
+            ),
+            // Athens, gap 03:00-04:00 EET->EEST: a fixed-time job at 03:30 runs at 04:00
+            // EEST (01:00Z); a wildcard one does not.
+            (
+                "30 3 * * *",
+                "Europe/Athens",
+                "2027-03-27T12:00:00Z",
+                [
+                    "2027-03-28T01:00:00Z",
+                    "2027-03-29T00:30:00Z",
+                    "2027-03-30T00:30:00Z",
+                ],
+            ),
+            (
+                "*/20 3 * * *",
+                "Europe/Athens",
+                "2027-03-27T12:00:00Z",
+                [
+                    "2027-03-29T00:00:00Z",
+                    "2027-03-29T00:20:00Z",
+                    "2027-03-29T00:40:00Z",
                 ],
             ),
             // Sunday-only job inside the gap (transitions are on Sundays): compensated.

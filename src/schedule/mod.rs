@@ -23,6 +23,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// Most raw `OnCalendar=` specs one schedule may have (`--on-calendar` repeated, or the
+/// manifest's `on_calendar` list). systemd has no limit of its own, but every spec costs a
+/// calendar computation at each timer start and each preview; 64 covers any real
+/// schedule (a cron line needs at most 2 plus its DST lines).
+pub const MAX_ON_CALENDAR: usize = 64;
+
 /// The `[schedule]` table of a manifest, as stored (raw, unvalidated).
 ///
 /// Exactly one of `at`, `every`, `cron`, `on_calendar`, `manual = true` is
@@ -61,12 +67,17 @@ pub enum Schedule {
         /// IANA zone name used for display.
         tz: String,
     },
-    /// Fire soon after the timer starts, then every `interval`.
+    /// Fire soon after submit, then every `interval` (see [`every`] for the timer design).
     Every {
         /// The interval (>= 1 s).
         interval: Duration,
         /// As written (`6h`).
         text: String,
+        /// The slots' phase: runs fall on `anchor + k * interval`. One second before the
+        /// job's `created` time (set by `manifest::validate`: `created` is rounded to the
+        /// nearest second, so the slot at the anchor is always past when submit starts the
+        /// timer); `None` (a bare spec) = the Unix epoch.
+        anchor: Option<jiff::Timestamp>,
     },
     /// 5-field cron in zone `tz`.
     Cron {
@@ -153,6 +164,7 @@ impl Schedule {
             return Ok(Schedule::Every {
                 interval,
                 text: text.clone(),
+                anchor: None,
             });
         }
         if let Some(expr) = &spec.cron {
@@ -168,6 +180,13 @@ impl Schedule {
                 return Err(Error::invalid(
                     "schedule.on_calendar: expected at least one calendar spec",
                 ));
+            }
+            if specs.len() > MAX_ON_CALENDAR {
+                return Err(Error::invalid(format!(
+                    "schedule.on_calendar: {} calendar specs; at most {MAX_ON_CALENDAR} are accepted",
+                    specs.len()
+                ))
+                .with_hint("merge them: systemd.time(7) specs take lists and ranges ('Mon,Fri *-*-1..7 09,17:00')"));
             }
             for s in specs {
                 crate::model::limits::check_value("schedule.on_calendar", s)?;
@@ -192,10 +211,18 @@ impl Schedule {
     ///
     /// Policy: `AccuracySec=1s` everywhere (systemd's default of 1 min would
     /// let a 09:00 cron job start at 09:00:59); `Persistent=true` for calendar
-    /// schedules so a run missed while powered off happens at boot;
-    /// `every` uses `OnActiveSec=1s` + `OnUnitActiveSec=` because
-    /// `OnUnitActiveSec=` alone never fires on a freshly started timer
-    /// (systemd#4572).
+    /// schedules so a run missed while powered off happens at boot.
+    ///
+    /// `every`: never `OnActiveSec=`, which re-arms on every `daemon-reload` and so re-ran
+    /// the job on each reload (systemd issues 16186, 31914). An interval that divides a day
+    /// becomes anchored `OnCalendar=` lines in UTC ([`every::calendar_lines`]) with
+    /// `Persistent=true`; its first run soon after submit is a direct start of the service
+    /// (`install::start_first_run`). Any other interval is `OnBootSec=` + `OnUnitActiveSec=`
+    /// of the interval: a boot-relative trigger that has passed is not re-armed by a reload
+    /// once the timer has triggered (systemd's timer.c), and `OnUnitActiveSec=` alone never
+    /// fires on a freshly started timer (systemd#4572), so `OnBootSec=` also starts the
+    /// chain after each boot. Such a timer fires at once when started with the machine up
+    /// longer than the interval (its first run), but catches nothing up at boot.
     pub fn timer_spec(&self) -> Option<TimerSpec> {
         self.timer_spec_from(jiff::Timestamp::now())
     }
@@ -213,11 +240,22 @@ impl Schedule {
                 persistent: true,
                 ..base
             }),
-            Schedule::Every { interval, .. } => Some(TimerSpec {
-                on_active: Some(Duration::from_secs(1)),
-                on_unit_active: Some(*interval),
-                ..base
-            }),
+            Schedule::Every {
+                interval, anchor, ..
+            } => Some(
+                match every::calendar_lines(*interval, anchor.map_or(0, |a| a.as_second())) {
+                    Some(lines) => TimerSpec {
+                        on_calendar: lines,
+                        persistent: true,
+                        ..base
+                    },
+                    None => TimerSpec {
+                        on_boot: Some(*interval),
+                        on_unit_active: Some(*interval),
+                        ..base
+                    },
+                },
+            ),
             Schedule::Cron { parsed, tz, .. } => Some(match parsed.reboot() {
                 true => TimerSpec {
                     on_boot: Some(Duration::from_secs(1)),
@@ -243,6 +281,31 @@ impl Schedule {
         }
     }
 
+    /// Check with systemd that every raw `OnCalendar=` spec elapses again after `now`:
+    /// `1970-01-01`, `*-02-30` or `2020-*-* 09:00` never do, and a timer with such a spec
+    /// would silently never run. Other kinds pass (cron rejects impossible dates itself,
+    /// [`cron::CronExpr::parse`]). Errors: a spec systemd rejects or that never elapses
+    /// (exit 2, naming `schedule.on_calendar` and the spec); systemd-analyze missing (exit 1).
+    pub fn check_elapses(&self, now: jiff::Timestamp) -> Result<()> {
+        let Schedule::OnCalendar { specs } = self else {
+            return Ok(());
+        };
+        for spec in specs {
+            let next = preview::next_elapses(std::slice::from_ref(spec), 1, Some(now))
+                .map_err(|e| e.context("schedule.on_calendar"))?;
+            if next.is_empty() {
+                return Err(Error::invalid(format!(
+                    "schedule.on_calendar: {spec:?} never elapses after {now}: the timer would never run"
+                ))
+                .with_hint(
+                    "check the date (February has at most 29 days; a year in the past never comes \
+                     back); preview with `piar calendar --on-calendar SPEC`",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The schedule as the user wrote it, for the SCHEDULE column:
     /// `cron 0 9 * * 1-5 Europe/Berlin`, `every 6h`, `at 2026-12-01 09:00:00 CET`,
     /// `calendar Mon *-*-* 09:00`, `manual`.
@@ -261,6 +324,15 @@ impl Schedule {
         }
     }
 
+    /// Whether the timer is anchored calendar lines for an interval (`every` that divides
+    /// a day): its first run is a direct start at submit (`install::start_first_run`).
+    pub fn is_calendar_interval(&self) -> bool {
+        matches!(self, Schedule::Every { .. })
+            && self
+                .timer_spec_from(jiff::Timestamp::UNIX_EPOCH)
+                .is_some_and(|t| !t.on_calendar.is_empty())
+    }
+
     /// The schedule's kind: `at`, `every`, `cron`, `on_calendar`, `manual`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -270,5 +342,65 @@ impl Schedule {
             Schedule::OnCalendar { .. } => "on_calendar",
             Schedule::Manual => "manual",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calendar(specs: &[&str]) -> Schedule {
+        let spec = ScheduleSpec {
+            on_calendar: Some(specs.iter().map(|s| s.to_string()).collect()),
+            ..ScheduleSpec::default()
+        };
+        Schedule::from_spec(&spec, jiff::Timestamp::now()).expect("valid spec")
+    }
+
+    /// Issue 14: schedules that can never fire are refused, naming the spec.
+    #[test]
+    fn refuses_calendar_specs_that_never_elapse() {
+        let now: jiff::Timestamp = "2026-11-21T00:00:00Z".parse().expect("now");
+        for spec in [
+            "1970-01-01",
+            "*-02-30",
+            "*-02-31 09:00",
+            "2020-*-* 09:00",
+            "*-04-31",
+        ] {
+            let e = calendar(&["daily", spec])
+                .check_elapses(now)
+                .expect_err(spec);
+            assert!(e.message.contains("never elapses"), "{spec}: {}", e.message);
+            assert!(e.message.contains(spec), "{spec}: {}", e.message);
+        }
+        for spec in [
+            "daily",
+            "*-02-29",
+            "2027-01-01",
+            "Mon *-*-* 09:00 Europe/Berlin",
+        ] {
+            calendar(&[spec])
+                .check_elapses(now)
+                .unwrap_or_else(|e| panic!("{spec}: {e:?}"));
+        }
+    }
+
+    #[test]
+    fn caps_the_number_of_calendar_specs() {
+        let many: Vec<String> = (0..=MAX_ON_CALENDAR)
+            .map(|i| format!("*-*-* 00:{:02}:00", i % 60))
+            .collect();
+        let spec = ScheduleSpec {
+            on_calendar: Some(many.clone()),
+            ..ScheduleSpec::default()
+        };
+        let e = Schedule::from_spec(&spec, jiff::Timestamp::now()).expect_err("too many");
+        assert!(e.message.contains("at most 64"), "{}", e.message);
+        let spec = ScheduleSpec {
+            on_calendar: Some(many[..MAX_ON_CALENDAR].to_vec()),
+            ..ScheduleSpec::default()
+        };
+        assert!(Schedule::from_spec(&spec, jiff::Timestamp::now()).is_ok());
     }
 }

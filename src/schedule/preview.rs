@@ -71,8 +71,10 @@ fn rejected(specs: &[String], stderr: &str) -> Error {
     }
 }
 
-/// Every `Next elapse:` and `Iter. #k:` time in `systemd-analyze calendar`
-/// output; `never` is skipped.
+/// Every `Next elapse:` and later-iteration time in `systemd-analyze
+/// calendar` output; `never` is skipped. systemd 252 labels the later
+/// iterations `Iter. #k:`, 257 (Debian trixie) `Iteration #k:`: both are
+/// accepted (issue 15).
 fn parse_elapses(stdout: &str) -> Result<Vec<Timestamp>> {
     let mut out = Vec::new();
     for line in stdout.lines() {
@@ -80,7 +82,10 @@ fn parse_elapses(stdout: &str) -> Result<Vec<Timestamp>> {
         let Some((label, value)) = line.split_once(':') else {
             continue;
         };
-        if label != "Next elapse" && !label.starts_with("Iter. #") {
+        if label != "Next elapse"
+            && !label.starts_with("Iter. #")
+            && !label.starts_with("Iteration #")
+        {
             continue;
         }
         let value = value.trim();
@@ -126,6 +131,21 @@ mod tests {
             vec![ts("2026-11-23T08:00:00Z"), ts("2026-11-24T08:00:00Z")]
         );
         assert!(parse_elapses("    Next elapse: tomorrow-ish\n").is_err());
+    }
+
+    #[test]
+    fn parses_systemd_257_iteration_labels() {
+        // systemd 257 (Debian trixie) spells the label out: `Iteration #2:`.
+        let out = "  Original form: Mon..Fri *-*-* 09:00:00 Europe/Berlin\nNormalized form: Mon..Fri *-*-* 09:00:00 Europe/Berlin\n    Next elapse: Mon 2026-11-23 08:00:00 UTC\n       From now: 1 day 19h left\n   Iteration #2: Tue 2026-11-24 08:00:00 UTC\n       From now: 2 days left\n   Iteration #3: Wed 2026-11-25 08:00:00 UTC\n       From now: 3 days left\n";
+        let got = parse_elapses(out).expect("parse");
+        assert_eq!(
+            got,
+            vec![
+                ts("2026-11-23T08:00:00Z"),
+                ts("2026-11-24T08:00:00Z"),
+                ts("2026-11-25T08:00:00Z")
+            ]
+        );
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! atomic writes (temp file, `fsync`, `rename`, `fsync` of the directory),
 //! directory creation and sorted directory listings.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::durable::{sync_dir, sync_parent};
 use crate::error::{Error, Result};
 
 /// Write `contents` to `path` atomically: temp file in the same directory,
@@ -31,16 +32,14 @@ pub fn write_atomic(path: &std::path::Path, contents: &[u8], mode: u32) -> Resul
     sync_dir(dir)
 }
 
-/// `fsync` a directory so a rename or unlink in it is durable.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io("cannot sync directory", dir, e))
-}
-
-/// Create `dir` (and parents) with mode 0755 if missing.
+/// Create `dir` (and parents) with mode 0755 if missing; a directory it creates is made
+/// durable (its parent fsynced, [`crate::durable`]).
 pub fn ensure_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create directory", dir, e))?;
+    sync_parent(dir)
 }
 
 /// The entries of `dir` as (file name, path), sorted by name. A missing

@@ -104,7 +104,7 @@ pub fn remove(paths: &Paths, name: &str) -> Result<()> {
     validate_name(name)?;
     let path = dir(paths).join(name);
     match fs::remove_file(&path) {
-        Ok(()) => Ok(()),
+        Ok(()) => crate::durable::sync_parent(&path),
         Err(e) if e.kind() == ErrorKind::NotFound => {
             Err(Error::not_found(format!("no secret named {name:?}")))
         }

@@ -60,6 +60,40 @@ pub struct UnitOutcome {
     pub exited_usec: u64,
 }
 
+/// Connect to the system bus, retrying for about 3 s: a bus that is up can still refuse a
+/// connection for a moment (dbus-daemon allows 256 connections per user and refuses the
+/// next ones; issue 12 point 6). The error says which of the two cases it was: no bus at
+/// all, or a bus that refused piar (exit 5 either way).
+fn system_bus() -> Result<Connection> {
+    let mut delay = std::time::Duration::from_millis(50);
+    let mut last = None;
+    for _ in 0..6 {
+        match Connection::system() {
+            Ok(c) => return Ok(c),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(delay);
+        delay *= 2;
+    }
+    let e = last.map(|e| e.to_string()).unwrap_or_default();
+    let socket = std::path::Path::new("/run/dbus/system_bus_socket");
+    Err(if socket.exists() {
+        Error::new(
+            Kind::Unreachable,
+            format!("the system bus is up but refused the connection (retried for 3 s): {e}"),
+        )
+        .with_hint("too many D-Bus connections at once? dbus-daemon allows 256 per user; retry when fewer commands run")
+    } else {
+        Error::new(
+            Kind::Unreachable,
+            format!("cannot reach the system bus: {e}"),
+        )
+        .with_hint(
+            "is systemd running as PID 1 and dbus installed? (`systemctl is-system-running`)",
+        )
+    })
+}
+
 impl Systemd {
     /// Connect to the manager of `scope`: the system bus, or the user's
     /// session bus (`DBUS_SESSION_BUS_ADDRESS`, else `$XDG_RUNTIME_DIR/bus`).
@@ -68,18 +102,14 @@ impl Systemd {
     /// `XDG_RUNTIME_DIR` when coming from sudo/su/ssh).
     pub fn connect(scope: Scope) -> Result<Systemd> {
         let conn = match scope {
-            Scope::System => Connection::system().map_err(|e| {
-                Error::new(
-                    Kind::Unreachable,
-                    format!("cannot reach the system bus: {e}"),
-                )
-                .with_hint("is systemd running as PID 1 and dbus installed? (`systemctl is-system-running`)")
-            })?,
+            Scope::System => system_bus()?,
             Scope::User => {
                 if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none()
                     && std::env::var_os("XDG_RUNTIME_DIR").is_none()
                 {
-                    return Err(user_bus_error("neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set"));
+                    return Err(user_bus_error(
+                        "neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set",
+                    ));
                 }
                 Connection::session().map_err(|e| user_bus_error(&e.to_string()))?
             }
@@ -193,15 +223,63 @@ impl Systemd {
         Ok(false)
     }
 
-    /// Enable unit files (create their `[Install]` symlinks).
+    /// Enable unit files (create their `[Install]` symlinks), fsync the links
+    /// (crate::durable), then
+    /// [`Systemd::reload_after_install_change`].
     pub fn enable(&self, units: &[&str]) -> Result<()> {
-        self.manager.enable_unit_files(units, false, true)?;
-        Ok(())
+        let (_, changes) = self.manager.enable_unit_files(units, false, true)?;
+        crate::durable::sync_unit_file_changes(&changes)?;
+        self.reload_after_install_change(&changes)
     }
 
-    /// Disable unit files (remove their `[Install]` symlinks).
+    /// Disable unit files (remove their `[Install]` symlinks), fsync the
+    /// removals (crate::durable), then
+    /// [`Systemd::reload_after_install_change`].
     pub fn disable(&self, units: &[&str]) -> Result<()> {
-        self.manager.disable_unit_files(units, false)?;
+        let changes = self.manager.disable_unit_files(units, false)?;
+        crate::durable::sync_unit_file_changes(&changes)?;
+        self.reload_after_install_change(&changes)
+    }
+
+    /// What `systemctl enable`/`disable` does after the D-Bus call, but only
+    /// when systemd asks for it: `Reload()` if a unit whose dependencies the
+    /// change touched (the `X` of a `.../X.wants/` link, e.g. `timers.target`)
+    /// now reports `NeedDaemonReload=yes`.
+    ///
+    /// systemctl reloads after EVERY enable/disable unless `--no-reload`
+    /// (src/systemctl/systemctl-enable.c). Since systemd 254 (so on trixie's
+    /// 257) a modifying `EnableUnitFiles`/`DisableUnitFiles` sets the
+    /// manager-wide `unit_file_state_outdated` flag and every loaded unit
+    /// reports `NeedDaemonReload=yes` until a reload (`systemctl start` warns
+    /// "changed on disk"): piar reloads there. systemd 252 has no such flag
+    /// and reports no unit as changed, so piar skips the reload there and a
+    /// submit stays without a full reload (issue 15; docs/performance.md).
+    /// `changes` is the `(type, file, destination)` list the call returned;
+    /// an empty list (nothing changed) never reloads.
+    pub fn reload_after_install_change(&self, changes: &[(String, String, String)]) -> Result<()> {
+        let mut asked: Vec<String> = Vec::new();
+        for (_, file, _) in changes {
+            let Some(owner) = std::path::Path::new(file)
+                .parent()
+                .and_then(|d| d.file_name())
+                .and_then(|d| d.to_str())
+                .and_then(|d| {
+                    [".wants", ".requires", ".upholds"]
+                        .iter()
+                        .find_map(|s| d.strip_suffix(s))
+                })
+            else {
+                continue;
+            };
+            if asked.iter().any(|a| a == owner) {
+                continue;
+            }
+            asked.push(owner.to_string());
+            if self.needs_reload(&[owner])? {
+                log::debug!("{owner} reports NeedDaemonReload=yes after an install change");
+                return self.reload();
+            }
+        }
         Ok(())
     }
 

@@ -39,10 +39,23 @@
 #   SDBOX_PRESEED=/dir           copy /dir/. into the box's / (overlay upper) before boot
 #   SDBOX_BOOT_TIMEOUT (90) SDBOX_STOP_TIMEOUT (30)
 #   SDBOX_KEEP_POLICY_RC=1       keep the host's /usr/sbin/policy-rc.d visible in the box
+#   SDBOX_LOWER=/path/to/root    the overlay's lower dir instead of the host's / (e.g. a
+#                                debootstrapped Debian 13 root: scripts/trixie-root). The box
+#                                then runs THAT root's systemd, dbus and tools; host-side
+#                                checks (systemd binary, D-Bus config, enabled units to mask,
+#                                policy-rc.d, journal dir) read that root. Host dirs the box
+#                                needs (checkout, target dir) go in with SDBOX_BIND.
 set -euo pipefail
 
 SELF=$(readlink -f "${BASH_SOURCE[0]}")
 SYSTEMD_BIN=${SDBOX_SYSTEMD:-/lib/systemd/systemd}
+# The overlay's lower dir; "" means the host's /. $L prefixes host-side reads of that root.
+LOWER=${SDBOX_LOWER:-}
+if [ -n "$LOWER" ]; then
+  LOWER=$(readlink -f "$LOWER") || { echo "sdbox: SDBOX_LOWER $SDBOX_LOWER does not exist" >&2; exit 1; }
+  [ "$LOWER" = / ] && LOWER=
+fi
+L=$LOWER
 BOOT_TIMEOUT=${SDBOX_BOOT_TIMEOUT:-90}
 STOP_TIMEOUT=${SDBOX_STOP_TIMEOUT:-30}
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}
@@ -118,9 +131,13 @@ cmd_check() {
   done
   [ ${#missing[@]} -eq 0 ] ||
     die "missing tools: ${missing[*]} (apt-get install util-linux mount systemd coreutils)"
-  [ -x "$SYSTEMD_BIN" ] || die "$SYSTEMD_BIN not found (apt-get install systemd systemd-sysv)"
-  [ -e /usr/share/dbus-1/system.conf ] || [ -e /etc/dbus-1/system.conf ] ||
-    die "no D-Bus system bus configuration (apt-get install dbus)"
+  if [ -n "$L" ]; then
+    [ -d "$L/usr" ] && [ -d "$L/etc" ] || die "SDBOX_LOWER=$L is not a root filesystem (no usr/ and etc/)"
+    case "$L/" in /tmp/*|/var/tmp/*|/run/*) die "SDBOX_LOWER=$L is under /tmp, /var/tmp or /run";; esac
+  fi
+  [ -x "$L$SYSTEMD_BIN" ] || die "$L$SYSTEMD_BIN not found (apt-get install systemd systemd-sysv${L:+ in $L})"
+  [ -e "$L/usr/share/dbus-1/system.conf" ] || [ -e "$L/etc/dbus-1/system.conf" ] ||
+    die "no D-Bus system bus configuration in ${L:-/} (apt-get install dbus)"
   grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
     die "the kernel has no overlayfs"
   cg2_root >/dev/null
@@ -145,7 +162,7 @@ prepare_upper() {
   mkdir -p "$u/etc/systemd/system"
   # persistent journal in the box even where the host has none (Debian creates /var/log/journal
   # in systemd's postinst): only then does journald split per-user files that a user may read
-  if [ ! -d /var/log/journal ]; then
+  if [ ! -d "$L/var/log/journal" ]; then
     mkdir -p "$u/var/log/journal"
     chgrp systemd-journal "$u/var/log/journal" 2>/dev/null || true
     chmod 2755 "$u/var/log/journal"
@@ -155,7 +172,7 @@ prepare_upper() {
   printf '# sdbox: no host mounts inside the box\n' > "$u/etc/fstab"
   ln -sfn /lib/systemd/system/multi-user.target "$u/etc/systemd/system/default.target"
   local -a masks=("${MASK_STATIC[@]}")
-  for f in /etc/systemd/system/*.wants/*; do
+  for f in "$L"/etc/systemd/system/*.wants/*; do
     [ -e "$f" ] || [ -L "$f" ] || continue
     unit=${f##*/}
     [[ $unit =~ $KEEP_RE ]] || masks+=("$unit")
@@ -166,7 +183,7 @@ prepare_upper() {
   printf '%s\n' "${masks[@]}" | sort -u > "$d/state/masked"
   # Docker-style images ship /usr/sbin/policy-rc.d ("exit 101"), which makes deb-systemd-invoke
   # refuse to start units from maintainer scripts. Hide it in the box with an overlay whiteout.
-  if [ -e /usr/sbin/policy-rc.d ] && [ -z "${SDBOX_KEEP_POLICY_RC:-}" ]; then
+  if [ -e "$L/usr/sbin/policy-rc.d" ] && [ -z "${SDBOX_KEEP_POLICY_RC:-}" ]; then
     mkdir -p "$u/usr/sbin" && mknod "$u/usr/sbin/policy-rc.d" c 0 0
   fi
 }
@@ -193,7 +210,7 @@ cmd_start() {
   t0=$(now_ms)
   # setsid: own session, no controlling tty; stdin from /dev/null so CI-style invocations work
   ( exec setsid unshare --mount --uts --ipc --net --pid --fork --propagation private \
-      env SDBOX_CG="$cg" SDBOX_NAME="$name" SDBOX_BIND="${SDBOX_BIND:-}" \
+      env SDBOX_CG="$cg" SDBOX_NAME="$name" SDBOX_BIND="${SDBOX_BIND:-}" SDBOX_LOWER="$LOWER" \
       "$SELF" __init "$d" ) </dev/null >"$d/console.log" 2>&1 &
   upid=$!
   echo "$upid" > "$d/state/unshare.pid"
@@ -247,7 +264,7 @@ cmd_init2() {
   local d=$1 r=$1/root n p
   set -x
   hostname "$SDBOX_NAME"
-  mount -t overlay overlay -o "lowerdir=/,upperdir=$d/upper,workdir=$d/work" "$r"
+  mount -t overlay overlay -o "lowerdir=${LOWER:-/},upperdir=$d/upper,workdir=$d/work" "$r"
   # /proc of the new pid ns; kernel tunables read-only so nothing global can be changed
   mount -t proc -o nosuid,nodev,noexec proc "$r/proc"
   mount --bind "$r/proc/sys" "$r/proc/sys"
@@ -275,12 +292,14 @@ cmd_init2() {
   mkdir -p "$r/run/lock"
   mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/tmp"
   mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/var/tmp"
-  # hide the scratch dir inside the box (avoids overlay self-recursion, ELOOP)
-  mount -t tmpfs -o size=1m,mode=755 tmpfs "$r$d"
   for p in ${SDBOX_BIND:-}; do
     case "$p" in /tmp*|/var/tmp*|/run*|/dev*|/proc*|/sys*|"$d"*) echo "refusing bind $p" >&2; exit 1;; esac
     mkdir -p "$r$p"; mount --bind "$p" "$r$p"
   done
+  # hide the scratch dir inside the box (avoids overlay self-recursion, ELOOP), also where a
+  # bind (e.g. the checkout holding target/piar-box) brought it in; a SDBOX_LOWER root lacks it
+  mkdir -p "$r$d"
+  mount -t tmpfs -o size=1m,mode=755 tmpfs "$r$d"
   cd "$r"
   pivot_root . .
   umount -l .

@@ -58,6 +58,14 @@ fn doctor_in_the_box_reports_every_check_and_exits_0() {
         assert!(["ok", "warn", "fail"].contains(&c.status.as_str()), "{c:?}");
         if c.status == "ok" {
             assert!(c.fix.is_none(), "an ok check needs no fix: {c:?}");
+        } else {
+            // e.g. trixie without systemd-timesyncd: a WARN with a hint, not a raw
+            // D-Bus error (issue 15)
+            assert!(c.fix.is_some(), "a warn or fail names a fix: {c:?}");
+            assert!(
+                !c.message.contains("FileNotFound"),
+                "raw D-Bus error: {c:?}"
+            );
         }
     }
     // text output: one line per check

@@ -24,7 +24,10 @@ mod hostile;
 mod import;
 mod lifecycle;
 mod list_many;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod policy;
+mod reliability;
 mod schedule;
 mod schemas;
 mod sync;

@@ -121,6 +121,7 @@ struct CalendarOut {
     on_calendar: Vec<String>,
     dst_compensation: Vec<String>,
     resolved_at: Option<String>,
+    notes: Vec<String>,
     next_runs: Vec<NextRun>,
 }
 
@@ -189,6 +190,47 @@ fn calendar_previews_what_submit_writes_and_systemd_runs() {
         .run()
         .code(2);
     assert!(bad.stderr.contains("\"Mon 25:00\""), "{}", bad.stderr);
+}
+
+/// `-n 5` gives five runs on every systemd: 257 labels the later iterations
+/// of `systemd-analyze calendar` `Iteration #k:` (252: `Iter. #k:`), and a
+/// parser that knew only one label cut the preview to one run (issue 15).
+#[test]
+fn calendar_lists_as_many_runs_as_asked_on_every_systemd() {
+    let out: CalendarOut = Piar::new()
+        .args([
+            "calendar",
+            "0 9 * * 1-5",
+            "--tz",
+            "Europe/Berlin",
+            "-n",
+            "5",
+            "--json",
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(out.next_runs.len(), 5, "{:?}", out.next_runs);
+    let berlin = jiff::tz::TimeZone::get("Europe/Berlin").expect("zone");
+    let mut prev: Option<jiff::Timestamp> = None;
+    for run in &out.next_runs {
+        let t: jiff::Timestamp = run.utc.parse().expect("utc");
+        let local = t.to_zoned(berlin.clone());
+        assert_eq!((local.hour(), local.minute()), (9, 0), "{run:?}");
+        assert!(
+            !matches!(
+                local.weekday(),
+                jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+            ),
+            "{run:?}"
+        );
+        assert!(
+            prev.is_none_or(|p| p < t),
+            "not increasing: {:?}",
+            out.next_runs
+        );
+        prev = Some(t);
+    }
 }
 
 #[test]
@@ -325,4 +367,140 @@ fn require_synced_clock_defers_retries_and_runs_once_synced() {
     assert!(!pending().is_empty(), "no retry armed");
     rm(&name);
     assert_eq!(pending(), "", "retry timers left after rm");
+}
+
+/// `piar calendar --json` for `args` (with `--tz UTC`).
+fn calendar_json(args: &[&str]) -> CalendarOut {
+    let mut all = vec!["calendar"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--tz", "UTC", "--json"]);
+    Piar::new().args(all).run().success().json()
+}
+
+/// Issue 14: what people and agents type, through the real binary and systemd-analyze:
+/// cronie's weekday ranges, separators and large steps; `--at` spans, `now`, a passed
+/// clock time; never a military zone letter.
+#[test]
+fn calendar_reads_what_people_type() {
+    let weekend = calendar_json(&["0 9 * * sat-sun"]);
+    assert_eq!(weekend.on_calendar, ["Sat,Sun *-*-* 09:00:00 UTC"]);
+    let all = calendar_json(&["--cron", "0 9 * * mon-0"]);
+    assert_eq!(all.on_calendar, ["*-*-* 09:00:00 UTC"]);
+    let bad = Piar::new()
+        .args(["calendar", "--cron", "0 9 * * fri-mon"])
+        .run()
+        .code(2);
+    assert!(bad.stderr.contains("runs backwards"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("5-7,1 or fri,sat,sun,mon"),
+        "{}",
+        bad.stderr
+    );
+    let bad = Piar::new()
+        .args(["calendar", "--cron", "0\u{a0}9 * * *"])
+        .run()
+        .code(2);
+    assert!(
+        bad.stderr.contains("U+00A0 NO-BREAK SPACE at column 2"),
+        "{}",
+        bad.stderr
+    );
+    let step = calendar_json(&["--cron", "*/61 * * * *"]);
+    assert_eq!(step.on_calendar, ["*-*-* *:00:00 UTC"]);
+    assert!(
+        step.notes.iter().any(|n| n.contains("step 61")),
+        "{:?}",
+        step.notes
+    );
+    assert!(calendar_json(&["--cron", "*/15 * * * *"]).notes.is_empty());
+
+    // --at: a bare span is "in ..."; military letters are refused.
+    let before = jiff::Timestamp::now();
+    let span = calendar_json(&["--at", "20m"]);
+    let at: jiff::Timestamp = span.resolved_at.expect("resolved").parse().expect("ts");
+    let delta = at.duration_since(before).as_secs();
+    assert!((19 * 60..=21 * 60).contains(&delta), "20m resolved to {at}");
+    for text in ["10a", "x", "tomorrow 9 z"] {
+        let bad = Piar::new().args(["calendar", "--at", text]).run().code(2);
+        assert!(bad.stderr.contains("ambiguous"), "{text}: {}", bad.stderr);
+    }
+    let now = calendar_json(&["--at", "now"]);
+    let at: jiff::Timestamp = now.resolved_at.expect("resolved").parse().expect("ts");
+    assert!(at > before, "now resolved to {at}");
+    let tomorrow = calendar_json(&["--at", "tomorrow at 9am"]);
+    assert!(
+        tomorrow
+            .resolved_at
+            .expect("resolved")
+            .ends_with("T09:00:00Z")
+    );
+    // 00:00 has always passed today: tomorrow, and the output says so.
+    let midnight = calendar_json(&["--at", "00:00"]);
+    assert!(
+        midnight
+            .notes
+            .iter()
+            .any(|n| n.contains("has passed today")),
+        "{:?}",
+        midnight.notes
+    );
+    let text = Piar::new()
+        .args(["calendar", "--at", "00:00", "--tz", "UTC"])
+        .run()
+        .success();
+    assert!(
+        text.stdout.contains("note: 00:00 has passed today"),
+        "{}",
+        text.stdout
+    );
+}
+
+/// Issue 14: schedules that can never fire, intervals systemd ignores, too many
+/// OnCalendar= lines, an empty --name and a missing callback secret are refused at submit
+/// (exit 2, the field named), and nothing is written.
+#[test]
+fn submit_refuses_what_would_never_run() {
+    let name = unique("never");
+    let many: Vec<String> = (0..65)
+        .flat_map(|i| {
+            [
+                "--on-calendar".to_string(),
+                format!("*-*-* 03:{:02}:00", i % 60),
+            ]
+        })
+        .collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let secret = unique("nosecret");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--on-calendar", "1970-01-01"], "never elapses"),
+        (vec!["--on-calendar", "*-02-30"], "never elapses"),
+        (vec!["--cron", "0 0 31 2 *"], "never fires"),
+        (vec!["--every", "999999999999d"], "at most 10y"),
+        (many, "at most 64"),
+        (
+            vec![
+                "--every",
+                "1h",
+                "--callback",
+                "http://127.0.0.1:9/hook",
+                "--callback-secret",
+                &secret,
+            ],
+            "callback.secret: no secret named",
+        ),
+    ];
+    for (flags, want) in cases {
+        let mut args = vec!["submit", "--name", &name];
+        args.extend(flags.iter().copied());
+        args.extend(["--", "true"]);
+        let out = Piar::new().args(args).run().code(2);
+        assert!(out.stderr.contains(want), "{flags:?}: {}", out.stderr);
+        Piar::new().args(["show", &name]).run().code(3);
+    }
+    let out = Piar::new()
+        .args(["submit", "--name", "", "--every", "1h", "--", "true"])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("--name"), "{}", out.stderr);
+    assert!(out.stderr.contains("it is empty"), "{}", out.stderr);
 }

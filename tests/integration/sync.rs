@@ -113,7 +113,17 @@ fn sync_reconciles_user_dropins_both_ways_and_is_idempotent() {
     let out = user_sync(user, 0);
     assert_eq!(out.actions_for(&name), ["updated"], "{out:?}");
     let text = std::fs::read_to_string(&timer).expect("timer");
-    assert!(text.contains("OnUnitActiveSec=3600s"), "{text}");
+    // An hourly interval: one anchored calendar line (schedule::every), no OnActiveSec=.
+    assert!(
+        text.contains("Persistent=true") && !text.contains("OnActiveSec"),
+        "{text}"
+    );
+    let calendar: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("OnCalendar="))
+        .collect();
+    assert_eq!(calendar.len(), 1, "{text}");
+    assert!(calendar[0].starts_with("OnCalendar=*-*-* *:"), "{text}");
 
     // a unit deleted by hand is repaired
     std::fs::remove_file(&timer).expect("remove the timer by hand");
