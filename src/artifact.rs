@@ -30,8 +30,8 @@ use zbus::zvariant::Value;
 
 use crate::error::{Error, Result};
 use crate::model::output::{RunInput, Target};
-use crate::paths::{Paths, Scope};
 use crate::record::{RunRecord, RunStatus};
+use crate::state::layout::{Paths, Scope};
 
 /// Largest artifact, in bytes (16 MiB); longer output is cut there and a
 /// marker line appended.

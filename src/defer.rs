@@ -33,8 +33,8 @@ use std::time::Duration;
 
 use crate::error::Result;
 use crate::manifest::Job;
-use crate::paths::Paths;
 use crate::record::{self, RunRecord, RunStatus};
+use crate::state::layout::Paths;
 use crate::systemd::Systemd;
 use crate::units::names::Family;
 use crate::units::self_exe::SelfTimer;

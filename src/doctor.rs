@@ -17,7 +17,7 @@ use serde::Serialize;
 use zbus::proxy;
 
 use crate::drift;
-use crate::paths::{Paths, Scope};
+use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 
 /// The oldest systemd piar supports (Debian 12 / Raspberry Pi OS bookworm).

@@ -13,8 +13,8 @@
 //! (SIGTERM), then removes the marker.
 
 use crate::error::{Error, Result};
-use crate::paths::Paths;
 use crate::record::{self, RunRecord, RunStatus};
+use crate::state::layout::Paths;
 
 /// Run records kept per job when the manifest sets no `keep_runs`.
 pub const DEFAULT_KEEP_RUNS: u32 = 100;
@@ -84,7 +84,7 @@ pub fn prune(paths: &Paths, job: &str, keep: u32, current: &str) -> Result<Vec<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paths::Scope;
+    use crate::state::layout::Scope;
 
     fn test_paths(dir: &std::path::Path) -> Paths {
         Paths {

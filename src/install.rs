@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::manifest::Job;
-use crate::paths::Paths;
 use crate::state::fs::ensure_dir;
 use crate::state::fs::write_atomic;
+use crate::state::layout::Paths;
 use crate::systemd::Systemd;
 use crate::unit;
 use crate::units::names::Family;

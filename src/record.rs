@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::paths::Paths;
 use crate::state::fs::write_atomic;
+use crate::state::layout::Paths;
 
 /// Run record format version.
 pub const VERSION: u32 = 1;

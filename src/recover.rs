@@ -25,9 +25,9 @@ use crate::callback::{self, outbox};
 use crate::error::{Error, Result};
 use crate::install;
 use crate::manifest::store::Store;
-use crate::paths::Paths;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::schedule::Schedule;
+use crate::state::layout::Paths;
 use crate::systemd::Systemd;
 
 /// How far back [`missing_callbacks`] looks for finished runs with no outbox
@@ -85,7 +85,7 @@ pub fn settle(
     paths: &Paths,
     rec: &RunRecord,
     sd: Option<&Systemd>,
-    scope: crate::paths::Scope,
+    scope: crate::state::layout::Scope,
 ) -> Result<Option<RunRecord>> {
     if rec.status != RunStatus::Running {
         return Ok(None);
@@ -274,7 +274,7 @@ pub fn enablement(sd: &Systemd, paths: &Paths) -> Result<Vec<(String, String)>> 
 /// marked `lost`): runs finished after the manifest was last changed, within
 /// [`CALLBACK_LOOKBACK`], among the newest [`CALLBACK_SCAN_MAX`]. Returns the delivery ids queued (pending;
 /// [`callback::rearm_all`] schedules them).
-pub fn missing_callbacks(paths: &Paths, scope: crate::paths::Scope) -> Result<Vec<String>> {
+pub fn missing_callbacks(paths: &Paths, scope: crate::state::layout::Scope) -> Result<Vec<String>> {
     let mut queued = Vec::new();
     let horizon = jiff::Timestamp::now()
         .checked_sub(jiff::SignedDuration::try_from(CALLBACK_LOOKBACK).unwrap_or_default())

@@ -9,10 +9,10 @@ use zbus::zvariant::OwnedObjectPath;
 
 use crate::error::Result;
 use crate::manifest::Job;
-use crate::output::usec_to_timestamp;
-use crate::paths::Paths;
+use crate::printer::usec_to_timestamp;
 use crate::record;
 use crate::schedule::Schedule;
+use crate::state::layout::Paths;
 use crate::systemd::Systemd;
 use crate::units::names::{Family, Kind, UnitName};
 

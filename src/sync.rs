@@ -35,8 +35,8 @@ use crate::error::{Error, Result};
 use crate::install;
 use crate::manifest::store::Store;
 use crate::manifest::{Manifest, validate};
-use crate::paths::{Paths, Scope};
 use crate::state::fs::{self, ensure_dir};
+use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 
 /// The drop-in directory of `paths`' scope (see the module docs);
@@ -167,7 +167,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
             mark(&ledger, stem)?;
             continue;
         }
-        let now = crate::output::now_rfc3339();
+        let now = crate::printer::now_rfc3339();
         let mut manifest = manifest;
         manifest.created = old
             .as_ref()

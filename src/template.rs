@@ -30,7 +30,7 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use crate::error::{Error, Result};
 use crate::manifest::{Job, Manifest};
 use crate::model::output::{RunInput, Target};
-use crate::paths::Paths;
+use crate::state::layout::Paths;
 use crate::systemd::Systemd;
 
 /// Largest `stdin` template, in bytes (64 KiB).

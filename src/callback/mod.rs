@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::manifest::Job;
-use crate::paths::{Paths, Scope};
 use crate::record::{RunRecord, RunStatus};
+use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 use crate::units::names::Family;
 use crate::units::self_exe::SelfTimer;
@@ -99,7 +99,7 @@ pub fn enqueue(
         timestamp: rec
             .finished_at
             .clone()
-            .unwrap_or_else(crate::output::now_rfc3339),
+            .unwrap_or_else(crate::printer::now_rfc3339),
         data,
         event: compat.as_ref().map(|_| compat_event(event).to_string()),
         compat: compat_fields,
@@ -120,8 +120,8 @@ pub fn enqueue(
         max_attempts: spec.attempts(),
         timeout_ms: u64::try_from(spec.timeout().as_millis()).unwrap_or(u64::MAX),
         state: State::Pending,
-        created_at: crate::output::now_rfc3339(),
-        next_attempt_at: Some(crate::output::now_rfc3339()),
+        created_at: crate::printer::now_rfc3339(),
+        next_attempt_at: Some(crate::printer::now_rfc3339()),
         attempts: Vec::new(),
     };
     outbox::save(paths, &d)?;
@@ -377,7 +377,7 @@ pub fn retry(paths: &Paths, sd: &Systemd, id: &str) -> Result<Delivery> {
         d.max_attempts = u32::try_from(d.attempts.len())
             .unwrap_or(u32::MAX)
             .saturating_add(d.max_attempts.max(1));
-        d.next_attempt_at = Some(crate::output::now_rfc3339());
+        d.next_attempt_at = Some(crate::printer::now_rfc3339());
         outbox::save(paths, &d)?;
     }
     deliver(paths, Some(sd), sd.scope, id)

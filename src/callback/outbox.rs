@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::paths::Paths;
 use crate::state::fs::write_atomic;
+use crate::state::layout::Paths;
 
 /// Outbox entry format version.
 pub const VERSION: u32 = 1;
@@ -239,7 +239,7 @@ mod tests {
 
     fn paths(dir: &std::path::Path) -> Paths {
         Paths {
-            scope: crate::paths::Scope::User,
+            scope: crate::state::layout::Scope::User,
             unit_dir: dir.join("units"),
             state_dir: dir.join("state"),
         }

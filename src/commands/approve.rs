@@ -63,7 +63,7 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
         let old_text = store.read_raw(name)?;
         let mut m = job.manifest.clone();
         m.approval = Some(Approval::decided(to, reason));
-        m.updated = Some(crate::output::now_rfc3339());
+        m.updated = Some(crate::printer::now_rfc3339());
         let new_job = crate::manifest::validate::validate(m, None)?;
         store.save(&new_job.manifest)?;
         let applied = match to {

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::cli::CalendarArgs;
 use crate::error::{Error, ExitStatus, Result};
-use crate::output::Printer;
+use crate::printer::Printer;
 use crate::schedule::{self, Schedule, ScheduleSpec, at, every};
 
 /// The `--json` view (docs/schemas/calendar.json).

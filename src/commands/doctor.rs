@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::doctor::{Check, Status, run_checks};
 use crate::error::{ExitStatus, Result};
-use crate::paths::Scope;
+use crate::state::layout::Scope;
 
 /// The `--json` document of `piar doctor`.
 #[derive(Debug, Serialize)]

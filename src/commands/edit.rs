@@ -77,7 +77,7 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     let mut m = job.manifest.clone();
     apply(&args, &mut m, now)?;
     let changed = m != job.manifest;
-    m.updated = Some(crate::output::now_rfc3339());
+    m.updated = Some(crate::printer::now_rfc3339());
     // A one-shot time is only checked against now when it was given again.
     let schedule_given = args.opts.schedule.given() || args.opts.tz.is_some();
     let new_job = check(m, schedule_given.then_some(now))?;
@@ -167,7 +167,7 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             .next_run
             .as_deref()
             .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-            .map(|t| format!("next run {}", crate::output::human_time(t)))
+            .map(|t| format!("next run {}", crate::printer::human_time(t)))
             .unwrap_or_else(|| summary.state.to_string());
         ctx.out
             .line(format!("edited {name}: {} ({next})", summary.schedule))?;

@@ -3,7 +3,7 @@
 use crate::cli::GenerateWhat;
 use crate::error::{ExitStatus, Result};
 use crate::generate;
-use crate::output::Printer;
+use crate::printer::Printer;
 
 /// Write the man pages into a directory, or a completion script to a
 /// directory or stdout. Lists written files on stdout (one path a line).

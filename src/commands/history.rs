@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
-use crate::output::human_time;
+use crate::printer::human_time;
 use crate::record::{RunRecord, RunStatus};
 
 /// What `history --json` prints.

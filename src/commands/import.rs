@@ -131,7 +131,7 @@ fn from_crontab(
     path: &std::path::Path,
     system_flag: bool,
     common: &ImportCommonArgs,
-    ctx_scope: crate::paths::Scope,
+    ctx_scope: crate::state::layout::Scope,
 ) -> Result<(Vec<Candidate>, Vec<EntryError>, Vec<Warning>)> {
     check_prefix(&common.prefix)?;
     let stdin = path == std::path::Path::new("-");
@@ -156,7 +156,7 @@ fn from_crontab(
         system: system_flag || (!stdin && crontab::is_system_path(path)),
         default_tz: default_tz(common)?,
         run_user: import::effective_user(),
-        run_as: ctx_scope == crate::paths::Scope::System,
+        run_as: ctx_scope == crate::state::layout::Scope::System,
     };
     let parsed = crontab::parse(&text, &opts);
     let candidates = parsed
@@ -291,7 +291,7 @@ fn run(
         let old = previous
             .as_deref()
             .and_then(|t| toml::from_str::<Manifest>(t).ok());
-        let stamp = crate::output::now_rfc3339();
+        let stamp = crate::printer::now_rfc3339();
         manifest.created = old
             .as_ref()
             .and_then(|o| o.created.clone())

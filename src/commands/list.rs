@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::error::{ExitStatus, Result};
-use crate::output::human_time;
+use crate::printer::human_time;
 use crate::status::{JobSummary, Live, summarize_all};
 
 /// `piar list --names`: the names of the stored manifests, one per line

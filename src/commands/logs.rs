@@ -16,8 +16,8 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::LogsArgs;
 use crate::error::{Error, ExitStatus, Result};
-use crate::paths::Scope;
 use crate::record;
+use crate::state::layout::Scope;
 use crate::units::names;
 
 /// One journal line under `--json` (JSON lines on stdout).

@@ -25,8 +25,8 @@ mod trigger;
 use crate::cli::{Cli, Command};
 use crate::error::{ExitStatus, Result};
 use crate::manifest::store::Store;
-use crate::output::Printer;
-use crate::paths::{Paths, Scope};
+use crate::printer::Printer;
+use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 
 /// What every command needs: the scope, its paths, the printer.

@@ -23,7 +23,7 @@ pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<Ex
     if job.manifest.enabled != resume {
         let mut m = job.manifest.clone();
         m.enabled = resume;
-        m.updated = Some(crate::output::now_rfc3339());
+        m.updated = Some(crate::printer::now_rfc3339());
         store.save(&m)?;
         crate::failpoint::hit(if resume {
             "resume.after-manifest-write"

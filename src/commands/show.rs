@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{ExitStatus, Result};
-use crate::output::human_time;
+use crate::printer::human_time;
 use crate::record::{self, RunRecord};
 use crate::schedule::{Schedule, preview};
 use crate::status::{JobSummary, Live, summarize};

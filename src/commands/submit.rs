@@ -67,7 +67,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     if let Some(key) = &args.idempotency_key {
         manifest.idempotency_key = Some(key.clone());
     }
-    let stamp = crate::output::now_rfc3339();
+    let stamp = crate::printer::now_rfc3339();
     manifest.created = manifest.created.or_else(|| Some(stamp.clone()));
     manifest.updated = Some(stamp);
 
@@ -210,7 +210,7 @@ fn print_submitted(
         (Some(t), _) => format!(
             "next run {}",
             t.parse::<jiff::Timestamp>()
-                .map(crate::output::human_time)
+                .map(crate::printer::human_time)
                 .unwrap_or_else(|_| t.clone())
         ),
         (None, _) => "no next run".to_string(),
@@ -268,7 +268,10 @@ pub(super) fn check(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<
 
 /// The `[callback]` secret must exist when the job is submitted: a missing one would only
 /// show up as failed deliveries after the first run. Errors exit 2, naming the field.
-pub(super) fn check_callback_secret(m: &Manifest, paths: &crate::paths::Paths) -> Result<()> {
+pub(super) fn check_callback_secret(
+    m: &Manifest,
+    paths: &crate::state::layout::Paths,
+) -> Result<()> {
     let Some(name) = m.callback.as_ref().and_then(|c| c.secret.as_deref()) else {
         return Ok(());
     };

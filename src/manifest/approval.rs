@@ -90,7 +90,7 @@ impl Approval {
             state,
             decided_by: Some(by),
             decided_uid: Some(uid),
-            decided_at: Some(crate::output::now_rfc3339()),
+            decided_at: Some(crate::printer::now_rfc3339()),
             reason,
         }
     }

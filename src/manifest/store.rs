@@ -15,8 +15,8 @@ use super::validate::{validate, validate_name};
 use super::{Job, Manifest};
 use crate::durable::sync_dir;
 use crate::error::{Error, Result};
-use crate::paths::Paths;
 use crate::state::fs::write_atomic;
+use crate::state::layout::Paths;
 
 #[cfg(test)]
 mod tests;

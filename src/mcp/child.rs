@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::paths::Scope;
+use crate::state::layout::Scope;
 
 /// At most this many bytes of a child's stdout are read (4 MiB); a longer
 /// answer is a tool error (`failed`) and the child is killed.

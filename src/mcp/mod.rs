@@ -41,7 +41,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, ExitStatus, Result};
-use crate::paths::Scope;
+use crate::state::layout::Scope;
 use child::{CliOutput, CliRunner, ok_result, tool_error};
 use params::{Bad, wait_secs};
 

@@ -20,7 +20,7 @@ pub struct Target {
 
 impl Target {
     /// The target for a rendered `output` path; relative paths go under
-    /// `artifacts_dir` (`<state>/artifacts`, `crate::paths::Paths::artifacts_dir`). Errors (exit 2): see [`check_rendered`].
+    /// `artifacts_dir` (`<state>/artifacts`, `crate::state::layout::Paths::artifacts_dir`). Errors (exit 2): see [`check_rendered`].
     pub fn new(artifacts_dir: &Path, rendered: &str, run_id: &str) -> Result<Target> {
         check_rendered(rendered)?;
         let path = Path::new(rendered);

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
-use crate::paths::{Paths, Scope};
+use crate::state::layout::{Paths, Scope};
 
 /// Run time limit when the manifest has no `timeout`: 6 hours. Long enough
 /// for a Raspberry Pi's backup or `apt-get upgrade` over a slow SD card, short

@@ -6,7 +6,7 @@ use zbus::zvariant::Value;
 use super::Policy;
 use crate::error::Result;
 use crate::manifest::Job;
-use crate::paths::Paths;
+use crate::state::layout::Paths;
 use crate::systemd::Systemd;
 
 /// Home directory of `user` (getpwnam_r), `None` if there is no such user.

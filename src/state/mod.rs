@@ -2,4 +2,5 @@
 //! written with).
 
 pub mod fs;
+pub mod layout;
 pub mod secrets;

@@ -10,8 +10,8 @@ use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::paths::Paths;
 use crate::state::fs::write_atomic;
+use crate::state::layout::Paths;
 
 /// Mode of a secret file.
 pub const SECRET_MODE: u32 = 0o600;
@@ -118,7 +118,7 @@ mod tests {
 
     fn paths(dir: &std::path::Path) -> Paths {
         Paths {
-            scope: crate::paths::Scope::User,
+            scope: crate::state::layout::Scope::User,
             unit_dir: dir.join("units"),
             state_dir: dir.join("state"),
         }

@@ -45,7 +45,7 @@ fn known_variables_render() {
     );
     validate(&m).unwrap();
     let paths = Paths {
-        scope: crate::paths::Scope::System,
+        scope: crate::state::layout::Scope::System,
         unit_dir: "/etc/systemd/system".into(),
         state_dir: "/var/lib/piar".into(),
     };
@@ -69,7 +69,7 @@ fn date_is_in_the_job_zone() {
     m.stdin = Some("{{ date }}".into());
     let job = crate::manifest::validate::validate(m, None).unwrap();
     let paths = Paths {
-        scope: crate::paths::Scope::System,
+        scope: crate::state::layout::Scope::System,
         unit_dir: "/x".into(),
         state_dir: "/y".into(),
     };

@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 use crate::manifest::Job;
 use crate::manifest::validate::validate_name;
 use crate::model::limits::{check_value, describe_control, is_control};
-use crate::paths::Scope;
 use crate::schedule::TimerSpec;
+use crate::state::layout::Scope;
 
 #[cfg(test)]
 mod tests;

@@ -10,8 +10,8 @@ use std::thread;
 use super::*;
 use crate::error::Kind;
 use crate::manifest::VERSION;
-use crate::paths::Scope;
 use crate::schedule::ScheduleSpec;
+use crate::state::layout::Scope;
 
 fn store() -> (tempfile::TempDir, Store) {
     let tmp = tempfile::tempdir().unwrap();
