@@ -35,7 +35,7 @@ pub enum RunStatus {
     /// clock was not; retried by a transient timer (see [`crate::defer`]).
     Deferred,
     /// Its `piar trigger` died before recording the outcome and the run unit
-    /// is gone: the outcome is unknown ([`crate::recover::settle`]).
+    /// is gone: the outcome is unknown ([`crate::ops::recover::settle`]).
     Lost,
 }
 

@@ -203,8 +203,8 @@ pub fn trigger_attempt(
     rec.command = input.command.clone();
     rec.command[0] = program.to_string_lossy().into_owned();
     // Held until the final record is written: a `running` record whose lock
-    // is free belongs to a dead trigger (crate::recover::settle).
-    let run_lock = crate::recover::RunLock::take(paths, name, &run_id)?;
+    // is free belongs to a dead trigger (crate::ops::recover::settle).
+    let run_lock = crate::ops::recover::RunLock::take(paths, name, &run_id)?;
     record::save(paths, &rec)?;
     crate::failpoint::hit("trigger.after-running-record");
 
@@ -270,7 +270,7 @@ pub fn trigger_attempt(
 /// cancel marker, and save it as final.
 /// `output`: where the run's stdout was captured (`--output`), saved as
 /// the artifact (or a failure note) before the record. `run_lock`: the
-/// run's lock ([`crate::recover::RunLock`]), released once the final record
+/// run's lock ([`crate::ops::recover::RunLock`]), released once the final record
 /// is saved.
 fn record_outcome(
     paths: &Paths,
@@ -279,7 +279,7 @@ fn record_outcome(
     outcome: Result<UnitOutcome>,
     started: jiff::Timestamp,
     output: Option<&crate::model::output::Target>,
-    run_lock: Option<crate::recover::RunLock>,
+    run_lock: Option<crate::ops::recover::RunLock>,
 ) -> Result<()> {
     match outcome {
         Ok(out) => apply_outcome(rec, &out),
@@ -399,7 +399,7 @@ pub fn watch(paths: &Paths, sd: &Systemd, job: &Job, run_id: &str) -> Result<Run
     let output = crate::artifact::take_target(paths, job.name(), run_id);
     // The trigger that started the run has let go of its lock (or is about
     // to: take blocks until then); hold it until the end is recorded.
-    let run_lock = crate::recover::RunLock::take(paths, job.name(), run_id)?;
+    let run_lock = crate::ops::recover::RunLock::take(paths, job.name(), run_id)?;
     let outcome = sd.watch_unit(&rec.unit, notify_ready);
     record_outcome(
         paths,

@@ -130,7 +130,7 @@ pub fn enqueue(
 
 /// The delivery id (`webhook-id`) of the callback for run `rec`:
 /// `piar-<job>-<run-id>-<event>`. Deterministic, so recovery can tell whether
-/// a run's callback was queued ([`crate::recover::missing_callbacks`]).
+/// a run's callback was queued ([`crate::ops::recover::missing_callbacks`]).
 pub fn delivery_id(rec: &RunRecord) -> String {
     format!(
         "piar-{}-{}-{}",

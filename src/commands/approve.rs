@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
-use crate::install;
 use crate::manifest::approval::{Approval, ApprovalState};
+use crate::ops::apply;
 
 /// What `approve` and `reject` print with `--json`.
 #[derive(Debug, Serialize)]
@@ -67,9 +67,9 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
         let new_job = crate::manifest::validate::validate(m, None)?;
         store.save(&new_job.manifest)?;
         let applied = match to {
-            ApprovalState::Approved => install::render(&new_job, &ctx.paths)
-                .and_then(|r| install::apply(&sd, &ctx.paths, &new_job, &r)),
-            _ => install::uninstall(&sd, &ctx.paths, name).map(|_| ()),
+            ApprovalState::Approved => apply::render(&new_job, &ctx.paths)
+                .and_then(|r| apply::apply(&sd, &ctx.paths, &new_job, &r)),
+            _ => apply::uninstall(&sd, &ctx.paths, name).map(|_| ()),
         };
         if let Err(e) = applied {
             if let Some(text) = old_text {
@@ -80,7 +80,7 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
         if to == ApprovalState::Approved {
             // An interval job's first run, as after `piar submit` (after the change is
             // applied: a failed start does not undo the approval).
-            install::start_first_run(&sd, &new_job)?;
+            apply::start_first_run(&sd, &new_job)?;
         }
     }
     drop(_lock);

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::Ctx;
-use crate::doctor::{Check, Status, run_checks};
 use crate::error::{ExitStatus, Result};
+use crate::ops::doctor::{Check, Status, run_checks};
 use crate::state::layout::Scope;
 
 /// The `--json` document of `piar doctor`.

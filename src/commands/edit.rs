@@ -16,8 +16,8 @@ use super::Ctx;
 use super::submit::{check, toml_text};
 use crate::cli::EditArgs;
 use crate::error::{Error, ExitStatus, Result};
-use crate::install;
 use crate::manifest::Manifest;
+use crate::ops::apply;
 
 /// What `edit --json` prints.
 #[derive(Debug, Serialize)]
@@ -82,7 +82,7 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     let schedule_given = args.opts.schedule.given() || args.opts.tz.is_some();
     let new_job = check(m, schedule_given.then_some(now))?;
     crate::policy::check_scope(&new_job.manifest, ctx.scope, &ctx.paths)?;
-    let rendered = install::render(&new_job, &ctx.paths)?;
+    let rendered = apply::render(&new_job, &ctx.paths)?;
 
     let old_text = store.read_raw(name)?.unwrap_or_default();
     let new_text = if changed {
@@ -140,7 +140,7 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             store.save(&new_job.manifest)?;
             crate::failpoint::hit("edit.after-manifest-write");
         }
-        if let Err(e) = install::apply(&sd, &ctx.paths, &new_job, &rendered) {
+        if let Err(e) = apply::apply(&sd, &ctx.paths, &new_job, &rendered) {
             if let Err(r) = store.save_raw(name, &old_text) {
                 log::error!("{name}: could not restore the manifest: {r}");
             }
@@ -149,8 +149,8 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
         crate::failpoint::hit("edit.after-apply");
     }
     drop(lock);
-    let live = crate::status::Live::query_job(&ctx.paths, &sd, name)?;
-    let summary = crate::status::summarize(&sd, &live, &ctx.paths, &new_job)?;
+    let live = crate::ops::status::Live::query_job(&ctx.paths, &sd, name)?;
+    let summary = crate::ops::status::summarize(&sd, &live, &ctx.paths, &new_job)?;
     if ctx.out.json {
         ctx.out.json(&EditView {
             name: name.to_string(),
@@ -178,7 +178,7 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
 /// Refuse to change a job that a drop-in file defines (exit 4): `piar sync`
 /// would put the file's version back. `what` names the change.
 pub(super) fn refuse_dropin(ctx: &Ctx, name: &str, what: &str) -> Result<()> {
-    let dropin = crate::sync::dropin_dir(&ctx.paths)?.join(format!("{name}.toml"));
+    let dropin = crate::ops::sync::dropin_dir(&ctx.paths)?.join(format!("{name}.toml"));
     if dropin.exists() {
         return Err(Error::conflict(format!(
             "job {name:?} comes from the drop-in {}; `piar sync` would undo {what}",

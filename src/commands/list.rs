@@ -2,8 +2,8 @@
 
 use super::Ctx;
 use crate::error::{ExitStatus, Result};
+use crate::ops::status::{JobSummary, Live, summarize_all};
 use crate::printer::human_time;
-use crate::status::{JobSummary, Live, summarize_all};
 
 /// `piar list --names`: the names of the stored manifests, one per line
 /// (`--json`: an array of strings). No D-Bus, no validation: fast enough for

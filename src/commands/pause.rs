@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::error::{ExitStatus, Result};
-use crate::install;
+use crate::ops::apply;
 
 /// Pause (`resume == false`) or resume a job: the manifest's `enabled` is
 /// updated first and restored if the manager refuses. Resuming does not run the job
@@ -31,9 +31,9 @@ pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<Ex
             "pause.after-manifest-write"
         });
         let applied = if resume {
-            install::resume(&sd, &ctx.paths, name)
+            apply::resume(&sd, &ctx.paths, name)
         } else {
-            install::pause(&sd, &ctx.paths, name)
+            apply::pause(&sd, &ctx.paths, name)
         };
         if let Err(e) = applied {
             store.save(&job.manifest)?;
@@ -41,7 +41,7 @@ pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<Ex
         }
     }
     if resume && now {
-        install::start_run_now(&sd, name)?;
+        apply::start_run_now(&sd, name)?;
     }
     if ctx.out.json {
         ctx.out

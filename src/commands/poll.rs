@@ -80,7 +80,7 @@ pub(super) fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
         };
         // A run whose trigger died reads as `lost` instead of waiting forever.
         let rec = rec.map(
-            |r| match crate::recover::settle(&ctx.paths, &r, None, ctx.scope) {
+            |r| match crate::ops::recover::settle(&ctx.paths, &r, None, ctx.scope) {
                 Ok(Some(new)) => new,
                 _ => r,
             },

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
-use crate::install;
+use crate::ops::apply;
 
 /// Run `piar rm NAME [--purge]`: stop, disable, delete units and manifest;
 /// run records are kept unless `purge`. Also cleans up leftover units of a
@@ -34,7 +34,7 @@ pub(super) fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
     // units are gone, and sync would bring the removed job back.
     store.remove(name)?;
     crate::failpoint::hit("rm.after-manifest-remove");
-    let removed = install::uninstall(&sd, &ctx.paths, name)?;
+    let removed = apply::uninstall(&sd, &ctx.paths, name)?;
     let runs = ctx.paths.runs_dir(name);
     if purge && runs.exists() {
         std::fs::remove_dir_all(&runs).map_err(|e| Error::io("cannot remove", &runs, e))?;

@@ -69,11 +69,11 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
         })?;
     // A detached run (overlap allow/replace) is recorded by its watcher; a
     // record still `running` after its unit ended belongs to a trigger (or
-    // watcher) that died: crate::recover::settle reads it as `lost`.
+    // watcher) that died: crate::ops::recover::settle reads it as `lost`.
     let path = record::record_path(&ctx.paths, name, &rec.run_id);
     let mut rec = rec;
     loop {
-        if let Ok(Some(new)) = crate::recover::settle(&ctx.paths, &rec, Some(&sd), ctx.scope) {
+        if let Ok(Some(new)) = crate::ops::recover::settle(&ctx.paths, &rec, Some(&sd), ctx.scope) {
             rec = new;
         }
         if rec.status != record::RunStatus::Running {

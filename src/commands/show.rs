@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{ExitStatus, Result};
+use crate::ops::status::{JobSummary, Live, summarize};
 use crate::printer::human_time;
 use crate::record::{self, RunRecord};
 use crate::schedule::{Schedule, preview};
-use crate::status::{JobSummary, Live, summarize};
 
 /// How many upcoming and past runs `show` lists.
 const SHOW_RUNS: usize = 5;
@@ -189,10 +189,10 @@ fn shell_words(argv: &[String]) -> String {
         .join(" ")
 }
 
-/// A `running` record whose trigger died, as `lost` (crate::recover::settle);
+/// A `running` record whose trigger died, as `lost` (crate::ops::recover::settle);
 /// any other record as it is. Problems are logged, not fatal: show still shows.
 fn settled(ctx: &Ctx, sd: &crate::systemd::Systemd, rec: record::RunRecord) -> record::RunRecord {
-    match crate::recover::settle(&ctx.paths, &rec, Some(sd), ctx.scope) {
+    match crate::ops::recover::settle(&ctx.paths, &rec, Some(sd), ctx.scope) {
         Ok(Some(new)) => new,
         Ok(None) => rec,
         Err(e) => {

@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::SubmitArgs;
 use crate::error::{Error, ExitStatus, Result};
-use crate::install;
 use crate::manifest::approval::{Approval, ApprovalState};
 use crate::manifest::{self, Manifest, validate};
+use crate::ops::apply;
 
 /// What `submit` prints with `--json`.
 #[derive(Debug, Serialize)]
@@ -81,7 +81,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         dry_name(&mut manifest);
         let job = check(manifest, Some(now))?;
         check_callback_secret(&job.manifest, &ctx.paths)?;
-        let rendered = install::render(&job, &ctx.paths)?;
+        let rendered = apply::render(&job, &ctx.paths)?;
         let text = toml_text(&job.manifest)?;
         let mut units = BTreeMap::new();
         units.insert(rendered.service_name.clone(), rendered.service.clone());
@@ -146,7 +146,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     }
     install_job(ctx, &sd, &job, previous.as_deref())?;
     if previous.is_none() {
-        install::start_first_run(&sd, &job)?;
+        apply::start_first_run(&sd, &job)?;
     }
     drop(_lock);
     print_submitted(ctx, &sd, &job, previous.is_some(), false)
@@ -171,8 +171,8 @@ fn print_submitted(
     deduplicated: bool,
 ) -> Result<ExitStatus> {
     let name = job.name().to_string();
-    let live = crate::status::Live::query_job(&ctx.paths, sd, &name)?;
-    let summary = crate::status::summarize(sd, &live, &ctx.paths, job)?;
+    let live = crate::ops::status::Live::query_job(&ctx.paths, sd, &name)?;
+    let summary = crate::ops::status::summarize(sd, &live, &ctx.paths, job)?;
     let units: Vec<String> = [
         crate::units::names::service(&name),
         crate::units::names::timer(&name),
@@ -222,19 +222,19 @@ fn print_submitted(
 
 /// Save `job`'s manifest and apply its units; on failure put the previous
 /// manifest text back (`previous`: what the store held, `None` = nothing) and
-/// let [`install::apply`] roll the units back. The caller holds the store lock.
+/// let [`apply::apply`] roll the units back. The caller holds the store lock.
 pub(super) fn install_job(
     ctx: &Ctx,
     sd: &crate::systemd::Systemd,
     job: &manifest::Job,
     previous: Option<&str>,
-) -> Result<install::Rendered> {
+) -> Result<apply::Rendered> {
     let store = ctx.store();
     let name = job.name();
-    let rendered = install::render(job, &ctx.paths)?;
+    let rendered = apply::render(job, &ctx.paths)?;
     store.save(&job.manifest)?;
     crate::failpoint::hit("submit.after-manifest-write");
-    if let Err(e) = install::apply(sd, &ctx.paths, job, &rendered) {
+    if let Err(e) = apply::apply(sd, &ctx.paths, job, &rendered) {
         let restored = match previous {
             Some(text) => store.save_raw(name, text),
             None => store.remove(name),

@@ -4,11 +4,11 @@ use super::Ctx;
 use crate::error::{ExitStatus, Result};
 
 /// Run `piar sync`: reconcile drop-ins, manifests and units
-/// ([`crate::sync::sync`]) and print what was done. Exit 0, or 2 when a
+/// ([`crate::ops::sync::sync`]) and print what was done. Exit 0, or 2 when a
 /// drop-in or stored manifest is invalid (the others are still applied).
 pub(super) fn sync(ctx: &Ctx) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
-    let outcome = crate::sync::sync(&sd, &ctx.paths)?;
+    let outcome = crate::ops::sync::sync(&sd, &ctx.paths)?;
     if ctx.out.json {
         ctx.out.json(&outcome)?;
     } else if outcome.actions.is_empty() {

@@ -217,7 +217,7 @@ impl Schedule {
     /// the job on each reload (systemd issues 16186, 31914). An interval that divides a day
     /// becomes anchored `OnCalendar=` lines in UTC ([`every::calendar_lines`]) with
     /// `Persistent=true`; its first run soon after submit is a direct start of the service
-    /// (`install::start_first_run`). Any other interval is `OnBootSec=` + `OnUnitActiveSec=`
+    /// (`ops::apply::start_first_run`). Any other interval is `OnBootSec=` + `OnUnitActiveSec=`
     /// of the interval: a boot-relative trigger that has passed is not re-armed by a reload
     /// once the timer has triggered (systemd's timer.c), and `OnUnitActiveSec=` alone never
     /// fires on a freshly started timer (systemd#4572), so `OnBootSec=` also starts the
@@ -325,7 +325,7 @@ impl Schedule {
     }
 
     /// Whether the timer is anchored calendar lines for an interval (`every` that divides
-    /// a day): its first run is a direct start at submit (`install::start_first_run`).
+    /// a day): its first run is a direct start at submit (`ops::apply::start_first_run`).
     pub fn is_calendar_interval(&self) -> bool {
         matches!(self, Schedule::Every { .. })
             && self

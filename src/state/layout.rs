@@ -78,7 +78,7 @@ impl Paths {
     }
 
     /// `<state>/runs/<name>`: one `<run-id>.json` record per run, and a
-    /// `<run-id>.lock` while its trigger lives ([`crate::recover::RunLock`]).
+    /// `<run-id>.lock` while its trigger lives ([`crate::ops::recover::RunLock`]).
     pub fn runs_dir(&self, name: &str) -> PathBuf {
         self.state_dir.join("runs").join(name)
     }

@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use crate::callback::{self, outbox};
 use crate::error::{Error, Result};
-use crate::install;
 use crate::manifest::store::Store;
+use crate::ops::apply;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::schedule::Schedule;
 use crate::state::layout::Paths;
@@ -230,7 +230,7 @@ pub fn enablement(sd: &Systemd, paths: &Paths) -> Result<Vec<(String, String)>> 
         if job.schedule == Schedule::Manual || !paths.unit_file(&timer).exists() {
             continue;
         }
-        let linked = install::enablement_link(paths, &timer)
+        let linked = apply::enablement_link(paths, &timer)
             .symlink_metadata()
             .is_ok();
         let active = live.get(&timer).is_some_and(|s| s == "active");

@@ -6,7 +6,7 @@
 //! synchronisation (timedate1 `NTPSynchronized`) and
 //! `systemd-time-wait-sync.service` (calendar timers wait for `time-sync.target`,
 //! which means a synchronised clock only when that service is enabled), drift
-//! between manifests and unit files ([`crate::drift`]), and free space in the
+//! between manifests and unit files ([`crate::ops::drift`]), and free space in the
 //! state directory. A check that cannot be carried out is a `warn` saying so.
 
 use std::ffi::CString;
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use zbus::proxy;
 
-use crate::drift;
+use crate::ops::drift;
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 
@@ -121,9 +121,9 @@ pub fn run_checks(paths: &Paths) -> Vec<Check> {
 }
 
 /// Runs whose `piar trigger` died before recording the outcome
-/// ([`crate::recover::interrupted`]): WARN, fixed by `piar sync`.
+/// ([`crate::ops::recover::interrupted`]): WARN, fixed by `piar sync`.
 fn interrupted_check(paths: &Paths) -> Check {
-    match crate::recover::interrupted(paths) {
+    match crate::ops::recover::interrupted(paths) {
         Ok(runs) if runs.is_empty() => check(
             "interrupted-runs",
             Status::Ok,

@@ -211,7 +211,7 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
     let name = job.name();
     let last = record::recent(paths, name, 1).into_iter().next().map(|r| {
         // A dead trigger's `running` record reads as `lost` (one flock attempt).
-        match crate::recover::settle(paths, &r, Some(sd), sd.scope) {
+        match crate::ops::recover::settle(paths, &r, Some(sd), sd.scope) {
             Ok(Some(new)) => new,
             _ => r,
         }
@@ -231,7 +231,7 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
     } else if job.schedule == Schedule::Manual {
         "manual"
     } else if matches!(&job.schedule, Schedule::Cron { parsed, .. } if parsed.reboot()) {
-        // Enabled, started by timers.target at boot (install::boot_only).
+        // Enabled, started by timers.target at boot (apply::boot_only).
         "waiting"
     } else {
         match timer {

@@ -21,7 +21,7 @@
 //! races `submit` or `rm`. Running it twice in a row changes nothing the
 //! second time.
 //!
-//! Crash recovery ([`crate::recover`]): timers enabled and started (or
+//! Crash recovery ([`crate::ops::recover`]): timers enabled and started (or
 //! stopped and disabled) as their manifests say, `running` runs whose trigger
 //! died marked `lost`, callbacks a dead trigger never queued queued, and
 //! pending deliveries without a retry timer re-armed.
@@ -30,11 +30,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::drift;
 use crate::error::{Error, Result};
-use crate::install;
 use crate::manifest::store::Store;
 use crate::manifest::{Manifest, validate};
+use crate::ops::apply;
+use crate::ops::drift;
 use crate::state::fs::{self, ensure_dir};
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
@@ -175,10 +175,10 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
             .or_else(|| Some(now.clone()));
         manifest.updated = Some(now);
         let job = validate::validate(manifest, None)?;
-        let rendered = install::render(&job, paths)?;
+        let rendered = apply::render(&job, paths)?;
         store.save(&job.manifest)?;
         crate::failpoint::hit("sync.after-dropin-save");
-        if let Err(e) = install::apply(sd, paths, &job, &rendered) {
+        if let Err(e) = apply::apply(sd, paths, &job, &rendered) {
             // apply rolled the units back; put the manifest back as it was
             match &old_text {
                 Some(text) => store.save_raw(stem, text)?,
@@ -202,7 +202,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
             continue;
         }
         if validate::validate_name(&name).is_ok() {
-            let removed = install::uninstall(sd, paths, &name)?;
+            let removed = apply::uninstall(sd, paths, &name)?;
             store.remove(&name)?;
             act(
                 &name,
@@ -219,7 +219,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         let Some(name) = job_of_unit(&unit.unit) else {
             continue;
         };
-        let removed = install::uninstall(sd, paths, name)?;
+        let removed = apply::uninstall(sd, paths, name)?;
         crate::failpoint::hit("sync.after-orphan-removed");
         if !removed.is_empty() {
             act(
@@ -237,8 +237,8 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     repaired.dedup();
     for name in repaired {
         let job = store.load(name)?;
-        let rendered = install::render(&job, paths)?;
-        install::apply(sd, paths, &job, &rendered)?;
+        let rendered = apply::render(&job, paths)?;
+        apply::apply(sd, paths, &job, &rendered)?;
         let units: Vec<String> = report
             .drifted
             .iter()
@@ -253,19 +253,19 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         }
     }
 
-    // 4) crash recovery (crate::recover): timers as the manifests say, runs
+    // 4) crash recovery (crate::ops::recover): timers as the manifests say, runs
     // whose trigger died, callbacks never queued or never re-armed
-    for (name, what) in crate::recover::enablement(sd, paths)? {
+    for (name, what) in crate::ops::recover::enablement(sd, paths)? {
         act(&name, "repaired", what);
     }
-    for rec in crate::recover::lost_runs(paths, sd)? {
+    for rec in crate::ops::recover::lost_runs(paths, sd)? {
         act(
             &rec.job,
             "run-lost",
             format!("run {} marked lost", rec.run_id),
         );
     }
-    for id in crate::recover::missing_callbacks(paths, sd.scope)? {
+    for id in crate::ops::recover::missing_callbacks(paths, sd.scope)? {
         act(&job_of_delivery(&id), "callback-queued", id);
     }
     for id in crate::callback::rearm_all(paths, sd)? {

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::install;
 use crate::manifest::store::Store;
+use crate::ops::apply;
 use crate::state::layout::Paths;
 
 /// First line of every unit file piar writes (then the version).
@@ -129,7 +129,7 @@ pub fn scan(paths: &Paths) -> Result<Report> {
         if job.manifest.is_rejected() {
             continue;
         }
-        let rendered = install::render(&job, paths)?;
+        let rendered = apply::render(&job, paths)?;
         let mut check = |unit: &str, want: Option<&str>| {
             let have = std::fs::read_to_string(paths.unit_file(unit)).ok();
             let problem = match (want, have) {
