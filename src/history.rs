@@ -23,7 +23,7 @@ pub const DEFAULT_KEEP_RUNS: u32 = 100;
 pub fn mark_canceled(paths: &Paths, job: &str, run_id: &str) -> Result<()> {
     let dir = paths.runs_dir(job);
     crate::state::fs::ensure_dir(&dir)?;
-    let path = crate::run::cancel_marker(paths, job, run_id);
+    let path = crate::ops::trigger::run::cancel_marker(paths, job, run_id);
     std::fs::write(&path, b"stopped with `piar stop`")
         .map_err(|e| Error::io("cannot write", &path, e))
 }
@@ -76,7 +76,11 @@ pub fn prune(paths: &Paths, job: &str, keep: u32, current: &str) -> Result<Vec<S
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io("cannot remove", &path, e)),
         }
-        let _ = std::fs::remove_file(crate::run::cancel_marker(paths, job, &rec.run_id));
+        let _ = std::fs::remove_file(crate::ops::trigger::run::cancel_marker(
+            paths,
+            job,
+            &rec.run_id,
+        ));
     }
     Ok(deleted)
 }

@@ -9,11 +9,8 @@
 //! error -> exit code ([`error::ExitStatus`]).
 
 pub mod argv;
-pub mod artifact;
-pub mod callback;
 pub mod cli;
 pub mod commands;
-pub mod defer;
 pub mod durable;
 pub mod error;
 pub mod failpoint;
@@ -29,7 +26,6 @@ pub mod ops;
 pub mod policy;
 pub mod printer;
 pub mod record;
-pub mod run;
 pub mod schedule;
 pub mod scope;
 pub mod state;

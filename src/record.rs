@@ -32,7 +32,7 @@ pub enum RunStatus {
     /// run (`overlap = "replace"`); `reason` says which.
     Canceled,
     /// Not started (yet) because the job requires a synchronised clock and the
-    /// clock was not; retried by a transient timer (see [`crate::defer`]).
+    /// clock was not; retried by a transient timer (see [`crate::ops::trigger::defer`]).
     Deferred,
     /// Its `piar trigger` died before recording the outcome and the run unit
     /// is gone: the outcome is unknown ([`crate::ops::recover::settle`]).
@@ -97,7 +97,7 @@ pub struct RunRecord {
     /// Why the run could not be started or recorded, if it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    // -- Templated input and artifacts (see crate::template, crate::artifact).
+    // -- Templated input and artifacts (see crate::template, crate::ops::trigger::artifact).
     /// When the job's timer was due (RFC 3339, UTC); `None` for runs not
     /// started by the timer (`piar run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

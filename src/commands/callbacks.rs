@@ -5,11 +5,11 @@ use std::io::Read;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::callback::{self, config, outbox, sign};
 use crate::cli::{
     CallbackAction, CallbacksAction, CallbacksArgs, SecretAction, SubmitCallbackArgs, VerifyArgs,
 };
 use crate::error::{Error, ExitStatus, Result};
+use crate::ops::callback::{self, config, outbox, sign};
 use crate::state::secrets as secret;
 
 /// The `[callback]` table from submit's flags (`None` without `--callback`).

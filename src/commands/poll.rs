@@ -4,9 +4,9 @@
 use std::time::{Duration, Instant};
 
 use super::Ctx;
-use crate::callback::payload;
 use crate::cli::WaitArgs;
 use crate::error::{Error, ExitStatus, Result};
+use crate::ops::callback::payload;
 use crate::record::{self, RunRecord, RunStatus};
 
 /// How often `wait` re-reads the run records.

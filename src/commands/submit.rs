@@ -258,9 +258,9 @@ pub(super) fn check(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<
     // Raw calendar specs: systemd accepts them and they elapse again.
     job.schedule
         .check_elapses(now.unwrap_or_else(jiff::Timestamp::now))?;
-    crate::run::resolve_program(
+    crate::ops::trigger::run::resolve_program(
         &job.manifest.command,
-        &crate::run::job_path_var(&job),
+        &crate::ops::trigger::run::job_path_var(&job),
         job.workdir.as_deref(),
     )?;
     Ok(job)

@@ -15,20 +15,27 @@ pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
     crate::manifest::approval::check_may_run(&job.manifest)?;
     let sd = ctx.systemd()?;
     let rec = match (&args.watch, &args.retry_of, args.attempt) {
-        (Some(run), _, _) => crate::run::watch(&ctx.paths, &sd, &job, run)?,
+        (Some(run), _, _) => crate::ops::trigger::run::watch(&ctx.paths, &sd, &job, run)?,
         (None, Some(first), Some(k)) => {
             crate::record::validate_run_id(first)?;
-            crate::run::trigger_attempt(&ctx.paths, &sd, &job, Some((first.clone(), k)))?
+            crate::ops::trigger::run::trigger_attempt(
+                &ctx.paths,
+                &sd,
+                &job,
+                Some((first.clone(), k)),
+            )?
         }
         _ => {
             let decision = match job.manifest.require_synced_clock {
-                true => crate::defer::check(&ctx.paths, &sd, &job)?,
-                false => crate::defer::Decision::Run,
+                true => crate::ops::trigger::defer::check(&ctx.paths, &sd, &job)?,
+                false => crate::ops::trigger::defer::Decision::Run,
             };
             match decision {
-                crate::defer::Decision::Run => crate::run::trigger(&ctx.paths, &sd, &job)?,
-                crate::defer::Decision::GaveUp(rec) => rec,
-                crate::defer::Decision::Deferred(rec) => {
+                crate::ops::trigger::defer::Decision::Run => {
+                    crate::ops::trigger::run::trigger(&ctx.paths, &sd, &job)?
+                }
+                crate::ops::trigger::defer::Decision::GaveUp(rec) => rec,
+                crate::ops::trigger::defer::Decision::Deferred(rec) => {
                     if let Some(rec) = rec
                         && (ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()))
                     {
@@ -54,17 +61,17 @@ pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
     // The callback goes out for the final attempt only: not while a retry
     // is pending.
     if !crate::policy::schedule_retry(&sd, &job, &rec) {
-        crate::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
+        crate::ops::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
     }
     // No daemon re-arms callbacks after a reboot (transient retry timers do
     // not survive one), so every run re-arms pending deliveries that lost
     // their timer. Cheap when the outbox is empty.
-    match crate::callback::rearm_all(&ctx.paths, &sd) {
+    match crate::ops::callback::rearm_all(&ctx.paths, &sd) {
         Ok(ids) if !ids.is_empty() => log::info!("re-armed callbacks: {}", ids.join(", ")),
         Ok(_) => {}
         Err(e) => log::warn!("cannot re-arm pending callbacks: {e}"),
     }
-    match crate::callback::outbox::prune(&ctx.paths, jiff::Timestamp::now()) {
+    match crate::ops::callback::outbox::prune(&ctx.paths, jiff::Timestamp::now()) {
         Ok(ids) if !ids.is_empty() => log::info!("pruned old callbacks: {}", ids.join(", ")),
         Ok(_) => {}
         Err(e) => log::warn!("cannot prune old callbacks: {e}"),

@@ -25,7 +25,7 @@
 //! [metadata]                   # free table for the user or agent
 //! owner = "ops"
 //!
-//! [callback]                   # optional, see crate::callback::config
+//! [callback]                   # optional, see crate::ops::callback::config
 //! url = "https://example.org/hook"
 //! secret = "hook"
 //!
@@ -90,13 +90,13 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub metadata: toml::Table,
     /// Run only while the system clock is synchronised (NTP); otherwise the run is
-    /// deferred and retried (see [`crate::defer`]). Default `false`.
+    /// deferred and retried (see [`crate::ops::trigger::defer`]). Default `false`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_synced_clock: bool,
-    /// Optional webhook sent when a run finishes (see [`crate::callback::config`]).
+    /// Optional webhook sent when a run finishes (see [`crate::ops::callback::config`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub callback: Option<crate::callback::config::CallbackSpec>,
-    // -- Templated input and artifacts (see crate::template, crate::artifact).
+    pub callback: Option<crate::ops::callback::config::CallbackSpec>,
+    // -- Templated input and artifacts (see crate::template, crate::ops::trigger::artifact).
     /// The run's standard input: a minijinja template rendered per run
     /// (at most 64 KiB); absent = no input.
     #[serde(default, skip_serializing_if = "Option::is_none")]

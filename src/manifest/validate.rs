@@ -155,7 +155,7 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
     check_description(&m.description)?;
     check_metadata(&m.metadata)?;
     if let Some(cb) = &m.callback {
-        crate::callback::config::validate(cb).map_err(|e| e.context("callback"))?;
+        crate::ops::callback::config::validate(cb).map_err(|e| e.context("callback"))?;
     }
     crate::template::validate(m)?;
     for (field, value) in [("created", &m.created), ("updated", &m.updated)] {

@@ -1,6 +1,6 @@
 //! A run's output artifact as data: the path rules of the job's `output`
 //! template, the capture/destination pair of one run, and the rendered
-//! input of one run. Pure: the I/O is `crate::artifact`.
+//! input of one run. Pure: the I/O is `crate::ops::trigger::artifact`.
 
 use std::path::{Component, Path, PathBuf};
 

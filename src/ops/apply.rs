@@ -212,7 +212,7 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
     let timer = crate::units::names::timer(name);
     sd.stop(&timer)?;
     crate::failpoint::hit("uninstall.after-timer-stop");
-    // Active runs, and pending retries of a deferred run (crate::defer).
+    // Active runs, and pending retries of a deferred run (crate::ops::trigger::defer).
     let is_unit_file = |u: &str| paths.unit_file(u).exists();
     for family in [Family::runs(name), Family::defers(name)] {
         let units = sd.list_units(&[], &family.globs())?;

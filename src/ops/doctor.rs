@@ -157,7 +157,7 @@ fn interrupted_check(paths: &Paths) -> Check {
 /// Undelivered callbacks: dead letters (WARN, with the retry command) and
 /// pending deliveries (OK, reported with their count).
 fn callbacks_check(paths: &Paths) -> Check {
-    use crate::callback::outbox::{self, State};
+    use crate::ops::callback::outbox::{self, State};
     let all = match outbox::load_all(paths) {
         Ok(all) => all,
         Err(e) => return check("callbacks", Status::Warn, e.message, e.hint),

@@ -21,10 +21,10 @@ use std::io::ErrorKind;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::callback::{self, outbox};
 use crate::error::{Error, Result};
 use crate::manifest::store::Store;
 use crate::ops::apply;
+use crate::ops::callback::{self, outbox};
 use crate::record::{self, RunRecord, RunStatus};
 use crate::schedule::Schedule;
 use crate::state::layout::Paths;

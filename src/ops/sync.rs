@@ -268,7 +268,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     for id in crate::ops::recover::missing_callbacks(paths, sd.scope)? {
         act(&job_of_delivery(&id), "callback-queued", id);
     }
-    for id in crate::callback::rearm_all(paths, sd)? {
+    for id in crate::ops::callback::rearm_all(paths, sd)? {
         act(&job_of_delivery(&id), "callback-rearmed", id);
     }
     Ok(Outcome {

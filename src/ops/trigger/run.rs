@@ -193,9 +193,9 @@ pub fn trigger_attempt(
         Ok(p) => p,
         Err(e) => return fail(&mut rec, e),
     };
-    // Templated input and artifacts (crate::template, crate::artifact).
+    // Templated input and artifacts (crate::template, crate::ops::trigger::artifact).
     let (input, stdio) = match crate::template::prepare(paths, job, &run_id, scheduled, started)
-        .and_then(|input| crate::artifact::properties(&input).map(|p| (input, p)))
+        .and_then(|input| crate::ops::trigger::artifact::properties(&input).map(|p| (input, p)))
     {
         Ok(v) => v,
         Err(e) => return fail(&mut rec, e),
@@ -225,7 +225,7 @@ pub fn trigger_attempt(
         // ready, so the unit cannot be collected unseen when we exit. The
         // watcher finds the artifact target in a sidecar file.
         if let Some(t) = &input.output
-            && let Err(e) = crate::artifact::save_target(paths, name, &run_id, t)
+            && let Err(e) = crate::ops::trigger::artifact::save_target(paths, name, &run_id, t)
         {
             return fail(&mut rec, e);
         }
@@ -302,7 +302,7 @@ fn record_outcome(
     }
     finish(rec, started);
     if let Some(t) = output {
-        crate::artifact::finish_target(scope, t, rec);
+        crate::ops::trigger::artifact::finish_target(scope, t, rec);
     }
     record::save(paths, rec)?;
     if let Some(lock) = run_lock {
@@ -396,7 +396,7 @@ pub fn watch(paths: &Paths, sd: &Systemd, job: &Job, run_id: &str) -> Result<Run
     record::validate_run_id(run_id)?;
     let mut rec = record::load(&record::record_path(paths, job.name(), run_id))?;
     let started = jiff::Timestamp::now();
-    let output = crate::artifact::take_target(paths, job.name(), run_id);
+    let output = crate::ops::trigger::artifact::take_target(paths, job.name(), run_id);
     // The trigger that started the run has let go of its lock (or is about
     // to: take blocks until then); hold it until the end is recorded.
     let run_lock = crate::ops::recover::RunLock::take(paths, job.name(), run_id)?;

@@ -181,7 +181,7 @@ fn failure_note(rec: &RunRecord, stderr_tail: Option<&str>) -> String {
     );
     s.push_str(&format!(
         "--- stderr (last {} bytes) ---\n",
-        crate::callback::payload::OUTPUT_TAIL_BYTES
+        crate::ops::callback::payload::OUTPUT_TAIL_BYTES
     ));
     s.push_str(stderr_tail.unwrap_or("(nothing in the journal)\n"));
     if !s.ends_with('\n') {
