@@ -18,9 +18,9 @@ use std::path::Path;
 
 use piar::manifest::validate::validate;
 use piar::manifest::{Manifest, VERSION};
-use piar::paths::Scope;
 use piar::schedule::cron::CronExpr;
 use piar::schedule::{ScheduleSpec, at, every};
+use piar::state::layout::Scope;
 use piar::unit;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

@@ -27,7 +27,7 @@ pub(super) fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
         return Err(Error::not_found(format!("no job named {name:?}"))
             .with_hint("`piar list` shows the jobs of this scope"));
     }
-    crate::policy::stop_retries(&ctx.paths, &sd, name, purge);
+    crate::ops::trigger::retry::stop_retries(&ctx.paths, &sd, name, purge);
     // The manifest goes first: it is the commit point. A crash after it
     // leaves only orphaned units, which this command (run again) or
     // `piar sync` removes; the other order could leave a manifest whose

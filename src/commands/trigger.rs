@@ -60,7 +60,7 @@ pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
     }
     // The callback goes out for the final attempt only: not while a retry
     // is pending.
-    if !crate::policy::schedule_retry(&sd, &job, &rec) {
+    if !crate::ops::trigger::retry::schedule_retry(&sd, &job, &rec) {
         crate::ops::callback::on_run_finished(&ctx.paths, &sd, &job, &rec);
     }
     // No daemon re-arms callbacks after a reboot (transient retry timers do

@@ -9,12 +9,10 @@
 //! used here is settable on transient units since systemd 252 or earlier).
 
 mod props;
-mod retry;
 #[cfg(test)]
 mod tests;
 
 pub use props::{SANDBOX_BOOLS, properties, run_home, user_home};
-pub use retry::{backoff, schedule_retry, stop_retries};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -2,6 +2,7 @@ use super::*;
 use std::time::Duration;
 
 use crate::manifest::Manifest;
+use crate::ops::trigger::retry::backoff;
 
 #[test]
 fn sizes() {

@@ -1,8 +1,9 @@
 //! The trigger pipeline of one run (`piar trigger`): start the transient run
 //! unit and record it (`run`), defer a run until the clock is synchronised
-//! (`defer`), and save a run's output artifact (`artifact`).
-//! `crate::policy::retry` joins them next (docs/architecture.md).
+//! (`defer`), save a run's output artifact (`artifact`), and retry a failed
+//! run with backoff (`retry`).
 
 pub mod artifact;
 pub mod defer;
+pub mod retry;
 pub mod run;

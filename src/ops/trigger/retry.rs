@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::{RETRY_DELAY_CAP, parse};
 use crate::error::Result;
 use crate::manifest::Job;
+use crate::policy::{RETRY_DELAY_CAP, parse};
 use crate::record::{RunRecord, RunStatus};
 use crate::state::layout::Paths;
 use crate::systemd::Systemd;
