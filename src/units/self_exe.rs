@@ -61,13 +61,39 @@ impl SelfExe {
     }
 }
 
-/// A transient `<stem>.timer` (`OnActiveSec=` `delay`) whose `<stem>.service`
-/// (oneshot, collected when it ends) runs `piar ARGS...` once.
+/// The shortest delay a [`SelfTimer`] uses: enough for StartTransientUnit to
+/// reach the manager before the elapse time.
+pub const MIN_DELAY: Duration = Duration::from_millis(500);
+
+/// The `OnCalendar=` spec for `now + max(delay, MIN_DELAY)`: a UTC timestamp
+/// with microseconds (`2026-12-02 03:50:30.250000 UTC`, systemd.time(7)).
+/// Errors: the time is beyond what a timestamp can hold (a delay of
+/// thousands of years).
+pub fn elapse_spec(now: jiff::Timestamp, delay: Duration) -> Result<String> {
+    let delay = jiff::SignedDuration::try_from(delay.max(MIN_DELAY))
+        .map_err(|_| Error::failed("a timer delay is too large"))?;
+    let at = now
+        .checked_add(delay)
+        .map_err(|_| Error::failed("a timer delay is too large"))?;
+    Ok(at.strftime("%Y-%m-%d %H:%M:%S%.6f UTC").to_string())
+}
+
+/// A transient `<stem>.timer` whose `<stem>.service` (oneshot, collected when
+/// it ends) runs `piar ARGS...` once, `delay` from now.
+///
+/// The timer elapses at an absolute wall-clock time (`OnCalendar=` with the
+/// UTC timestamp, microseconds kept), not `OnActiveSec=`: a monotonic timer
+/// relative to its own activation is re-armed by every `daemon-reload`
+/// (systemd issues 16186, 31914), so on a busy machine (apt upgrades, piar's
+/// own reloads on systemd 254+) a 30 s retry could be pushed back again and
+/// again. A calendar time does not move on reload.
 #[derive(Debug, Clone)]
 pub struct SelfTimer {
     /// Unit-name stem from `crate::units::names`.
     pub stem: String,
-    /// Delay from now; at least 1 µs is used.
+    /// Delay from now; at least [`MIN_DELAY`] is used, so the elapse time is
+    /// still ahead when the manager loads the timer (a calendar time already
+    /// past at that moment would never elapse).
     pub delay: Duration,
     /// `AccuracySec=` of the timer.
     pub accuracy: Duration,
@@ -96,15 +122,13 @@ impl SelfTimer {
             ("Environment", Value::from(env)),
             ("CollectMode", Value::from("inactive-or-failed")),
         ];
-        let usec = u64::try_from(self.delay.as_micros())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        let elapse = elapse_spec(jiff::Timestamp::now(), self.delay)?;
         let accuracy = u64::try_from(self.accuracy.as_micros()).unwrap_or(u64::MAX);
         let timer: Vec<(&str, Value)> = vec![
             ("Description", Value::from(self.timer_description.clone())),
             (
-                "TimersMonotonic",
-                Value::from(vec![("OnActiveSec".to_string(), usec)]),
+                "TimersCalendar",
+                Value::from(vec![("OnCalendar".to_string(), elapse)]),
             ),
             ("AccuracyUSec", Value::from(accuracy)),
             ("RemainAfterElapse", Value::from(false)),
@@ -116,5 +140,24 @@ impl SelfTimer {
             .start_transient_unit(&timer_name, "fail", &timer, &aux)
             .map_err(crate::systemd::classify_bus_error)?;
         Ok(timer_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapse_is_an_absolute_utc_time_at_least_min_delay_ahead() {
+        let now: jiff::Timestamp = "2026-12-02T03:50:00.123456Z".parse().unwrap();
+        assert_eq!(
+            elapse_spec(now, Duration::from_secs(30)).unwrap(),
+            "2026-12-02 03:50:30.123456 UTC"
+        );
+        assert_eq!(
+            elapse_spec(now, Duration::ZERO).unwrap(),
+            "2026-12-02 03:50:00.623456 UTC"
+        );
+        assert!(elapse_spec(now, Duration::from_secs(u64::MAX)).is_err());
     }
 }
