@@ -644,7 +644,7 @@ fn a_daemon_reload_during_a_run_loses_nothing() {
         let name = name.clone();
         std::thread::spawn(move || Piar::new().args(["run", "--wait", "--json", &name]).run())
     };
-    let pattern = format!("piar-{name}-run-*");
+    let pattern = format!("piar-{name}.run-*");
     let unit = poll_until("the run unit is active", Duration::from_secs(30), || {
         let out = Command::new("systemctl")
             .args([
