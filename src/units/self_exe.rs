@@ -1,6 +1,7 @@
 //! "Run piar again later": the running binary as an `ExecStart=`, and the
 //! transient timer + oneshot service pair that runs it after a delay (used by
-//! clock-sync deferrals, retries, callback attempts; the watcher and the
+//! clock-sync deferrals, retries, callback attempts; the watcher, the
+//! manual trigger unit of `piar run` ([`manual_trigger_properties`]) and the
 //! job's `piar-<job>.service` use [`SelfExe`] alone).
 
 use std::path::PathBuf;
@@ -59,6 +60,49 @@ impl SelfExe {
         argv.extend(args.iter().cloned());
         Value::from(vec![(self.path.clone(), argv, false)])
     }
+}
+
+/// Environment variable set (to `1`) in the manual trigger unit's
+/// environment: the trigger it runs was started by `piar run`, not by the
+/// job's timer, so the run gets no `scheduled_for` (`crate::template`).
+pub const MANUAL_START_ENV: &str = "PIAR_MANUAL_START";
+
+/// The properties of `piar-<job>.manual-<id>.service` (see
+/// `crate::units::names::manual`), the transient unit `piar run` starts:
+/// what the job's `piar-<job>.service` gives the trigger (`Type=oneshot`,
+/// `ExecStart=piar --system|--user trigger <job>`, default dependencies, no
+/// start timeout) plus [`SelfExe::env`], [`MANUAL_START_ENV`]`=1`,
+/// `CollectMode=inactive-or-failed` (a failed trigger leaves no unit behind)
+/// and `SyslogIdentifier=piar-<job>` for what the trigger writes to stdout
+/// and stderr (its log lines carry `PIAR_JOB=<job>` themselves,
+/// `crate::logging`). `add_ref`:
+/// `AddRef=true`, pinning the unit until the caller disconnects so its
+/// outcome (invocation ID) can be read after it ended.
+pub fn manual_trigger_properties(
+    exe: &SelfExe,
+    job: &str,
+    add_ref: bool,
+) -> Vec<(&'static str, Value<'static>)> {
+    let mut env = exe.env.clone();
+    env.push(format!("{MANUAL_START_ENV}=1"));
+    let mut props: Vec<(&'static str, Value<'static>)> = vec![
+        (
+            "Description",
+            Value::from(format!("piar job {job}: manual run (piar run)")),
+        ),
+        ("Type", Value::from("oneshot")),
+        (
+            "ExecStart",
+            exe.exec_start(&["trigger".to_string(), job.to_string()]),
+        ),
+        ("Environment", Value::from(env)),
+        ("CollectMode", Value::from("inactive-or-failed")),
+        ("SyslogIdentifier", Value::from(format!("piar-{job}"))),
+    ];
+    if add_ref {
+        props.push(("AddRef", Value::from(true)));
+    }
+    props
 }
 
 /// The shortest delay a [`SelfTimer`] uses: enough for StartTransientUnit to
