@@ -104,7 +104,7 @@ pub enum Command {
     /// in the job's zone and in UTC. Creates nothing; needs no systemd manager.
     #[command(after_help = CALENDAR_EXAMPLES)]
     Calendar(CalendarArgs),
-    /// Start a run now (through the job's service, like the timer does).
+    /// Start a run now: the trigger the job's timer runs, in a unit of its own.
     Run(RunArgs),
     /// Show a job's log lines from the journal.
     Logs(LogsArgs),
@@ -559,7 +559,9 @@ pub struct RunArgs {
     pub name: String,
 
     /// Wait for the run to finish and exit with the job's status (its exit
-    /// code, 128+N for signal N, 124 for a timeout).
+    /// code, 128+N for signal N, 124 for a timeout). When an overlap=forbid
+    /// run is still active, the run is recorded as skipped: that record is
+    /// printed and the exit status is 0.
     #[arg(long, short = 'w')]
     pub wait: bool,
 }

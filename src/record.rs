@@ -73,8 +73,9 @@ pub struct RunRecord {
     /// systemd invocation ID of the run unit (32 hex digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invocation_id: Option<String>,
-    /// Invocation ID of the `piar-<job>.service` that ran the trigger, if any
-    /// (lets `piar run --wait` find the run it started).
+    /// Invocation ID of the unit that ran the trigger, if any: the timer's
+    /// `piar-<job>.service` or the `piar-<job>.manual-<id>.service` of
+    /// `piar run` (which lets `piar run --wait` find the run it started).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger_invocation_id: Option<String>,
     /// systemd's `Result` of the run unit (`success`, `exit-code`, `signal`, `timeout`, ...).

@@ -21,7 +21,6 @@
 //! The job's zone is `schedule.tz` (cron, at), else the system zone.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -204,15 +203,17 @@ pub fn prepare(
 /// The trigger compares the timer's `LastTriggerUSec` with the moment its own
 /// `piar-<job>.service` activation began (`InactiveExitTimestamp`): the timer
 /// records its trigger time and then enqueues the start, so a gap of under
-/// 5 s means the timer started this run, unless `piar run` asked for a start
-/// after that trigger ([`note_manual_start`]). `$TRIGGER_UNIT` and
+/// 5 s means the timer started this run. A trigger that `piar run` started
+/// runs in a manual trigger unit of its own with
+/// `PIAR_MANUAL_START=1` (`crate::units::self_exe::MANUAL_START_ENV`): it
+/// never has a `scheduled_for`. `$TRIGGER_UNIT` and
 /// `$TRIGGER_TIMER_REALTIME_USEC` (systemd >= 250) are not used: on 252 a
 /// manual start of a service that a timer started before still carries the
 /// old values. The value is the moment the timer elapsed, which can be later
 /// than the nominal calendar time by up to the timer's `AccuracySec=` (piar
 /// writes 1 s). Returns `None` when not started by
 /// the job's timer, or when the manager cannot be asked.
-pub fn scheduled_for(paths: &Paths, sd: &Systemd, job: &Job) -> Option<Timestamp> {
+pub fn scheduled_for(sd: &Systemd, job: &Job) -> Option<Timestamp> {
     let timer = crate::units::names::timer(job.name());
     let from_usec = |usec: u64| {
         i64::try_from(usec)
@@ -223,6 +224,9 @@ pub fn scheduled_for(paths: &Paths, sd: &Systemd, job: &Job) -> Option<Timestamp
     // Only a trigger running inside the job's service can have been started
     // by the timer.
     std::env::var_os("INVOCATION_ID")?;
+    if std::env::var_os(crate::units::self_exe::MANUAL_START_ENV).is_some() {
+        return None;
+    }
     let timer_path = sd.loaded_unit(&timer).ok()??;
     let last = sd.timer(&timer_path).ok()?.last_trigger_usec().ok()?;
     let service_path = sd
@@ -233,36 +237,10 @@ pub fn scheduled_for(paths: &Paths, sd: &Systemd, job: &Job) -> Option<Timestamp
         .ok()?
         .inactive_exit_timestamp()
         .ok()?;
-    let manual = std::fs::read_to_string(manual_marker(paths, job.name()))
-        .ok()
-        .and_then(|t| t.trim().parse::<Timestamp>().ok())
-        .and_then(|t| u64::try_from(t.as_microsecond()).ok());
-    if manual.is_some_and(|m| m >= last) {
-        return None;
-    }
     if last > 0 && began >= last && began - last <= 5_000_000 {
         from_usec(last)
     } else {
         None
-    }
-}
-
-/// `<state>/runs/<job>/.manual-start`: when `piar run` last asked for a run.
-fn manual_marker(paths: &Paths, job: &str) -> PathBuf {
-    paths.runs_dir(job).join(".manual-start")
-}
-
-/// Note that `piar run` is about to start the job's service by hand, so the
-/// run it starts is not taken for a timer firing (see [`scheduled_for`]).
-/// Best effort: a marker that cannot be written is logged.
-pub fn note_manual_start(paths: &Paths, job: &str) {
-    let path = manual_marker(paths, job);
-    let result = crate::state::fs::ensure_dir(&paths.runs_dir(job)).and_then(|()| {
-        let text = format!("{}\n", Timestamp::now());
-        crate::state::fs::write_atomic(&path, text.as_bytes(), 0o644)
-    });
-    if let Err(e) = result {
-        log::warn!("{job}: cannot note the manual start: {e}");
     }
 }
 

@@ -58,9 +58,14 @@ pub(super) fn journal_matches(scope: Scope, name: &str, run: Option<&str>) -> Ve
                     format!("_UID={uid}"),
                     format!("_SYSTEMD_USER_UNIT=piar-{name}-run-{id}.service"),
                 ],
+                // The trigger's own lines carry PIAR_JOB (crate::logging),
+                // also when `piar run` ran it in a manual trigger unit.
                 None => vec![
                     format!("_UID={uid}"),
                     format!("SYSLOG_IDENTIFIER=piar-{name}"),
+                    "+".into(),
+                    format!("_UID={uid}"),
+                    format!("PIAR_JOB={name}"),
                     "+".into(),
                     format!("_UID={uid}"),
                     format!("_SYSTEMD_USER_UNIT={}", crate::units::names::service(name)),

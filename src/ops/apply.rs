@@ -212,9 +212,14 @@ pub fn uninstall(sd: &Systemd, paths: &Paths, name: &str) -> Result<Vec<String>>
     let timer = crate::units::names::timer(name);
     sd.stop(&timer)?;
     crate::failpoint::hit("uninstall.after-timer-stop");
-    // Active runs, and pending retries of a deferred run (crate::ops::trigger::defer).
+    // Active runs, pending retries of a deferred run (crate::ops::trigger::defer), and the
+    // trigger units of `piar run` (one still setting up would start a run).
     let is_unit_file = |u: &str| paths.unit_file(u).exists();
-    for family in [Family::runs(name), Family::defers(name)] {
+    for family in [
+        Family::runs(name),
+        Family::defers(name),
+        Family::manuals(name),
+    ] {
         let units = sd.list_units(&[], &family.globs())?;
         for u in family.select(units.iter().map(|u| u.0.as_str()), is_unit_file) {
             sd.stop(&u.unit)?;

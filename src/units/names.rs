@@ -7,6 +7,7 @@
 //! | job timer | `piar-<job>.timer` | `piar submit` (unit file) |
 //! | run | `piar-<job>.run-<run-id>.service` | `piar trigger` (transient) |
 //! | watcher | `piar-<job>.watch-<run-id>.service` | overlap `allow`/`replace` |
+//! | manual trigger | `piar-<job>.manual-<id>.service` | `piar run` (transient) |
 //! | retry | `piar-<job>.retry-<first-run-id>-<k>.timer`/`.service` | `--retries` |
 //! | defer | `piar-<job>.defer-<n>.timer`/`.service` | `require_synced_clock` |
 //! | callback | `piar-<job>.cb-<run-id>-<event>-<n>.timer`/`.service` | webhook retries |
@@ -48,6 +49,13 @@ pub enum Kind {
     /// The watcher service of run `id` (overlap `allow`/`replace`).
     Watch {
         /// The run id.
+        id: String,
+    },
+    /// The transient service of one `piar run`, running `piar trigger <job>`
+    /// like the job's service does; `id` is unique per start (not a run id:
+    /// the trigger picks the run id, and may record the run as `skipped`).
+    Manual {
+        /// `YYYYMMDD-HHMMSS-<16 hex>`, see [`manual`].
         id: String,
     },
     /// Retry `attempt` (2-based: the first retry is attempt 2) of the run `first`.
@@ -112,6 +120,16 @@ pub fn run(job: &str, run_id: &str) -> String {
 /// `piar-<job>.watch-<run-id>.service`: the watcher of a detached run.
 pub fn watch(job: &str, run_id: &str) -> String {
     format!("{PREFIX}{job}.watch-{run_id}.service")
+}
+
+/// `piar-<job>.manual-<id>.service`: the trigger unit of one `piar run`.
+/// Every manual start has a unit of its own, so its start job never merges
+/// into the start job of a trigger still running (which a second start of
+/// `piar-<job>.service` did: nothing ran and nothing was recorded).
+/// `id` matches `[a-z0-9-]{1,64}`; `piar run` uses `YYYYMMDD-HHMMSS-` and
+/// 16 random hex digits.
+pub fn manual(job: &str, id: &str) -> String {
+    format!("{PREFIX}{job}.manual-{id}.service")
 }
 
 /// `piar-<job>.retry-<first>-<attempt>`: the stem of a retry timer and its
@@ -198,6 +216,7 @@ pub fn parse(unit: &str) -> Option<UnitName> {
     let kind = match tag {
         "run" if !is_timer && is_run_id(arg) => Kind::Run { id: arg.into() },
         "watch" if !is_timer && is_run_id(arg) => Kind::Watch { id: arg.into() },
+        "manual" if !is_timer && is_run_id(arg) => Kind::Manual { id: arg.into() },
         "retry" => {
             let (first, k) = arg.rsplit_once('-')?;
             is_run_id(first).then_some(())?;
@@ -296,6 +315,7 @@ pub fn parse_legacy(unit: &str) -> Option<UnitName> {
 enum Tag {
     Run,
     Watch,
+    Manual,
     Retry,
     Defer,
     Callback,
@@ -307,6 +327,7 @@ impl Tag {
             Kind::Service | Kind::Timer => None,
             Kind::Run { .. } => Some(Tag::Run),
             Kind::Watch { .. } => Some(Tag::Watch),
+            Kind::Manual { .. } => Some(Tag::Manual),
             Kind::Retry { .. } => Some(Tag::Retry),
             Kind::Defer { .. } => Some(Tag::Defer),
             Kind::Callback { .. } => Some(Tag::Callback),
@@ -372,6 +393,16 @@ impl Family {
             format!("{PREFIX}{job}-watch-*.service"),
         ];
         Family::new(Tag::Watch, Some(job), globs)
+    }
+
+    /// Every manual trigger unit of `job` (`piar run`). A new kind: there is
+    /// no legacy form.
+    pub fn manuals(job: &str) -> Family {
+        Family::new(
+            Tag::Manual,
+            Some(job),
+            vec![format!("{PREFIX}{job}.manual-*.service")],
+        )
     }
 
     /// Every retry timer of `job`.

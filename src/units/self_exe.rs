@@ -1,6 +1,7 @@
 //! "Run piar again later": the running binary as an `ExecStart=`, and the
 //! transient timer + oneshot service pair that runs it after a delay (used by
-//! clock-sync deferrals, retries, callback attempts; the watcher and the
+//! clock-sync deferrals, retries, callback attempts; the watcher, the
+//! manual trigger unit of `piar run` ([`manual_trigger_properties`]) and the
 //! job's `piar-<job>.service` use [`SelfExe`] alone).
 
 use std::path::PathBuf;
@@ -61,13 +62,82 @@ impl SelfExe {
     }
 }
 
-/// A transient `<stem>.timer` (`OnActiveSec=` `delay`) whose `<stem>.service`
-/// (oneshot, collected when it ends) runs `piar ARGS...` once.
+/// Environment variable set (to `1`) in the manual trigger unit's
+/// environment: the trigger it runs was started by `piar run`, not by the
+/// job's timer, so the run gets no `scheduled_for` (`crate::template`).
+pub const MANUAL_START_ENV: &str = "PIAR_MANUAL_START";
+
+/// The properties of `piar-<job>.manual-<id>.service` (see
+/// `crate::units::names::manual`), the transient unit `piar run` starts:
+/// what the job's `piar-<job>.service` gives the trigger (`Type=oneshot`,
+/// `ExecStart=piar --system|--user trigger <job>`, default dependencies, no
+/// start timeout) plus [`SelfExe::env`], [`MANUAL_START_ENV`]`=1`,
+/// `CollectMode=inactive-or-failed` (a failed trigger leaves no unit behind)
+/// and `SyslogIdentifier=piar-<job>` for what the trigger writes to stdout
+/// and stderr (its log lines carry `PIAR_JOB=<job>` themselves,
+/// `crate::logging`). `add_ref`:
+/// `AddRef=true`, pinning the unit until the caller disconnects so its
+/// outcome (invocation ID) can be read after it ended.
+pub fn manual_trigger_properties(
+    exe: &SelfExe,
+    job: &str,
+    add_ref: bool,
+) -> Vec<(&'static str, Value<'static>)> {
+    let mut env = exe.env.clone();
+    env.push(format!("{MANUAL_START_ENV}=1"));
+    let mut props: Vec<(&'static str, Value<'static>)> = vec![
+        (
+            "Description",
+            Value::from(format!("piar job {job}: manual run (piar run)")),
+        ),
+        ("Type", Value::from("oneshot")),
+        (
+            "ExecStart",
+            exe.exec_start(&["trigger".to_string(), job.to_string()]),
+        ),
+        ("Environment", Value::from(env)),
+        ("CollectMode", Value::from("inactive-or-failed")),
+        ("SyslogIdentifier", Value::from(format!("piar-{job}"))),
+    ];
+    if add_ref {
+        props.push(("AddRef", Value::from(true)));
+    }
+    props
+}
+
+/// The shortest delay a [`SelfTimer`] uses: enough for StartTransientUnit to
+/// reach the manager before the elapse time.
+pub const MIN_DELAY: Duration = Duration::from_millis(500);
+
+/// The `OnCalendar=` spec for `now + max(delay, MIN_DELAY)`: a UTC timestamp
+/// with microseconds (`2026-12-02 03:50:30.250000 UTC`, systemd.time(7)).
+/// Errors: the time is beyond what a timestamp can hold (a delay of
+/// thousands of years).
+pub fn elapse_spec(now: jiff::Timestamp, delay: Duration) -> Result<String> {
+    let delay = jiff::SignedDuration::try_from(delay.max(MIN_DELAY))
+        .map_err(|_| Error::failed("a timer delay is too large"))?;
+    let at = now
+        .checked_add(delay)
+        .map_err(|_| Error::failed("a timer delay is too large"))?;
+    Ok(at.strftime("%Y-%m-%d %H:%M:%S%.6f UTC").to_string())
+}
+
+/// A transient `<stem>.timer` whose `<stem>.service` (oneshot, collected when
+/// it ends) runs `piar ARGS...` once, `delay` from now.
+///
+/// The timer elapses at an absolute wall-clock time (`OnCalendar=` with the
+/// UTC timestamp, microseconds kept), not `OnActiveSec=`: a monotonic timer
+/// relative to its own activation is re-armed by every `daemon-reload`
+/// (systemd issues 16186, 31914), so on a busy machine (apt upgrades, piar's
+/// own reloads on systemd 254+) a 30 s retry could be pushed back again and
+/// again. A calendar time does not move on reload.
 #[derive(Debug, Clone)]
 pub struct SelfTimer {
     /// Unit-name stem from `crate::units::names`.
     pub stem: String,
-    /// Delay from now; at least 1 µs is used.
+    /// Delay from now; at least [`MIN_DELAY`] is used, so the elapse time is
+    /// still ahead when the manager loads the timer (a calendar time already
+    /// past at that moment would never elapse).
     pub delay: Duration,
     /// `AccuracySec=` of the timer.
     pub accuracy: Duration,
@@ -96,15 +166,13 @@ impl SelfTimer {
             ("Environment", Value::from(env)),
             ("CollectMode", Value::from("inactive-or-failed")),
         ];
-        let usec = u64::try_from(self.delay.as_micros())
-            .unwrap_or(u64::MAX)
-            .max(1);
+        let elapse = elapse_spec(jiff::Timestamp::now(), self.delay)?;
         let accuracy = u64::try_from(self.accuracy.as_micros()).unwrap_or(u64::MAX);
         let timer: Vec<(&str, Value)> = vec![
             ("Description", Value::from(self.timer_description.clone())),
             (
-                "TimersMonotonic",
-                Value::from(vec![("OnActiveSec".to_string(), usec)]),
+                "TimersCalendar",
+                Value::from(vec![("OnCalendar".to_string(), elapse)]),
             ),
             ("AccuracyUSec", Value::from(accuracy)),
             ("RemainAfterElapse", Value::from(false)),
@@ -116,5 +184,24 @@ impl SelfTimer {
             .start_transient_unit(&timer_name, "fail", &timer, &aux)
             .map_err(crate::systemd::classify_bus_error)?;
         Ok(timer_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapse_is_an_absolute_utc_time_at_least_min_delay_ahead() {
+        let now: jiff::Timestamp = "2026-12-02T03:50:00.123456Z".parse().unwrap();
+        assert_eq!(
+            elapse_spec(now, Duration::from_secs(30)).unwrap(),
+            "2026-12-02 03:50:30.123456 UTC"
+        );
+        assert_eq!(
+            elapse_spec(now, Duration::ZERO).unwrap(),
+            "2026-12-02 03:50:00.623456 UTC"
+        );
+        assert!(elapse_spec(now, Duration::from_secs(u64::MAX)).is_err());
     }
 }

@@ -541,19 +541,29 @@ fn killing_the_helper_mid_delivery_loses_nothing() {
                 .filter(|t| !t.trim().is_empty())
         },
     );
-    // The trigger (piar-NAME.service) is inside the HTTP request: kill it.
+    // The trigger (in `piar run`'s piar-NAME.manual-ID.service) is inside
+    // the HTTP request: kill it.
+    let trigger = format!("piar-{name}.manual-*.service");
     let killed = Command::new("systemctl")
-        .args(["kill", "--signal=SIGKILL", &format!("piar-{name}.service")])
+        .args(["kill", "--signal=SIGKILL", &trigger])
         .status()
         .unwrap();
     assert!(killed.success());
     poll_until("the trigger to be gone", Duration::from_secs(10), || {
         let out = Command::new("systemctl")
-            .args(["is-active", &format!("piar-{name}.service")])
+            .args([
+                "list-units",
+                "--plain",
+                "--no-legend",
+                "--state=active,activating,deactivating",
+                &trigger,
+            ])
             .output()
             .unwrap();
-        let state = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        (state != "active" && state != "deactivating").then_some(())
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .is_empty()
+            .then_some(())
     });
     // The outbox entry was written before the attempt: it is still pending.
     let d = deliveries(&name);

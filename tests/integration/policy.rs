@@ -624,3 +624,126 @@ fn rm_stops_a_pending_retry() {
         timers().is_empty().then_some(())
     });
 }
+
+/// Active manual trigger units of job `name` (`piar run` starts one each).
+fn manual_units(name: &str) -> Vec<String> {
+    let out = Command::new("systemctl")
+        .args(["list-units", "--all", "--plain", "--no-legend"])
+        .arg(format!("piar-{name}.manual-*.service"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+/// Issue 13: two `piar run` back to back, while the first one's trigger is
+/// still busy, must give two triggers. Each `piar run` starts a unit of its
+/// own, so no start job can merge into the previous one (before, the second
+/// start of `piar-<job>.service` merged: nothing ran, nothing was recorded,
+/// and `replace` never replaced).
+#[test]
+fn back_to_back_runs_replace_the_first() {
+    let name = unique("ovl-b2b");
+    submit(
+        &name,
+        &["--manual", "--overlap", "replace"],
+        &["sleep", "60"],
+    );
+    Piar::new().args(["run", &name]).run().success();
+    Piar::new().args(["run", &name]).run().success();
+    let (first, second) = poll_until("one canceled run and one active run", WAIT, || {
+        let r = runs(&name);
+        let canceled = r.iter().find(|r| r.status == "canceled")?.clone();
+        let active = active_runs(&name);
+        let second = r
+            .iter()
+            .find(|r| r.status == "running" && active.contains(&r.unit))?
+            .clone();
+        Some((canceled, second))
+    });
+    let reason = first.reason.unwrap();
+    assert!(
+        reason.contains(&format!("replaced by run {}", second.run_id)),
+        "{reason}"
+    );
+    assert_eq!(runs(&name).len(), 2, "{:?}", runs(&name));
+    rm(&name);
+    poll_until("no manual trigger units left", WAIT, || {
+        manual_units(&name).is_empty().then_some(())
+    });
+}
+
+/// Issue 13: `piar run` of a forbid job whose run is in progress starts a
+/// trigger that records the new run as `skipped`; `run --wait` reports that
+/// skipped run (exit 0) instead of failing with "wrote no run record".
+#[test]
+fn run_wait_while_a_forbid_run_is_active_reports_the_skipped_run() {
+    let name = unique("ovl-fbw");
+    let dir = scratch(&name);
+    let go = dir.join("go");
+    submit(
+        &name,
+        &["--manual", "--overlap", "forbid"],
+        &["sh", "-c", &wait_for(&go)],
+    );
+    // Straight after the first start: its trigger is still setting up or
+    // waiting for its run; either way this start must get its own answer.
+    // Which of the two triggers takes the job's lock first is up to the
+    // scheduler: one runs, the other is skipped.
+    Piar::new().args(["run", &name]).run().success();
+    let waiting = {
+        let name = name.clone();
+        std::thread::spawn(move || {
+            Piar::new()
+                .args(["run", "--wait", "--json", &name])
+                .timeout(Duration::from_secs(60))
+                .run()
+        })
+    };
+    let skipped = poll_until("one run skipped", WAIT, || {
+        runs(&name).into_iter().find(|r| r.status == "skipped")
+    });
+    std::fs::write(&go, "").unwrap();
+    let out = waiting.join().unwrap().success();
+    let rec: serde_json::Value = out.json_value();
+    let r = poll_until("the other run to succeed", WAIT, || {
+        let r = runs(&name);
+        r.iter().any(|r| r.status == "succeeded").then_some(r)
+    });
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(
+        r.iter().any(|r| r.run_id == rec["run_id"]),
+        "run --wait printed {rec}, not one of {r:?}"
+    );
+    if rec["status"] == "skipped" {
+        assert_eq!(rec["run_id"], skipped.run_id.as_str());
+        assert!(
+            rec["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("overlap policy: forbid")),
+            "{rec}"
+        );
+    } else {
+        assert_eq!(rec["status"], "succeeded", "{rec}");
+    }
+    std::fs::remove_file(&go).unwrap();
+    // A plain `piar run` while a run is active is recorded as skipped too.
+    Piar::new().args(["run", &name]).run().success();
+    poll_until("the third run to be active", WAIT, || {
+        active_runs(&name).into_iter().next()
+    });
+    Piar::new().args(["run", &name]).run().success();
+    poll_until("a second skipped run", WAIT, || {
+        let r = runs(&name);
+        (r.iter().filter(|r| r.status == "skipped").count() == 2).then_some(())
+    });
+    std::fs::write(&go, "").unwrap();
+    let r = poll_until("the third run to succeed", WAIT, || {
+        let r = runs(&name);
+        (r.iter().filter(|r| r.status == "succeeded").count() == 2).then_some(r)
+    });
+    assert_eq!(r.len(), 4, "{r:?}");
+    rm(&name);
+}

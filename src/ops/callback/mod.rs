@@ -3,7 +3,7 @@
 //! Flow: `piar trigger` records the run, then [`on_run_finished`] writes the
 //! delivery to the [`outbox`] *before* the first attempt and makes that
 //! attempt inline. A failed attempt schedules the next one as a transient
-//! timer `piar-<job>.cb-<run-id>-<event>-<n>.timer` (`OnActiveSec=`) whose service runs
+//! timer `piar-<job>.cb-<run-id>-<event>-<n>.timer` (an absolute `OnCalendar=`) whose service runs
 //! `piar callback deliver <id>`; after the last attempt the delivery is
 //! dead-lettered. [`rearm_all`] re-arms pending entries that lost their timer
 //! (reboot, crash).
@@ -298,7 +298,7 @@ fn unit_key(d: &Delivery) -> &str {
 }
 
 /// Schedule the next attempt of `d` in `delay`: a transient
-/// `piar-<job>.cb-<run-id>-<event>-<n>.timer` with `OnActiveSec=` and its service running
+/// `piar-<job>.cb-<run-id>-<event>-<n>.timer` (an absolute `OnCalendar=`) and its service running
 /// `piar --system|--user callback deliver <id>`. Only the id is in argv; the
 /// secret stays in its file.
 pub fn schedule(sd: &Systemd, paths: &Paths, d: &Delivery, delay: Duration) -> Result<()> {

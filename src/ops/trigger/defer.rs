@@ -6,7 +6,7 @@
 //!
 //! - **yes**: the run happens; pending retry timers of the job are stopped.
 //! - **no**: the run is recorded with status `deferred` and retried by a transient
-//!   `piar-<job>.defer-<n>.timer` ([`RETRY_EVERY`] later, `OnActiveSec=`) whose
+//!   `piar-<job>.defer-<n>.timer` ([`RETRY_EVERY`] later, an absolute `OnCalendar=`) whose
 //!   service runs `piar trigger <job>` again with `PIAR_DEFER_ATTEMPT=<n>`. Retries that
 //!   defer again write no new record. A calendar tick while a retry is pending does not
 //!   start a second chain. After [`MAX_ATTEMPTS`] retries (2 hours) the run is given up
@@ -185,7 +185,7 @@ fn new_record(job: &Job, status: RunStatus, unit: String, error: String) -> RunR
     }
 }
 
-/// Start `piar-<job>.defer-<n>.timer` (`OnActiveSec=` [`RETRY_EVERY`], `AccuracySec=1s`)
+/// Start `piar-<job>.defer-<n>.timer` (an absolute `OnCalendar=` [`RETRY_EVERY`] from now, `AccuracySec=1s`)
 /// with its service running `piar --system|--user trigger <job>` and
 /// `PIAR_DEFER_ATTEMPT=<n>`. Returns the timer's name.
 fn arm(sd: &Systemd, job: &Job, n: u32) -> Result<String> {

@@ -19,7 +19,7 @@ pub fn backoff(base: Duration, next: u32) -> Duration {
 }
 
 /// After a finished attempt: if it failed or timed out and retries are left,
-/// arm a transient `piar-<job>.retry-<first>-<next>.timer` (`OnActiveSec=`
+/// arm a transient `piar-<job>.retry-<first>-<next>.timer` (an absolute `OnCalendar=`,
 /// the backoff) whose service runs `piar trigger <job> --retry-of <first>
 /// --attempt <next>`. Returns whether a retry was armed (then the callback
 /// waits for the final attempt). Errors are logged, never returned.

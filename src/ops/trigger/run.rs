@@ -132,7 +132,7 @@ pub fn trigger_attempt(
         reason: None,
     };
     // Templated input (crate::template): when the timer was due.
-    let scheduled = crate::template::scheduled_for(paths, sd, job);
+    let scheduled = crate::template::scheduled_for(sd, job);
     rec.scheduled_for = scheduled.map(|t| t.to_string());
 
     let lock_path = paths.job_lock_file(name);

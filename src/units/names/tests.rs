@@ -95,6 +95,7 @@ const NAMES: &[(&str, &str)] = &[
     ("timer", "piar-@.timer"),
     ("run", "piar-@.run-#.service"),
     ("watch", "piar-@.watch-#.service"),
+    ("manual", "piar-@.manual-#.service"),
     ("retry", "piar-@.retry-#-%.timer"),
     ("retry", "piar-@.retry-#-%.service"),
     ("defer", "piar-@.defer-%.timer"),
@@ -111,6 +112,7 @@ fn globs() -> Vec<(&'static str, String)> {
         ("run", first(Family::all_runs())),
         ("run", first(Family::run_id("#"))),
         ("watch", first(Family::watchers("@"))),
+        ("manual", first(Family::manuals("@"))),
         ("retry", first(Family::retries("@"))),
         ("defer", first(Family::defers("@"))),
         ("callback", first(Family::callbacks("@", "#"))),
@@ -157,6 +159,7 @@ fn per_job_globs_select_only_their_job() {
     let jobs = [
         "a",
         "a-run-b",
+        "a-manual-b",
         "a-b",
         "run",
         "cb",
@@ -171,6 +174,7 @@ fn per_job_globs_select_only_their_job() {
             timer(j1),
             run(j1, id),
             watch(j1, id),
+            manual(j1, id),
             format!("{}.timer", retry_stem(j1, id, 2)),
             format!("{}.timer", defer_stem(j1, 1)),
             format!("{}.timer", callback_stem(j1, &format!("{id}-completed"), 1)),
@@ -184,6 +188,7 @@ fn per_job_globs_select_only_their_job() {
             let fams = [
                 Family::runs(j2),
                 Family::watchers(j2),
+                Family::manuals(j2),
                 Family::retries(j2),
                 Family::defers(j2),
                 Family::callbacks(j2, &format!("{id}-completed")),
@@ -207,6 +212,7 @@ fn names_round_trip() {
         (timer("a-b"), Kind::Timer),
         (run("a-b", id), Kind::Run { id: id.into() }),
         (watch("a-b", id), Kind::Watch { id: id.into() }),
+        (manual("a-b", id), Kind::Manual { id: id.into() }),
         (
             format!("{}.timer", retry_stem("a-b", id, 3)),
             Kind::Retry {
@@ -243,6 +249,9 @@ fn names_round_trip() {
         "piar-.service",
         "piar-x.run-.service",
         "piar-x.run-1.timer",
+        "piar-x.manual-1.timer",
+        "piar-x.manual-.service",
+        "piar-x.manual-A.service",
         "piar-x.defer-0.timer",
         "piar-x.defer-a.timer",
         "piar-x.nope-1.timer",
