@@ -1,6 +1,6 @@
 //! Schedules: what the user wrote (`at`, `every`, `cron`, `on_calendar`,
 //! `manual`) -> a validated [`Schedule`] -> the timer settings
-//! ([`TimerSpec`]) that `unit::render_timer` writes into `piar-<name>.timer`.
+//! ([`TimerSpec`]) that `units::render::render_timer` writes into `piar-<name>.timer`.
 //!
 //! Submodules:
 //! - [`cron`]: 5-field Vixie cron -> `OnCalendar=` lines (crontab(5)).

@@ -12,7 +12,6 @@
 //! 5h, 10h, 10h (8 attempts over about 28 hours), each ±10% jitter; a
 //! receiver's `Retry-After` (capped at 24h) replaces the delay.
 
-pub mod config;
 pub mod http;
 pub mod outbox;
 pub mod payload;
@@ -22,13 +21,13 @@ pub mod sign;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::manifest::Job;
+use crate::model::callback::{self as config, On};
+use crate::model::manifest::Job;
 use crate::record::{RunRecord, RunStatus};
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 use crate::units::names::Family;
 use crate::units::self_exe::SelfTimer;
-use config::On;
 use outbox::{Attempt, Delivery, State};
 
 /// Delays before attempt 2, 3, ...; the last one repeats.

@@ -3,23 +3,19 @@
 //!
 //! The manifest keeps these as plain fields (`overlap`, `retries`,
 //! `retry_delay`, `memory_max`, `cpu_quota`, `nice`, `run_as`, `sandbox`,
-//! `credentials`); [`parse`] validates them into a [`Policy`], and
-//! [`properties`] maps a policy onto the transient run unit's systemd
-//! properties (systemd.resource-control(5), systemd.exec(5); every property
-//! used here is settable on transient units since systemd 252 or earlier).
+//! `credentials`); [`parse`] validates them into a [`Policy`] (pure: no
+//! file system, no D-Bus). `crate::ops::policy` checks what needs the scope
+//! and the machine (`check_scope`) and maps a policy onto the transient run
+//! unit's systemd properties (`properties`).
 
-mod props;
 #[cfg(test)]
 mod tests;
-
-pub use props::{SANDBOX_BOOLS, properties, run_home, user_home};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
-use crate::state::layout::{Paths, Scope};
+use crate::model::manifest::Manifest;
 
 /// Run time limit when the manifest has no `timeout`: 6 hours. Long enough
 /// for a Raspberry Pi's backup or `apt-get upgrade` over a slow SD card, short
@@ -158,7 +154,7 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
                 name.escape_debug()
             )));
         }
-        crate::state::secrets::validate_name(secret)
+        crate::model::limits::validate_secret_name(secret)
             .map_err(|e| e.context(format!("credentials.{name}")))?;
     }
     Ok(Policy {
@@ -177,44 +173,6 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
 /// [`parse`] for validation only.
 pub fn validate(m: &Manifest) -> Result<()> {
     parse(m).map(|_| ())
-}
-
-/// Checks that need the scope: `run_as` and `sandbox` only in system scope
-/// (a user manager cannot switch users, and its sandboxing needs user
-/// namespaces Pi kernels often lack); the `run_as` user exists; every
-/// credential's secret exists. Errors exit 2.
-pub fn check_scope(m: &Manifest, scope: Scope, paths: &Paths) -> Result<()> {
-    let p = parse(m)?;
-    if scope == Scope::User {
-        if p.run_as.is_some() {
-            return Err(Error::invalid(
-                "run_as: only the system manager can run a job as another user",
-            )
-            .with_hint("use --system (as root), or drop --run-as"));
-        }
-        if p.sandbox {
-            return Err(Error::invalid(
-                "sandbox: `strict` needs the system manager (user managers cannot set up its mounts)",
-            )
-            .with_hint("use --system (as root), or drop --sandbox"));
-        }
-    }
-    if let Some(u) = &p.run_as
-        && user_home(u).is_none()
-    {
-        return Err(Error::invalid(format!("run_as: no user named {u:?}")));
-    }
-    for (name, secret) in &p.credentials {
-        if !crate::state::secrets::dir(paths).join(secret).is_file() {
-            return Err(
-                Error::invalid(format!("credentials.{name}: no secret named {secret:?}"))
-                    .with_hint(format!(
-                        "store it with `piar secret set {secret}` (value on stdin)"
-                    )),
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Bytes from `512`, `64K`, `512M`, `2G`, `1T` (base 1024, as systemd reads
