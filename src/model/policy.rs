@@ -88,22 +88,10 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
             "retries: at most {MAX_RETRIES}, got {retries}"
         )));
     }
-    let retry_delay = match m.retry_delay.as_deref() {
-        None => DEFAULT_RETRY_DELAY,
-        Some(t) => {
-            let d = humantime::parse_duration(t.trim()).map_err(|e| {
-                Error::invalid(format!(
-                    "retry_delay: expected a duration like 30s or 5m, got {t:?}: {e}"
-                ))
-            })?;
-            if d < Duration::from_secs(1) || d > RETRY_DELAY_CAP {
-                return Err(Error::invalid(format!(
-                    "retry_delay: expected 1s to 1h, got {t:?}"
-                )));
-            }
-            d
-        }
-    };
+    let retry_delay = m
+        .retry_delay
+        .as_deref()
+        .map_or(Ok(DEFAULT_RETRY_DELAY), parse_retry_delay)?;
     let memory_max = m
         .memory_max
         .as_deref()
@@ -120,16 +108,7 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
         return Err(Error::invalid(format!("nice: expected -20 to 19, got {n}")));
     }
     if let Some(u) = &m.run_as {
-        let ok = !u.is_empty()
-            && u.len() <= 32
-            && u.chars().enumerate().all(|(i, c)| {
-                c.is_ascii_alphanumeric() || c == '_' || (i > 0 && matches!(c, '-' | '.'))
-            });
-        if !ok {
-            return Err(Error::invalid(format!(
-                "run_as: {u:?} is not a valid user name"
-            )));
-        }
+        check_user_name(u)?;
     }
     let sandbox = match m.sandbox.as_deref() {
         None | Some("none") => false,
@@ -141,21 +120,7 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
         }
     };
     for (name, secret) in &m.credentials {
-        let ok = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            && name != "."
-            && name != "..";
-        if !ok {
-            return Err(Error::invalid(format!(
-                "credentials.{}: expected a file name of [A-Za-z0-9_.-], at most 64 characters",
-                name.escape_debug()
-            )));
-        }
-        crate::model::limits::validate_secret_name(secret)
-            .map_err(|e| e.context(format!("credentials.{name}")))?;
+        check_credential(name, secret)?;
     }
     Ok(Policy {
         overlap,
@@ -168,6 +133,60 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
         sandbox,
         credentials: m.credentials.clone(),
     })
+}
+
+/// `retry_delay`: a duration from 1 s to [`RETRY_DELAY_CAP`] (`30s`, `5m`).
+fn parse_retry_delay(t: &str) -> Result<Duration> {
+    let d = humantime::parse_duration(t.trim()).map_err(|e| {
+        Error::invalid(format!(
+            "retry_delay: expected a duration like 30s or 5m, got {t:?}: {e}"
+        ))
+    })?;
+    if d < Duration::from_secs(1) || d > RETRY_DELAY_CAP {
+        return Err(Error::invalid(format!(
+            "retry_delay: expected 1s to 1h, got {t:?}"
+        )));
+    }
+    Ok(d)
+}
+
+/// `run_as`: a user name of at most 32 characters, `[A-Za-z0-9_]` then also
+/// `-` and `.` (useradd(8)'s portable set). Whether the user exists is
+/// `crate::ops::policy::check_scope`'s question.
+fn check_user_name(u: &str) -> Result<()> {
+    let ok = !u.is_empty()
+        && u.len() <= 32
+        && u.chars().enumerate().all(|(i, c)| {
+            c.is_ascii_alphanumeric() || c == '_' || (i > 0 && matches!(c, '-' | '.'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "run_as: {u:?} is not a valid user name"
+        )))
+    }
+}
+
+/// One `credentials` entry: the credential's file name (`[A-Za-z0-9_.-]`,
+/// at most 64, not `.`/`..`: systemd.exec(5) `LoadCredential=`) and a valid
+/// secret name.
+fn check_credential(name: &str, secret: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name != "."
+        && name != "..";
+    if !ok {
+        return Err(Error::invalid(format!(
+            "credentials.{}: expected a file name of [A-Za-z0-9_.-], at most 64 characters",
+            name.escape_debug()
+        )));
+    }
+    crate::model::limits::validate_secret_name(secret)
+        .map_err(|e| e.context(format!("credentials.{name}")))
 }
 
 /// [`parse`] for validation only.
