@@ -543,6 +543,11 @@ pub struct TriggerArgs {
     /// detached run's watcher unit executes).
     #[arg(long, value_name = "RUN", conflicts_with = "retry_of", hide = true)]
     pub watch: Option<String>,
+
+    /// Internal: record this run under the id RUN (chosen and printed by
+    /// `piar run` before the trigger started).
+    #[arg(long, value_name = "RUN", conflicts_with = "watch", hide = true)]
+    pub run_id: Option<String>,
 }
 
 /// Commands that take one job name.
@@ -778,10 +783,18 @@ pub struct VerifyArgs {
 /// `piar wait`.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// A job name (wait for its next run to start and finish) or a run id.
+    /// A run id, or a job name: its run in progress if there is one, else
+    /// its next run (a one-shot job past its time: its last run). Retries
+    /// are followed to the final attempt.
     pub target: String,
 
-    /// Give up after this long (30s, 10m; default: wait forever); exit 1.
+    /// With a job name: wait for the job's next run even when one is in
+    /// progress.
+    #[arg(long)]
+    pub next: bool,
+
+    /// Give up after this long (30s, 10m; default: wait forever): exit 75
+    /// with the error `timeout`; the run goes on.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 }

@@ -23,16 +23,27 @@ pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
                 &sd,
                 &job,
                 Some((first.clone(), k)),
+                args.run_id.as_deref(),
             )?
         }
         _ => {
             let decision = match job.manifest.require_synced_clock {
-                true => crate::ops::trigger::defer::check(&ctx.paths, &sd, &job)?,
+                true => crate::ops::trigger::defer::check(
+                    &ctx.paths,
+                    &sd,
+                    &job,
+                    args.run_id.as_deref(),
+                )?,
                 false => crate::ops::trigger::defer::Decision::Run,
             };
             match decision {
                 crate::ops::trigger::defer::Decision::Run => {
-                    crate::ops::trigger::run::trigger(&ctx.paths, &sd, &job)?
+                    crate::ops::trigger::run::trigger(
+                        &ctx.paths,
+                        &sd,
+                        &job,
+                        args.run_id.as_deref(),
+                    )?
                 }
                 crate::ops::trigger::defer::Decision::GaveUp(rec) => rec,
                 crate::ops::trigger::defer::Decision::Deferred(rec) => {

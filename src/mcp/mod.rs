@@ -140,7 +140,7 @@ pub fn main<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> std::process
             return std::process::ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    crate::logging::init(cli.verbose, None);
+    crate::logging::init(cli.verbose, None, None);
     let scope = if cli.system {
         Scope::System
     } else if cli.user {
