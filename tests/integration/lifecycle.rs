@@ -493,7 +493,7 @@ fn history_lists_runs_and_keep_runs_prunes_old_records() {
     assert!(
         h.runs
             .iter()
-            .all(|r| r.status == "succeeded" && r.artifact.is_none())
+            .all(|r| r.status == "succeeded" && r.output["artifact"].is_null())
     );
     let dir = format!("/var/lib/piar/runs/{name}");
     let records = std::fs::read_dir(&dir)
