@@ -75,10 +75,7 @@ pub fn wants_json(args: &[OsString]) -> bool {
 /// (`docs/schemas/error.json`): `code` `invalid`, `message` clap's first
 /// line without its `error: ` prefix, `hint` its usage line and tip.
 pub fn usage_error_json(message: &str) -> String {
-    let mut lines = message
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty());
+    let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid command line");
     let first = first.strip_prefix("error: ").unwrap_or(first).to_string();
     let hint: Vec<&str> = lines
@@ -116,6 +113,11 @@ mod json_usage_tests {
         assert_eq!(v["error"]["code"], "invalid");
         assert_eq!(v["error"]["exit_code"], 2);
         assert_eq!(v["error"]["message"], "unexpected argument '--bogus' found");
-        assert!(v["error"]["hint"].as_str().unwrap().contains("Usage: piar stop"));
+        assert!(
+            v["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("Usage: piar stop")
+        );
     }
 }

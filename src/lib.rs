@@ -63,7 +63,11 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             if argv::wants_json(&args) {
-                let _ = writeln!(std::io::stderr().lock(), "{}", argv::usage_error_json(&e.render().to_string()));
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "{}",
+                    argv::usage_error_json(&e.render().to_string())
+                );
             } else {
                 let _ = e.print();
             }

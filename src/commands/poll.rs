@@ -55,7 +55,7 @@ pub(super) fn result(ctx: &Ctx, id: &str) -> Result<ExitStatus> {
     if ctx.out.json {
         ctx.out.json(&view(ctx, &rec, true))?;
     } else {
-        super::run::print_record(ctx, &rec)?;
+        print_record(ctx, &rec)?;
     }
     Ok(ExitStatus::Success)
 }
@@ -242,7 +242,7 @@ pub(super) fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
     };
     match follow(ctx, rec, deadline)? {
         Some(rec) => {
-            super::run::print_run(ctx, &rec)?;
+            print_run(ctx, &rec)?;
             Ok(ExitStatus::Job(rec.exit_status()))
         }
         None => Err(timed_out()),
@@ -275,7 +275,9 @@ fn one_shot_done(ctx: &Ctx, job: &crate::manifest::Job) -> Result<Option<RunReco
         });
     match last {
         Some(rec) => Ok(Some(rec)),
-        None if now.duration_since(*at) > jiff::SignedDuration::try_from(ONE_SHOT_GRACE).unwrap_or_default() => {
+        None if now.duration_since(*at)
+            > jiff::SignedDuration::try_from(ONE_SHOT_GRACE).unwrap_or_default() =>
+        {
             Err(Error::not_found(format!(
                 "one-shot job {} was due at {} and has no run from then on; it will not run again",
                 job.name(),
@@ -288,4 +290,36 @@ fn one_shot_done(ctx: &Ctx, job: &crate::manifest::Job) -> Result<Option<RunReco
         }
         None => Ok(None),
     }
+}
+
+/// Print a finished run with its output tail: the Run as JSON
+/// (`docs/schemas/run.json`), or one line of text.
+pub(super) fn print_run(ctx: &Ctx, rec: &RunRecord) -> Result<()> {
+    if ctx.out.json {
+        return ctx.out.json(&view(ctx, rec, true));
+    }
+    print_record(ctx, rec)
+}
+
+/// Print a run: the Run as JSON without the output tail, or one line of
+/// text.
+pub(super) fn print_record(ctx: &Ctx, rec: &RunRecord) -> Result<()> {
+    if ctx.out.json {
+        return ctx.out.json(&view(ctx, rec, false));
+    }
+    let detail = match (&rec.exit_code, &rec.signal, &rec.error) {
+        (_, Some(sig), _) => format!(" by {sig}"),
+        (Some(c), None, _) => format!(" with exit code {c}"),
+        (None, None, Some(e)) => format!(": {e}"),
+        _ => String::new(),
+    };
+    ctx.out.line(format!(
+        "run {} of {}: {}{detail}{}",
+        rec.run_id,
+        rec.job,
+        rec.status.as_str(),
+        rec.duration_ms
+            .map(|d| format!(" after {d} ms"))
+            .unwrap_or_default()
+    ))
 }

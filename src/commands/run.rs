@@ -101,12 +101,12 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
                 "started run {run_id} of {name}; follow it with `piar wait {run_id}` or `piar logs -f {name}`"
             ))?;
         } else {
-            print_record(ctx, &rec)?;
+            super::poll::print_record(ctx, &rec)?;
         }
         return Ok(ExitStatus::Success);
     }
     let rec = super::poll::follow(ctx, rec, None)?.ok_or_else(|| Error::failed("wait ended"))?;
-    print_run(ctx, &rec)?;
+    super::poll::print_run(ctx, &rec)?;
     Ok(ExitStatus::Job(rec.exit_status()))
 }
 
@@ -130,7 +130,7 @@ fn first_record(
         }
         polls += 1;
         // Every ~second: is the trigger still there?
-        if polls % 20 == 0 && sd.list_units(&[], &[unit])?.is_empty() && !path.exists() {
+        if polls.is_multiple_of(20) && sd.list_units(&[], &[unit])?.is_empty() && !path.exists() {
             return Err(Error::failed(format!(
                 "{unit} ended without recording run {run_id} of {name}"
             ))
@@ -147,36 +147,4 @@ fn first_record(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Print a finished run with its output tail: the Run as JSON
-/// (`docs/schemas/run.json`), or one line of text.
-pub(super) fn print_run(ctx: &Ctx, rec: &RunRecord) -> Result<()> {
-    if ctx.out.json {
-        return ctx.out.json(&super::poll::view(ctx, rec, true));
-    }
-    print_record(ctx, rec)
-}
-
-/// Print a run: the Run as JSON without the output tail, or one line of
-/// text.
-pub(super) fn print_record(ctx: &Ctx, rec: &RunRecord) -> Result<()> {
-    if ctx.out.json {
-        return ctx.out.json(&super::poll::view(ctx, rec, false));
-    }
-    let detail = match (&rec.exit_code, &rec.signal, &rec.error) {
-        (_, Some(sig), _) => format!(" by {sig}"),
-        (Some(c), None, _) => format!(" with exit code {c}"),
-        (None, None, Some(e)) => format!(": {e}"),
-        _ => String::new(),
-    };
-    ctx.out.line(format!(
-        "run {} of {}: {}{detail}{}",
-        rec.run_id,
-        rec.job,
-        rec.status.as_str(),
-        rec.duration_ms
-            .map(|d| format!(" after {d} ms"))
-            .unwrap_or_default()
-    ))
 }

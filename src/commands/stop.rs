@@ -56,8 +56,9 @@ pub(super) fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
         if ctx.out.json {
             ctx.out.json(&StopView { stopped: vec![] })?;
         } else if is_job {
-            ctx.out
-                .line(format!("no run of job {target} is running; nothing to stop"))?;
+            ctx.out.line(format!(
+                "no run of job {target} is running; nothing to stop"
+            ))?;
         } else {
             ctx.out
                 .line(format!("run {target} is not running; nothing to stop"))?;

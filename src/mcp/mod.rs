@@ -540,7 +540,11 @@ through retries, and returns the final Run; if it is still running then, the Run
         {
             // Still running: the Run as it is now (status running).
             let now = match self
-                .cli(vec!["result".into(), "--".into(), run_id.clone()], CLI_TIMEOUT, ct)
+                .cli(
+                    vec!["result".into(), "--".into(), run_id.clone()],
+                    CLI_TIMEOUT,
+                    ct,
+                )
                 .await
             {
                 Ok(out) if out.code == 0 => out.json().unwrap_or(started),

@@ -143,18 +143,28 @@ fn an_agent_runs_polls_waits_stops_and_reads_history() {
     assert_run_fields(&runs[0]);
     assert_eq!(runs[0]["id"], id.as_str());
     assert_eq!(runs[0]["status"], "canceled", "{stopped}");
-    assert_eq!(runs[0]["started_at"], started["started_at"], "start is stable");
+    assert_eq!(
+        runs[0]["started_at"], started["started_at"],
+        "start is stable"
+    );
     assert_eq!(runs[0]["reason"], "stopped with `piar stop`");
     let again = cases.piar("stop.json", &["stop", &name], 0);
     assert_eq!(again, json!({"stopped": []}));
     let waited = waiter.join().unwrap().code(143);
     let waited = waited.json_value();
-    assert_eq!(waited["id"], id.as_str(), "wait attached to the running run");
+    assert_eq!(
+        waited["id"],
+        id.as_str(),
+        "wait attached to the running run"
+    );
     assert_eq!(waited["status"], "canceled");
     let tail = waited["output"]["tail"].as_array().unwrap();
     assert_eq!(tail[0]["stream"], "stdout+stderr", "{waited}");
     let text = tail[0]["text"].as_str().unwrap();
-    assert!(text.contains("out-line") && text.contains("err-line"), "{text}");
+    assert!(
+        text.contains("out-line") && text.contains("err-line"),
+        "{text}"
+    );
     cases.add("piar wait NAME", "run.json", waited.clone());
 
     // History: the same runs in the same shape, newest first; no `result` ambiguity.
@@ -191,10 +201,7 @@ fn an_agent_runs_polls_waits_stops_and_reads_history() {
     // `wait` on a finished run answers at once, with its status as exit code.
     let done = Piar::new().args(["wait", &id, "--json"]).run().code(143);
     assert_eq!(done.json_value()["status"], "canceled");
-    Piar::new()
-        .args(["rm", &name, "--purge"])
-        .run()
-        .success();
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
     let _ = std::fs::remove_file(&marker);
     cases.check();
 }
@@ -238,10 +245,7 @@ fn run_wait_follows_retries_to_the_final_attempt() {
             .json_value();
         (h["runs"].as_array().unwrap().len() == 3).then_some(())
     });
-    Piar::new()
-        .args(["rm", &name, "--purge"])
-        .run()
-        .success();
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
     let _ = std::fs::remove_file(&count);
     cases.check();
 }

@@ -157,10 +157,7 @@ fn scenario(server: &[&str], name: &str, output_in_result: bool) -> Value {
     // run_now with wait: the run record of a succeeded run.
     assert_eq!(step(2)["is_error"], false, "{}", step(2));
     assert_eq!(step(2)["structured"]["status"], "succeeded", "{}", step(2));
-    let run_id = step(2)["structured"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let run_id = step(2)["structured"]["id"].as_str().unwrap().to_string();
     // run_result: that run, with its output.
     assert_eq!(step(3)["is_error"], false, "{}", step(3));
     assert_eq!(step(3)["structured"]["id"], run_id.as_str());

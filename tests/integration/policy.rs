@@ -516,7 +516,11 @@ fn the_user_scope_environment_is_just_as_clean() {
         .run()
         .success()
         .json_value();
-    assert_eq!(rec["output"]["artifact"], saved.display().to_string(), "{rec}");
+    assert_eq!(
+        rec["output"]["artifact"],
+        saved.display().to_string(),
+        "{rec}"
+    );
     let out = std::fs::read_to_string(&saved).unwrap();
     assert_eq!(env_keys(&out), run_env_with(&[]), "{out}");
     let home = format!("HOME={}", user.home.display());

@@ -130,7 +130,11 @@ fn stdin_is_rendered_per_run_and_stdout_saved_as_artifact() {
         let rec = run_wait(&name, 0);
         let run_id = rec["id"].as_str().unwrap().to_string();
         let artifact = dir.join(format!("{run_id}.md"));
-        assert_eq!(rec["output"]["artifact"], artifact.to_str().unwrap(), "{rec}");
+        assert_eq!(
+            rec["output"]["artifact"],
+            artifact.to_str().unwrap(),
+            "{rec}"
+        );
         // A manual run was not scheduled.
         assert!(rec.get("scheduled_for").is_none(), "{rec}");
         // `date` is in the job's zone: the system zone for a --manual job.
@@ -355,7 +359,11 @@ fn user_scope_stdin_and_artifact() {
     let artifact = user
         .home
         .join(format!(".local/state/piar/artifacts/{name}.txt"));
-    assert_eq!(rec["output"]["artifact"], artifact.to_str().unwrap(), "{rec}");
+    assert_eq!(
+        rec["output"]["artifact"],
+        artifact.to_str().unwrap(),
+        "{rec}"
+    );
     assert_eq!(read(&artifact), format!("hi from {name}\n"));
     let meta = std::fs::metadata(&artifact).unwrap();
     assert_eq!(
@@ -436,7 +444,10 @@ fn agent_flow_templated_job_pending_approval_then_approved() {
     // It runs (now, instead of waiting for 03:00) and writes its artifact.
     let rec = run_wait(&name, 0);
     assert_eq!(rec["status"], "succeeded", "{rec}");
-    let artifact = rec["output"]["artifact"].as_str().expect("an artifact").to_string();
+    let artifact = rec["output"]["artifact"]
+        .as_str()
+        .expect("an artifact")
+        .to_string();
     let date = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
     assert!(
         artifact.ends_with(&format!("agent/{name}-{date}.md")),

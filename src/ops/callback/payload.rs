@@ -151,7 +151,10 @@ mod tests {
             timestamp: "2026-11-21T09:00:02Z".into(),
             data: data(RunStatus::Succeeded, Some(0)),
             event: Some("job.completed".into()),
-            compat: Some(CompatFields::from_data(&data(RunStatus::Succeeded, Some(0)))),
+            compat: Some(CompatFields::from_data(&data(
+                RunStatus::Succeeded,
+                Some(0),
+            ))),
         };
         let v = serde_json::to_value(&body).unwrap();
         assert_eq!(v["jobId"], "20261121-090000-abcd");

@@ -105,7 +105,11 @@ pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
         if t.capture.exists()
             && let Err(e) = save(t, &failed_stdout_path(&t.failed_path()))
         {
-            log::warn!("{}: run {}: cannot keep its stdout: {e}", rec.job, rec.run_id);
+            log::warn!(
+                "{}: run {}: cannot keep its stdout: {e}",
+                rec.job,
+                rec.run_id
+            );
         }
         let _ = std::fs::remove_file(&t.capture);
         if scope == Scope::System {
