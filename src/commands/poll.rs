@@ -17,6 +17,10 @@ const POLL_EVERY: Duration = Duration::from_millis(250);
 /// concludes that none was armed.
 const RETRY_ARM_GRACE: Duration = Duration::from_secs(10);
 
+/// How old a `running` record must be before `wait`/`result` may read it
+/// as `lost` ([`crate::ops::recover::settle`]).
+const SETTLE_AFTER: Duration = Duration::from_secs(5);
+
 /// How long after a one-shot job's time `wait NAME` still waits for its
 /// run to appear before it says the job will not run.
 const ONE_SHOT_GRACE: Duration = Duration::from_secs(60);
@@ -61,7 +65,16 @@ pub(super) fn result(ctx: &Ctx, id: &str) -> Result<ExitStatus> {
 }
 
 /// A `running` record whose trigger died, as `lost`; any other as it is.
+/// A record younger than [`SETTLE_AFTER`] is left alone: a detached run's
+/// trigger lets its run lock go before its watcher takes it.
 fn settle(ctx: &Ctx, rec: RunRecord) -> RunRecord {
+    let young = rec.started_at.parse::<jiff::Timestamp>().is_ok_and(|t| {
+        jiff::Timestamp::now().duration_since(t)
+            < jiff::SignedDuration::try_from(SETTLE_AFTER).unwrap_or_default()
+    });
+    if young {
+        return rec;
+    }
     match crate::ops::recover::settle(&ctx.paths, &rec, None, ctx.scope) {
         Ok(Some(new)) => new,
         _ => rec,

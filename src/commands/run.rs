@@ -72,16 +72,13 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
     while record::record_path(&ctx.paths, name, &run_id).exists() {
         run_id = record::new_run_id();
     }
-    let props = manual_trigger_properties(&exe, name, &run_id, false);
+    let props = manual_trigger_properties(&exe, name, &run_id, wait);
     let mut attempt = 0;
-    let unit = loop {
+    let (unit, started) = loop {
         attempt += 1;
         let unit = crate::units::names::manual(name, &manual_id());
         match sd.start_transient(&unit, &props) {
-            Ok(started) => {
-                drop(started);
-                break unit;
-            }
+            Ok(started) => break (unit, started),
             Err(e)
                 if attempt < NAME_ATTEMPTS
                     && (e.message.contains("UnitExists")
@@ -92,6 +89,14 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
             Err(e) => return Err(e),
         }
     };
+    if wait {
+        // The trigger's own end first: it sends the callback and arms a
+        // retry after the final record.
+        let outcome = started.wait()?;
+        log::debug!("{unit}: {} ({})", outcome.result, outcome.invocation_id);
+    } else {
+        drop(started);
+    }
     let rec = first_record(ctx, &sd, name, &run_id, &unit)?;
     if !wait {
         if ctx.out.json {

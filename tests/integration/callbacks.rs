@@ -371,11 +371,11 @@ fn wait_and_result_poll_for_runs() {
         .args(["--", "sh", "-c", "sleep 1; exit 3"])
         .run()
         .success();
-    // Nothing runs: the timeout ends the wait with exit 1.
+    // Nothing runs: the timeout ends the wait with exit 75.
     Piar::new()
         .args(["wait", &name, "--timeout", "1s"])
         .run()
-        .code(1);
+        .code(75);
     let waiter = {
         let name = name.clone();
         std::thread::spawn(move || {

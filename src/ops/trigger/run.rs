@@ -148,7 +148,9 @@ pub fn trigger_attempt(
         trigger: Some(trigger),
     };
     // Templated input (crate::template): when the timer was due.
-    let scheduled = crate::template::scheduled_for(sd, job);
+    // To the millisecond, so `PIAR_SCHEDULED_FOR` equals the record's `scheduled_for`.
+    let scheduled = crate::template::scheduled_for(sd, job)
+        .map(|t| jiff::Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t));
     rec.scheduled_for = scheduled.map(crate::printer::rfc3339);
 
     let lock_path = paths.job_lock_file(name);
