@@ -136,7 +136,7 @@ fn stdin_is_rendered_per_run_and_stdout_saved_as_artifact() {
             "{rec}"
         );
         // A manual run was not scheduled.
-        assert!(rec.get("scheduled_for").is_none(), "{rec}");
+        assert!(rec["scheduled_for"].is_null(), "{rec}");
         // `date` is in the job's zone: the system zone for a --manual job.
         let started: jiff::Timestamp = rec["started_at"].as_str().unwrap().parse().unwrap();
         let date = started
@@ -318,7 +318,7 @@ fn timer_started_run_knows_when_it_was_scheduled() {
         matches!(state.as_str(), "inactive" | "failed").then_some(())
     });
     let rec = run_wait(&name, 0);
-    assert!(rec.get("scheduled_for").is_none(), "{rec}");
+    assert!(rec["scheduled_for"].is_null(), "{rec}");
     let run_id = rec["id"].as_str().unwrap();
     let text = read(format!("/var/lib/piar/artifacts/{run_id}.txt"));
     let env_line = text.lines().nth(1).unwrap_or_default();
