@@ -38,7 +38,7 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "edit" -d 'Change a job in
 complete -c piar -n "__fish_piar_needs_command" -f -a "approve" -d 'Approve a job submitted with --require-approval: enable its timer'
 complete -c piar -n "__fish_piar_needs_command" -f -a "reject" -d 'Reject a job pending approval: remove its units, keep it listed as rejected'
 complete -c piar -n "__fish_piar_needs_command" -f -a "stop" -d 'Stop a running run of a job (or one run by id); it is recorded as `canceled`'
-complete -c piar -n "__fish_piar_needs_command" -f -a "history" -d 'List a job\'s past runs: start, result, duration, artifact'
+complete -c piar -n "__fish_piar_needs_command" -f -a "history" -d 'List a job\'s past runs: start, status, duration, artifact (`--json`: Run objects)'
 complete -c piar -n "__fish_piar_needs_command" -f -a "calendar" -d 'Preview a schedule: the timer lines piar would write, a description, the next runs'
 complete -c piar -n "__fish_piar_needs_command" -f -a "run" -d 'Start a run now: the trigger the job\'s timer runs, in a unit of its own'
 complete -c piar -n "__fish_piar_needs_command" -f -a "logs" -d 'Show a job\'s log lines from the journal'
@@ -51,8 +51,8 @@ complete -c piar -n "__fish_piar_needs_command" -f -a "secret" -d 'Manage named 
 complete -c piar -n "__fish_piar_needs_command" -f -a "callbacks" -d 'List callback deliveries and their attempts; `retry` redelivers dead letters'
 complete -c piar -n "__fish_piar_needs_command" -f -a "callback" -d 'Internal: deliver or re-arm callbacks (what retry timers run)'
 complete -c piar -n "__fish_piar_needs_command" -f -a "verify" -d 'Check a Standard Webhooks signature (for receivers): body on stdin'
-complete -c piar -n "__fish_piar_needs_command" -f -a "wait" -d 'Wait until a job\'s next run (or the given run) finishes; exit with its status'
-complete -c piar -n "__fish_piar_needs_command" -f -a "result" -d 'Print one run in the shape of a callback\'s `data`'
+complete -c piar -n "__fish_piar_needs_command" -f -a "wait" -d 'Wait until a run finishes (through retries); exit with its status'
+complete -c piar -n "__fish_piar_needs_command" -f -a "result" -d 'Print one run (the Run shape, with its output tail), whatever its status'
 complete -c piar -n "__fish_piar_needs_command" -f -a "sync" -d 'Apply drop-in manifests and repair units: create, update or remove jobs'
 complete -c piar -n "__fish_piar_needs_command" -f -a "doctor" -d 'Check systemd, permissions, lingering, clock sync, drift and disk space'
 complete -c piar -n "__fish_piar_needs_command" -f -a "generate" -d 'Write man pages or shell completions generated from this binary (for packagers)'
@@ -212,7 +212,7 @@ complete -c piar -n "__fish_piar_using_subcommand run" -l system -d 'Use the sys
 complete -c piar -n "__fish_piar_using_subcommand run" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand run" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand run" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand logs" -s n -l lines -d 'Show the last N lines' -r
 complete -c piar -n "__fish_piar_using_subcommand logs" -l run -d 'Only the lines of this run (a run id from `piar show`)' -r
@@ -253,6 +253,7 @@ complete -c piar -n "__fish_piar_using_subcommand remove" -s V -l version -d 'Pr
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l retry-of -d 'Internal: this run retries the failed run RUN (its first attempt)' -r
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l attempt -d 'Internal: the attempt number of this retry (2 = first retry)' -r
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l watch -d 'Internal: wait for the already started run RUN and record it (what a detached run\'s watcher unit executes)' -r
+complete -c piar -n "__fish_piar_using_subcommand trigger" -l run-id -d 'Internal: record this run under the id RUN (chosen and printed by `piar run` before the trigger started)' -r
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand trigger" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
@@ -346,12 +347,13 @@ complete -c piar -n "__fish_piar_using_subcommand verify" -l json -d 'Print mach
 complete -c piar -n "__fish_piar_using_subcommand verify" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c piar -n "__fish_piar_using_subcommand wait" -l timeout -d 'Give up after this long (30s, 10m; default: wait forever); exit 1' -r
+complete -c piar -n "__fish_piar_using_subcommand wait" -l timeout -d 'Give up after this long (30s, 10m; default: wait forever): exit 75 with the error `timeout`; the run goes on' -r
+complete -c piar -n "__fish_piar_using_subcommand wait" -l next -d 'With a job name: wait for the job\'s next run even when one is in progress'
 complete -c piar -n "__fish_piar_using_subcommand wait" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand wait" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand wait" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand wait" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand wait" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand result" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand result" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'

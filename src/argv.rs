@@ -60,3 +60,64 @@ mod tests {
         assert_eq!(invalid_utf8_message(&argv(&[b"piar", b"list"])), None);
     }
 }
+
+/// Whether the command line asks for JSON: `--json` among the options
+/// (before a `--` that ends them; `argv[0]` excluded). Decides how a usage
+/// error that clap found is printed.
+pub fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| a.as_os_str() != "--")
+        .any(|a| a.as_os_str() == "--json")
+}
+
+/// A usage error (exit 2) as the JSON error object of `--json`
+/// (`docs/schemas/error.json`): `code` `invalid`, `message` clap's first
+/// line without its `error: ` prefix, `hint` its usage line and tip.
+pub fn usage_error_json(message: &str) -> String {
+    let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let hint: Vec<&str> = lines
+        .filter(|l| l.starts_with("Usage:") || l.starts_with("tip:") || l.starts_with("For more"))
+        .collect();
+    let hint = (!hint.is_empty()).then(|| hint.join(" "));
+    serde_json::json!({
+        "error": {
+            "code": "invalid",
+            "message": first,
+            "hint": hint,
+            "exit_code": 2,
+        }
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod json_usage_tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_under_json_are_the_error_object() {
+        let args: Vec<OsString> = ["piar", "--json", "stop"].iter().map(Into::into).collect();
+        assert!(wants_json(&args));
+        let after: Vec<OsString> = ["piar", "submit", "--", "x", "--json"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        assert!(!wants_json(&after));
+        let v: serde_json::Value = serde_json::from_str(&usage_error_json(
+            "error: unexpected argument '--bogus' found\n\nUsage: piar stop <TARGET>\n\nFor more information, try '--help'.\n",
+        ))
+        .unwrap();
+        assert_eq!(v["error"]["code"], "invalid");
+        assert_eq!(v["error"]["exit_code"], 2);
+        assert_eq!(v["error"]["message"], "unexpected argument '--bogus' found");
+        assert!(
+            v["error"]["hint"]
+                .as_str()
+                .unwrap()
+                .contains("Usage: piar stop")
+        );
+    }
+}

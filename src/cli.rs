@@ -14,13 +14,16 @@ Exit status:
   0  success
   1  failure (`run --wait`: the job failed without an exit code; `doctor`: a check FAILed)
   2  invalid invocation or input (bad flag, schedule, name, manifest field)
-  3  the named job or run does not exist (`stop`: nothing is running)
+  3  the named job or run does not exist
   4  conflict: a job with that name already exists, or the job's approval
      state forbids the action (pending approval, rejected)
   5  the systemd manager or its D-Bus bus cannot be reached
   6  permission denied (system scope needs root; try --user)
-  `run --wait` and `trigger` exit with the job's own status instead:
-  its exit code, 128+N when killed by signal N, 124 when it hit its timeout.
+  75 `wait`/`run --wait` --timeout passed before the run ended (error `timeout`)
+  `run --wait`, `wait` and `trigger` exit with the job's own status instead
+  (the final attempt's, after retries): its exit code, 128+N when killed by
+  signal N (143: canceled by `piar stop`), 124 when it hit its timeout, 0 when
+  skipped (overlap=forbid). `stop` with nothing running exits 0.
 
 With --json, stdout carries exactly one JSON document (or JSON lines for
 `logs`), and an error is one JSON object on stderr:
@@ -91,9 +94,10 @@ pub enum Command {
     Reject(RejectArgs),
     /// Stop a running run of a job (or one run by id); it is recorded as `canceled`.
     ///
-    /// Exits 3 if nothing of that job (or no such run) is running.
+    /// Idempotent: with nothing running it exits 0 (`--json`: `{"stopped": []}`).
+    /// Exits 3 only if there is no such job and the run id is not valid.
     Stop(StopArgs),
-    /// List a job's past runs: start, result, duration, artifact.
+    /// List a job's past runs: start, status, duration, artifact (`--json`: Run objects).
     History(HistoryArgs),
     /// Preview a schedule: the timer lines piar would write, a description, the next runs.
     ///
@@ -105,6 +109,9 @@ pub enum Command {
     #[command(after_help = CALENDAR_EXAMPLES)]
     Calendar(CalendarArgs),
     /// Start a run now: the trigger the job's timer runs, in a unit of its own.
+    ///
+    /// Prints the run (its id) as soon as it is recorded: status `running`, or
+    /// `skipped` when an overlap=forbid run is still active (exit 0 either way).
     Run(RunArgs),
     /// Show a job's log lines from the journal.
     Logs(LogsArgs),
@@ -141,9 +148,12 @@ pub enum Command {
     /// Exits 0 if the signature is valid and the timestamp within 5 minutes
     /// of now, 1 otherwise (the reason on stderr).
     Verify(VerifyArgs),
-    /// Wait until a job's next run (or the given run) finishes; exit with its status.
+    /// Wait until a run finishes (through retries); exit with its status.
+    ///
+    /// A run id, or a job name: its run in progress, else its next run (a one-shot
+    /// job past its time: its last run). --timeout passing exits 75.
     Wait(WaitArgs),
-    /// Print one run in the shape of a callback's `data`.
+    /// Print one run (the Run shape, with its output tail), whatever its status.
     Result(ResultArgs),
     /// Apply drop-in manifests and repair units: create, update or remove jobs.
     ///
@@ -543,6 +553,11 @@ pub struct TriggerArgs {
     /// detached run's watcher unit executes).
     #[arg(long, value_name = "RUN", conflicts_with = "retry_of", hide = true)]
     pub watch: Option<String>,
+
+    /// Internal: record this run under the id RUN (chosen and printed by
+    /// `piar run` before the trigger started).
+    #[arg(long, value_name = "RUN", conflicts_with = "watch", hide = true)]
+    pub run_id: Option<String>,
 }
 
 /// Commands that take one job name.
@@ -778,10 +793,18 @@ pub struct VerifyArgs {
 /// `piar wait`.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// A job name (wait for its next run to start and finish) or a run id.
+    /// A run id, or a job name: its run in progress if there is one, else
+    /// its next run (a one-shot job past its time: its last run). Retries
+    /// are followed to the final attempt.
     pub target: String,
 
-    /// Give up after this long (30s, 10m; default: wait forever); exit 1.
+    /// With a job name: wait for the job's next run even when one is in
+    /// progress.
+    #[arg(long)]
+    pub next: bool,
+
+    /// Give up after this long (30s, 10m; default: wait forever): exit 75
+    /// with the error `timeout`; the run goes on.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 }
@@ -789,7 +812,7 @@ pub struct WaitArgs {
 /// `piar result`.
 #[derive(Debug, Args)]
 pub struct ResultArgs {
-    /// The run id (from `piar show`, `piar callbacks`, or a callback's `data.run_id`).
+    /// The run id (from `piar show`, `piar callbacks`, or a callback's `data.id`).
     pub run: String,
 }
 

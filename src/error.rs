@@ -25,6 +25,9 @@ pub enum ExitStatus {
     Unreachable,
     /// 6: permission denied (for example system scope as a non-root user).
     Permission,
+    /// 75 (sysexits.h `EX_TEMPFAIL`): `wait` / `run --wait` gave up after
+    /// `--timeout` while the run still goes on; try again later.
+    WaitTimeout,
     /// A job's own exit status, passed through by `run --wait` and `trigger`
     /// (128+N for signal N, 124 for a timeout, as timeout(1) does).
     Job(u8),
@@ -41,6 +44,7 @@ impl ExitStatus {
             ExitStatus::Conflict => 4,
             ExitStatus::Unreachable => 5,
             ExitStatus::Permission => 6,
+            ExitStatus::WaitTimeout => WAIT_TIMEOUT_EXIT,
             ExitStatus::Job(c) => c,
         }
     }
@@ -60,6 +64,9 @@ pub enum Kind {
     Unreachable,
     /// Permission denied by the file system, D-Bus or polkit (exit 6).
     Permission,
+    /// A wait (`piar wait`, `piar run --wait`) reached its `--timeout`
+    /// before the run ended (exit 75, [`WAIT_TIMEOUT_EXIT`]).
+    Timeout,
     /// Anything else: I/O, systemd refused an operation, ... (exit 1).
     Failed,
     /// stdout was closed by its reader (`piar list | head`): exit 0 quietly.
@@ -75,6 +82,7 @@ impl Kind {
             Kind::Conflict => "conflict",
             Kind::Unreachable => "unreachable",
             Kind::Permission => "permission",
+            Kind::Timeout => "timeout",
             Kind::Failed => "failed",
             Kind::BrokenPipe => "broken_pipe",
         }
@@ -88,11 +96,17 @@ impl Kind {
             Kind::Conflict => ExitStatus::Conflict,
             Kind::Unreachable => ExitStatus::Unreachable,
             Kind::Permission => ExitStatus::Permission,
+            Kind::Timeout => ExitStatus::WaitTimeout,
             Kind::Failed => ExitStatus::Failure,
             Kind::BrokenPipe => ExitStatus::Success,
         }
     }
 }
+
+/// The exit code of a wait that timed out: 75, `EX_TEMPFAIL` of
+/// sysexits.h ("temporary failure; try again later"). Not 1, which is a
+/// job's own exit 1, nor 124, a job that hit its own `timeout`.
+pub const WAIT_TIMEOUT_EXIT: u8 = 75;
 
 /// A piar error: kind, message, optional hint.
 #[derive(Debug, Clone)]

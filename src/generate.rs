@@ -48,12 +48,19 @@ The systemd manager or its D\-Bus bus cannot be reached.
 .TP
 \fB6\fR
 Permission denied (system scope needs root; try \fB\-\-user\fR).
+.TP
+\fB75\fR
+\fBpiar wait \-\-timeout\fR gave up before the run ended (error code \fBtimeout\fR;
+the run goes on). Not 1, which is a job's own exit 1.
 .PP
-\fBpiar run \-\-wait\fR and \fBpiar trigger\fR exit with the job's own status instead:
-its exit code, 128+\fIN\fR when killed by signal \fIN\fR, 124 when it hit its timeout.
+\fBpiar run \-\-wait\fR, \fBpiar wait\fR and \fBpiar trigger\fR exit with the job's own
+status instead (after following retries to the final attempt): its exit code, 128+\fIN\fR
+when killed by signal \fIN\fR (143 for a run canceled with \fBpiar stop\fR), 124 when it
+hit its timeout, 0 for a run skipped under overlap=forbid.
+\fBpiar stop\fR with nothing running exits 0 (\fB{"stopped": []}\fR).
 .PP
 With \fB\-\-json\fR, stdout carries exactly one JSON document (JSON lines for
-\fBpiar logs\fR) and an error is one JSON object on stderr:
+\fBpiar logs\fR) and an error, also a usage error, is one JSON object on stderr:
 \fB{"error": {"code": "not_found", "message": "...", "hint": ..., "exit_code": 3}}\fR.
 "#;
 

@@ -65,10 +65,18 @@ pub fn prune(paths: &Paths, job: &str, keep: u32, current: &str) -> Result<Vec<S
         }
         if let Some(artifact) = rec.artifact.as_deref()
             && !kept_artifacts.contains(artifact)
-            && let Err(e) = std::fs::remove_file(artifact)
-            && e.kind() != std::io::ErrorKind::NotFound
         {
-            log::warn!("cannot remove the artifact {artifact}: {e}");
+            if let Err(e) = std::fs::remove_file(artifact)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                log::warn!("cannot remove the artifact {artifact}: {e}");
+            }
+            // A failed run's kept stdout goes with its note.
+            if artifact.ends_with(crate::model::output::FAILED_SUFFIX) {
+                let _ = std::fs::remove_file(crate::ops::trigger::artifact::failed_stdout_path(
+                    std::path::Path::new(artifact),
+                ));
+            }
         }
         let path = record::record_path(paths, job, &rec.run_id);
         match std::fs::remove_file(&path) {
@@ -120,6 +128,7 @@ mod tests {
             attempt: None,
             retry_of: None,
             reason: None,
+            trigger: None,
         }
     }
 

@@ -45,21 +45,51 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Ok(cli) => cli,
         Err(e) if e.kind() == clap::error::ErrorKind::InvalidUtf8 => {
             let msg = argv::invalid_utf8_message(&args).unwrap_or_else(|| e.to_string());
-            eprintln!("piar: error: {msg}");
+            if argv::wants_json(&args) {
+                eprintln!("{}", argv::usage_error_json(&msg));
+            } else {
+                eprintln!("piar: error: {msg}");
+            }
             return ExitCode::from(2);
         }
         Err(e) => {
             // --help and --version are "errors" to clap that print on stdout.
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            if argv::wants_json(&args) {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "{}",
+                    argv::usage_error_json(&e.render().to_string())
+                );
+            } else {
+                let _ = e.print();
+            }
+            return ExitCode::from(2);
         }
     };
-    let trigger_job = match &cli.command {
-        cli::Command::Trigger(args) => Some(args.name.as_str()),
+    let mut cli = cli;
+    // A trigger knows its run id from the start (chosen here unless `piar
+    // run` chose it, or it watches a run), so its own log lines carry it.
+    let trigger_ids = match &mut cli.command {
+        cli::Command::Trigger(args) => {
+            if args.watch.is_none() && args.run_id.is_none() {
+                args.run_id = Some(record::new_run_id());
+            }
+            Some((
+                args.name.clone(),
+                args.watch.clone().or_else(|| args.run_id.clone()),
+            ))
+        }
         _ => None,
     };
-    logging::init(cli.verbose, trigger_job);
+    logging::init(
+        cli.verbose,
+        trigger_ids.as_ref().map(|(job, _)| job.as_str()),
+        trigger_ids.as_ref().and_then(|(_, run)| run.as_deref()),
+    );
     let json = cli.json;
     match commands::dispatch(cli) {
         Ok(status) => ExitCode::from(status.code()),

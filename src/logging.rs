@@ -4,8 +4,10 @@
 /// Install the logger. `verbose`: 0 warnings, 1 info, 2+ debug (`PIAR_LOG`
 /// overrides with an env_logger filter, e.g. `PIAR_LOG=debug`). Under the
 /// journal, piar logs at info, and `job` (the job of `piar trigger <job>`)
-/// tags every line with `PIAR_JOB=<job>`.
-pub fn init(verbose: u8, job: Option<&str>) {
+/// tags every line with `PIAR_JOB=<job>`, `run` (the run it records) with
+/// `PIAR_RUN=<run-id>`, so `piar logs --run ID` has the trigger's own lines
+/// too.
+pub fn init(verbose: u8, job: Option<&str>, run: Option<&str>) {
     let level = match verbose {
         0 => log::LevelFilter::Warn,
         1 => log::LevelFilter::Info,
@@ -15,6 +17,9 @@ pub fn init(verbose: u8, job: Option<&str>) {
         let mut extra = Vec::new();
         if let Some(job) = job {
             extra.push(("PIAR_JOB", job.to_string()));
+        }
+        if let Some(run) = run {
+            extra.push(("PIAR_RUN", run.to_string()));
         }
         if let Ok(logger) = systemd_journal_logger::JournalLog::new() {
             let logger = logger

@@ -99,9 +99,41 @@ pub fn usec_to_timestamp(usec: u64) -> Option<jiff::Timestamp> {
     jiff::Timestamp::from_microsecond(i64::try_from(usec).ok()?).ok()
 }
 
-/// Now, to the second, as RFC 3339 in UTC (`2026-11-21T12:00:00Z`): the
-/// form of the manifest's `created`/`updated`.
+/// The one timestamp format of piar's output and records: RFC 3339 in UTC
+/// with exactly three fractional digits (milliseconds, truncated), e.g.
+/// `2026-12-02T12:00:00.123Z`. Every `--json` time (`started_at`,
+/// `next_run`, `decided_at`, ...) has this form, so equal instants compare
+/// equal as strings and sort as strings.
+pub fn rfc3339(ts: jiff::Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// [`rfc3339`] of a stored time string in any RFC 3339 form (older records
+/// have seconds or nanoseconds); a string that does not parse is returned
+/// as it is.
+pub fn normalize_time(text: &str) -> String {
+    text.parse::<jiff::Timestamp>()
+        .map(rfc3339)
+        .unwrap_or_else(|_| text.to_string())
+}
+
+/// Now as [`rfc3339`] (`2026-11-21T12:00:00.123Z`): the form of the
+/// manifest's `created`/`updated` and an approval's `decided_at`.
 pub fn now_rfc3339() -> String {
-    let now = jiff::Timestamp::now();
-    now.round(jiff::Unit::Second).unwrap_or(now).to_string()
+    rfc3339(jiff::Timestamp::now())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_timestamp_format() {
+        let t: jiff::Timestamp = "2026-12-02T12:00:00.123456789Z".parse().unwrap();
+        assert_eq!(super::rfc3339(t), "2026-12-02T12:00:00.123Z");
+        assert_eq!(
+            super::normalize_time("2026-12-02T13:00:00+01:00"),
+            "2026-12-02T12:00:00.000Z"
+        );
+        assert_eq!(super::normalize_time("nonsense"), "nonsense");
+        assert_eq!(super::now_rfc3339().len(), "2026-12-02T12:00:00.000Z".len());
+    }
 }

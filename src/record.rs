@@ -117,6 +117,188 @@ pub struct RunRecord {
     /// Why a `canceled` run was stopped (e.g. `replaced by run <id>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What started the run; absent in records of piar <= 0.2 (then
+    /// [`Trigger::of`] infers it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Trigger>,
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// The job's timer (or a clock-sync deferral timer re-running it).
+    Timer,
+    /// `piar run` (or `piar trigger` run by hand).
+    Manual,
+    /// A retry timer (`retries`): the record has `retry_of` and `attempt` > 1.
+    Retry,
+}
+
+impl Trigger {
+    /// The trigger of the run this process is about to start: `retry` for
+    /// a retry attempt; `manual` under `piar run`'s manual trigger unit
+    /// (`PIAR_MANUAL_START`, [`crate::units::self_exe::MANUAL_START_ENV`])
+    /// or outside any unit (no `INVOCATION_ID`: `piar trigger` from a
+    /// shell); `timer` otherwise.
+    pub fn current(retry: bool) -> Trigger {
+        if retry {
+            Trigger::Retry
+        } else if std::env::var_os(crate::units::self_exe::MANUAL_START_ENV).is_some()
+            || std::env::var_os("INVOCATION_ID").is_none()
+        {
+            Trigger::Manual
+        } else {
+            Trigger::Timer
+        }
+    }
+
+    /// The trigger of `rec`: its `trigger` field, else inferred for records
+    /// written before the field existed (`retry_of` -> retry,
+    /// `scheduled_for` -> timer, otherwise manual).
+    pub fn of(rec: &RunRecord) -> Trigger {
+        match (rec.trigger, &rec.retry_of, &rec.scheduled_for) {
+            (Some(t), _, _) => t,
+            (None, Some(_), _) => Trigger::Retry,
+            (None, None, Some(_)) => Trigger::Timer,
+            (None, None, None) => Trigger::Manual,
+        }
+    }
+}
+
+/// The one shape of a run in every output: `run --json`, `run --wait`,
+/// `wait`, `result`, `history` rows, `show.last_runs`, `list`'s
+/// `last_run`, a callback's `data` and the MCP tools
+/// (`docs/schemas/run.json`). Every field is always present (`null` when
+/// unknown); times are [`crate::printer::rfc3339`] (UTC, milliseconds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    /// Run id (`YYYYMMDD-HHMMSS-xxxx`, UTC time of its creation).
+    pub id: String,
+    /// Job name.
+    pub job: String,
+    /// piar's outcome: `running`, `succeeded`, `failed`, `timed_out`,
+    /// `skipped`, `canceled`, `deferred`, `lost`.
+    pub status: RunStatus,
+    /// Attempt number, 1 for the first attempt (also without retries).
+    pub attempt: u32,
+    /// Run id of the first attempt when this run is a retry, else `null`.
+    pub retry_of: Option<String>,
+    /// What started it: `timer`, `manual`, `retry`.
+    pub trigger: Trigger,
+    /// When the job's timer was due, for a run the timer started (or a
+    /// catch-up run for a missed slot); `null` otherwise.
+    pub scheduled_for: Option<String>,
+    /// When piar created the run (the same in the `running` and the final
+    /// record).
+    pub started_at: String,
+    /// When it ended; `null` while running.
+    pub finished_at: Option<String>,
+    /// `finished_at - started_at` in milliseconds (integer); `null` while
+    /// running.
+    pub duration_ms: Option<u64>,
+    /// The command's exit code, when it exited.
+    pub exit_code: Option<i32>,
+    /// Signal name (`SIGTERM`), when the command was killed.
+    pub signal: Option<String>,
+    /// systemd's raw `Result` of the run unit (`success`, `exit-code`,
+    /// `signal`, `timeout`, ...; org.freedesktop.systemd1(5)); `null` when
+    /// the unit never ran (skipped, deferred) or while running. A canceled
+    /// run may read `success` here: `status` is piar's verdict.
+    pub systemd_result: Option<String>,
+    /// The run's transient unit (`piar-<job>.run-<id>.service`).
+    pub unit: String,
+    /// systemd invocation ID of the run unit (32 hex digits), once known.
+    pub invocation_id: Option<String>,
+    /// The argv run (`argv[0]` resolved to an absolute path).
+    pub command: Vec<String>,
+    /// Why the run could not be started, was skipped, or could not be
+    /// recorded; `null` otherwise.
+    pub error: Option<String>,
+    /// Why a `canceled` run was stopped (`piar stop`, replaced by run ID).
+    pub reason: Option<String>,
+    /// Where the run's output is.
+    pub output: RunOutput,
+    /// The job's `[metadata]` table (`{}` when the job is gone).
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Where a run's output is (`Run.output`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOutput {
+    /// The file this run wrote for the job's `output` (the artifact, or
+    /// `<artifact>.failed` when the run did not succeed); `null` without
+    /// `output`.
+    pub artifact: Option<String>,
+    /// The end of the run's output, at most 4096 bytes per stream, or
+    /// `null` when not read: `history`, `show` and `list` do not read it
+    /// (one journal query per run); `result`, `wait`, `run --wait` and
+    /// callbacks do.
+    pub tail: Option<Vec<OutputTail>>,
+}
+
+/// The end of one output stream of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputTail {
+    /// `stdout`, `stderr`, or `stdout+stderr` when both went to the journal
+    /// through one stream (a job without `output`: systemd then connects
+    /// both to one journal stream, so the lines cannot be told apart).
+    pub stream: String,
+    /// The last lines, at most 4096 bytes, cut at a line start.
+    pub text: String,
+}
+
+impl Run {
+    /// The output shape of `rec`. `metadata`: the job's `[metadata]` table,
+    /// `None` when the job is gone. The output tail is left `null`
+    /// ([`Run::with_tail`] sets it). Times are normalised to
+    /// [`crate::printer::rfc3339`].
+    pub fn from_record(rec: &RunRecord, metadata: Option<&toml::Table>) -> Run {
+        let time = |t: &str| crate::printer::normalize_time(t);
+        let metadata = metadata
+            .and_then(|m| serde_json::to_value(m).ok())
+            .and_then(|v| match v {
+                serde_json::Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Run {
+            id: rec.run_id.clone(),
+            job: rec.job.clone(),
+            status: rec.status,
+            attempt: rec.attempt.unwrap_or(1),
+            retry_of: rec.retry_of.clone(),
+            trigger: Trigger::of(rec),
+            scheduled_for: rec.scheduled_for.as_deref().map(time),
+            started_at: time(&rec.started_at),
+            finished_at: rec.finished_at.as_deref().map(time),
+            duration_ms: rec.duration_ms,
+            exit_code: rec.exit_code,
+            signal: rec.signal.clone(),
+            systemd_result: rec.result.clone(),
+            unit: rec.unit.clone(),
+            invocation_id: rec.invocation_id.clone(),
+            command: rec.command.clone(),
+            error: rec.error.clone(),
+            reason: rec.reason.clone(),
+            output: RunOutput {
+                artifact: rec.artifact.clone(),
+                tail: None,
+            },
+            metadata,
+        }
+    }
+
+    /// Set the output tail (see [`RunOutput::tail`]).
+    pub fn with_tail(mut self, tail: Vec<OutputTail>) -> Run {
+        self.output.tail = Some(tail);
+        self
+    }
+
+    /// The exit status piar reports for this run ([`RunRecord::exit_status`]).
+    pub fn exit_status(&self) -> u8 {
+        exit_status(self.status, self.exit_code, self.signal.as_deref())
+    }
 }
 
 impl RunRecord {
@@ -124,17 +306,24 @@ impl RunRecord {
     /// the exit code, 128+N for signal N (a canceled run: 143, SIGTERM), 124
     /// for a timeout, 1 otherwise (including `lost`).
     pub fn exit_status(&self) -> u8 {
-        match self.status {
+        exit_status(self.status, self.exit_code, self.signal.as_deref())
+    }
+}
+
+/// See [`RunRecord::exit_status`].
+fn exit_status(status: RunStatus, exit_code: Option<i32>, signal: Option<&str>) -> u8 {
+    {
+        match status {
             RunStatus::Succeeded | RunStatus::Skipped | RunStatus::Deferred => 0,
             RunStatus::TimedOut => 124,
             RunStatus::Running | RunStatus::Lost => 1,
             RunStatus::Failed | RunStatus::Canceled => {
-                if let Some(sig) = &self.signal {
+                if let Some(sig) = signal {
                     128u8.saturating_add(
                         u8::try_from(signal_number(sig).unwrap_or(0)).unwrap_or(u8::MAX),
                     )
                 } else {
-                    match self.exit_code {
+                    match exit_code {
                         Some(c) => u8::try_from(c).ok().filter(|&c| c != 0).unwrap_or(1),
                         _ => 1,
                     }
@@ -292,6 +481,7 @@ mod tests {
             attempt: None,
             retry_of: None,
             reason: None,
+            trigger: None,
         }
     }
 

@@ -60,8 +60,8 @@ async def main():
                         args = substitute(step.get("args", {}), run_id)
                         r = await session.call_tool(step["tool"], args)
                         structured = r.structured_content
-                        if isinstance(structured, dict) and structured.get("run_id"):
-                            run_id = structured["run_id"]
+                        if isinstance(structured, dict) and structured.get("id"):
+                            run_id = structured["id"]
                         report["steps"].append({
                             "is_error": bool(r.is_error),
                             "structured": structured,

@@ -51,7 +51,6 @@ pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus>
                     schedule_description: "-".into(),
                     next_run: None,
                     last_run: None,
-                    result: None,
                     state: "invalid",
                     description: e.message.clone(),
                 });
@@ -69,9 +68,8 @@ pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus>
         ))?;
         return Ok(ExitStatus::Success);
     }
-    let time = |t: &Option<String>| {
-        t.as_deref()
-            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+    let time = |t: Option<&str>| {
+        t.and_then(|s| s.parse::<jiff::Timestamp>().ok())
             .map(human_time)
             .unwrap_or_else(|| "-".into())
     };
@@ -82,9 +80,12 @@ pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus>
                 r.name.clone(),
                 // Readable rather than raw: `piar show` and --json have the text as written.
                 r.schedule_description.clone(),
-                time(&r.next_run),
-                time(&r.last_run),
-                r.result.clone().unwrap_or_else(|| "-".into()),
+                time(r.next_run.as_deref()),
+                time(r.last_run.as_ref().map(|l| l.started_at.as_str())),
+                r.last_run
+                    .as_ref()
+                    .map_or("-", |l| l.status.as_str())
+                    .to_string(),
                 r.state.to_string(),
             ]
         })

@@ -20,11 +20,17 @@ use crate::record;
 use crate::state::layout::Scope;
 use crate::units::names;
 
-/// One journal line under `--json` (JSON lines on stdout).
+/// One journal line under `--json` (JSON lines on stdout,
+/// `docs/schemas/log-line.json`).
 #[derive(Debug, Serialize)]
 struct LogLine {
-    /// When it was logged (RFC 3339, UTC, µs precision).
+    /// When it was logged (RFC 3339, UTC, milliseconds).
     time: Option<String>,
+    /// Where the line came from: `stderr` (the command's stderr; a job
+    /// with `output` sends stdout to its artifact), `stdout+stderr` (the
+    /// command's output when both streams share one journal stream: a job
+    /// without `output`), `piar` (piar's own lines about the job or run).
+    stream: &'static str,
     /// The message text (invalid UTF-8 replaced).
     message: String,
     /// The unit that logged it.
@@ -97,8 +103,14 @@ pub(super) fn logs(ctx: &Ctx, args: &LogsArgs) -> Result<ExitStatus> {
         cmd.arg("--follow");
     }
     if ctx.out.json {
-        cmd.arg("--output=json");
+        // --all: without it journalctl's JSON turns fields over 4096 bytes
+        // (a long line) into null (journalctl(1), --output=json).
+        cmd.args(["--output=json", "--all"]);
     }
+    let has_output = ctx
+        .store()
+        .load(&args.name)
+        .is_ok_and(|j| j.manifest.output.is_some());
     cmd.args(journal_matches(ctx.scope, &args.name, args.run.as_deref()));
     log::debug!("running {cmd:?}");
     let spawn_err = |e: std::io::Error| {
@@ -122,7 +134,7 @@ pub(super) fn logs(ctx: &Ctx, args: &LogsArgs) -> Result<ExitStatus> {
         let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
             continue;
         };
-        if let Err(e) = ctx.out.json_line(&to_line(&entry)) {
+        if let Err(e) = ctx.out.json_line(&to_line(&entry, has_output)) {
             let _ = child.kill();
             let _ = child.wait();
             return Err(e);
@@ -137,8 +149,18 @@ pub(super) fn logs(ctx: &Ctx, args: &LogsArgs) -> Result<ExitStatus> {
     }
 }
 
-/// A journal entry (journalctl `-o json`) -> [`LogLine`].
-fn to_line(e: &serde_json::Value) -> LogLine {
+/// A trigger, watcher or manual trigger unit (piar itself writes there),
+/// not a run unit.
+fn is_piar_unit(unit: Option<&str>) -> bool {
+    let run_unit = unit
+        .and_then(|u| names::parse(u).or_else(|| names::parse_legacy(u)))
+        .is_some_and(|n| matches!(n.kind, names::Kind::Run { .. }));
+    !run_unit
+}
+
+/// A journal entry (journalctl `-o json`) -> [`LogLine`]. `has_output`:
+/// the job saves stdout to an artifact (so its journal lines are stderr).
+fn to_line(e: &serde_json::Value, has_output: bool) -> LogLine {
     let s = |k: &str| e.get(k).and_then(|v| v.as_str()).map(str::to_string);
     // MESSAGE is a string, or an array of bytes when not valid UTF-8.
     let message = match e.get("MESSAGE") {
@@ -164,9 +186,19 @@ fn to_line(e: &serde_json::Value) -> LogLine {
     let time = s("__REALTIME_TIMESTAMP")
         .and_then(|us| us.parse::<i64>().ok())
         .and_then(|us| jiff::Timestamp::from_microsecond(us).ok())
-        .map(|t| t.to_string());
+        .map(crate::printer::rfc3339);
+    // The command's lines come through the unit's stdout/stderr stream;
+    // piar's own through the journal API or syslog.
+    let stream = match s("_TRANSPORT").as_deref() {
+        Some("stdout") if !is_piar_unit(unit.as_deref()) => match has_output {
+            true => "stderr",
+            false => "stdout+stderr",
+        },
+        _ => "piar",
+    };
     LogLine {
         time,
+        stream,
         message,
         unit,
         run_id,

@@ -8,21 +8,16 @@
 //! and `replace` never replaces. A unit per start cannot merge; the overlap
 //! policy (forbid: a `skipped` record; allow; replace) stays the trigger's.
 
-use serde::Serialize;
+use std::time::{Duration, Instant};
 
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
-use crate::record::{self, RunRecord};
+use crate::record::{self, RunRecord, RunStatus};
 use crate::units::self_exe::{SelfExe, manual_trigger_properties};
 
-/// What `run` (without `--wait`) prints with `--json`.
-#[derive(Debug, Serialize)]
-struct StartedView {
-    name: String,
-    /// The manual trigger unit started (`piar-<job>.manual-<id>.service`).
-    unit: String,
-    started: bool,
-}
+/// How long `piar run` waits for the trigger to write the run's first
+/// record (`running`, or `skipped` under overlap `forbid`).
+const RECORD_WITHIN: Duration = Duration::from_secs(60);
 
 /// How many fresh ids to try when a manual trigger unit of that name exists
 /// already (two starts in one second drawing the same 64 random bits).
@@ -46,14 +41,17 @@ fn manual_id() -> String {
 
 /// Run `piar run NAME [--wait]`.
 ///
-/// Without `--wait` it returns as soon as the manager has queued the start
-/// of the manual trigger unit. With `--wait` it waits for exactly that unit
-/// and prints the run record its trigger wrote (found by the unit's
-/// invocation ID, `trigger_invocation_id`): the run's outcome (a detached
-/// `allow`/`replace` run is followed to its end), or, when an overlap
-/// `forbid` run was still active, the `skipped` record, exit 0.
+/// piar chooses the run id, starts the manual trigger unit with it
+/// (`piar trigger --run-id ID NAME`) and waits until the trigger has
+/// written the run's first record, so the answer names the run at once:
+/// status `running`, or `skipped` when an overlap `forbid` run is still
+/// active (exit 0 either way). With `--wait` it then follows the run to
+/// its end, and through armed retries to the final attempt
+/// ([`super::poll::follow`]), and exits with that run's status. The
+/// trigger itself (overlap policy, recording) is the timer's.
+///
 /// Errors: the job is missing (3), pending approval (4), its service unit
-/// file is gone or the trigger wrote no record (1).
+/// file is gone or the trigger ended without recording the run (1).
 pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     crate::model::manifest::approval::check_may_run(&job.manifest)?;
@@ -70,12 +68,11 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
     }
     let sd = ctx.systemd()?;
     let exe = SelfExe::current(sd.scope)?;
-    let props = manual_trigger_properties(&exe, name, wait);
-    // Records that exist before the start cannot be this start's.
-    let before: std::collections::HashSet<String> = match wait {
-        true => record::run_ids(&ctx.paths, name).into_iter().collect(),
-        false => Default::default(),
-    };
+    let mut run_id = record::new_run_id();
+    while record::record_path(&ctx.paths, name, &run_id).exists() {
+        run_id = record::new_run_id();
+    }
+    let props = manual_trigger_properties(&exe, name, &run_id, wait);
     let mut attempt = 0;
     let (unit, started) = loop {
         attempt += 1;
@@ -92,77 +89,67 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
             Err(e) => return Err(e),
         }
     };
-    if !wait {
+    if wait {
+        // The trigger's own end first: it sends the callback and arms a
+        // retry after the final record.
+        let outcome = started.wait()?;
+        log::debug!("{unit}: {} ({})", outcome.result, outcome.invocation_id);
+    } else {
         drop(started);
+    }
+    let rec = first_record(ctx, &sd, name, &run_id, &unit)?;
+    if !wait {
         if ctx.out.json {
-            ctx.out.json(&StartedView {
-                name: name.to_string(),
-                unit,
-                started: true,
-            })?;
-        } else {
+            ctx.out.json(&super::poll::view(ctx, &rec, false))?;
+        } else if rec.status == RunStatus::Running {
             ctx.out.line(format!(
-                "started {name} ({unit}); follow it with `piar logs -f {name}`"
+                "started run {run_id} of {name}; follow it with `piar wait {run_id}` or `piar logs -f {name}`"
             ))?;
+        } else {
+            super::poll::print_record(ctx, &rec)?;
         }
         return Ok(ExitStatus::Success);
     }
-    // AddRef pins the unit until we disconnect, so its outcome is readable.
-    let outcome = started.wait()?;
-    log::debug!("{unit}: {} ({})", outcome.result, outcome.invocation_id);
-    let rec = record::run_ids(&ctx.paths, name)
-        .into_iter()
-        .rev()
-        .filter(|id| !before.contains(id))
-        .filter_map(|id| record::load(&record::record_path(&ctx.paths, name, &id)).ok())
-        .find(|r| {
-            !outcome.invocation_id.is_empty()
-                && r.trigger_invocation_id.as_deref() == Some(outcome.invocation_id.as_str())
-        })
-        .ok_or_else(|| {
-            Error::failed(format!(
-                "{unit} finished ({}) but wrote no run record",
-                outcome.result
-            ))
-            .with_hint(format!("see `journalctl -u {unit}`"))
-        })?;
-    // A detached run (overlap allow/replace) is recorded by its watcher; a
-    // record still `running` after its unit ended belongs to a trigger (or
-    // watcher) that died: crate::ops::recover::settle reads it as `lost`.
-    let path = record::record_path(&ctx.paths, name, &rec.run_id);
-    let mut rec = rec;
-    loop {
-        if let Ok(Some(new)) = crate::ops::recover::settle(&ctx.paths, &rec, Some(&sd), ctx.scope) {
-            rec = new;
-        }
-        if rec.status != record::RunStatus::Running {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        rec = record::load(&path)?;
-    }
-    print_record(ctx, &rec)?;
+    let rec = super::poll::follow(ctx, rec, None)?.ok_or_else(|| Error::failed("wait ended"))?;
+    super::poll::print_run(ctx, &rec)?;
     Ok(ExitStatus::Job(rec.exit_status()))
 }
 
-/// Print a finished run: the record as JSON, or one line of text.
-pub(super) fn print_record(ctx: &Ctx, rec: &RunRecord) -> Result<()> {
-    if ctx.out.json {
-        return ctx.out.json(rec);
+/// Poll until the trigger in `unit` has written record `run_id` (at most
+/// [`RECORD_WITHIN`]). Errors (exit 1): the unit ended without writing it
+/// (for example a clock-sync deferral was already pending), or the time ran
+/// out.
+fn first_record(
+    ctx: &Ctx,
+    sd: &crate::systemd::Systemd,
+    name: &str,
+    run_id: &str,
+    unit: &str,
+) -> Result<RunRecord> {
+    let path = record::record_path(&ctx.paths, name, run_id);
+    let deadline = Instant::now() + RECORD_WITHIN;
+    let mut polls = 0u32;
+    loop {
+        if let Ok(rec) = record::load(&path) {
+            return Ok(rec);
+        }
+        polls += 1;
+        // Every ~second: is the trigger still there?
+        if polls.is_multiple_of(20) && sd.list_units(&[], &[unit])?.is_empty() && !path.exists() {
+            return Err(Error::failed(format!(
+                "{unit} ended without recording run {run_id} of {name}"
+            ))
+            .with_hint(format!(
+                "see `piar logs {name}` (a clock-sync deferral may be pending)"
+            )));
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::failed(format!(
+                "run {run_id} of {name} was not recorded within {}s",
+                RECORD_WITHIN.as_secs()
+            ))
+            .with_hint(format!("see `journalctl -u {unit}`")));
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
-    let detail = match (&rec.exit_code, &rec.signal, &rec.error) {
-        (_, Some(sig), _) => format!(" by {sig}"),
-        (Some(c), None, _) => format!(" with exit code {c}"),
-        (None, None, Some(e)) => format!(": {e}"),
-        _ => String::new(),
-    };
-    ctx.out.line(format!(
-        "run {} of {}: {}{detail}{}",
-        rec.run_id,
-        rec.job,
-        rec.status.as_str(),
-        rec.duration_ms
-            .map(|d| format!(" after {d} ms"))
-            .unwrap_or_default()
-    ))
 }

@@ -8,7 +8,7 @@ use super::Ctx;
 use crate::error::{ExitStatus, Result};
 use crate::ops::status::{JobSummary, Live, summarize};
 use crate::printer::human_time;
-use crate::record::{self, RunRecord};
+use crate::record::{self, Run};
 use crate::schedule::{Schedule, preview};
 
 /// How many upcoming and past runs `show` lists.
@@ -26,7 +26,8 @@ struct ShowView {
     manifest: crate::model::manifest::Manifest,
     on_calendar: Vec<String>,
     next_runs: Vec<String>,
-    last_runs: Vec<RunRecord>,
+    /// Newest first, in the Run shape without output tails.
+    last_runs: Vec<Run>,
     units: BTreeMap<String, String>,
 }
 
@@ -83,8 +84,14 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
             manifest_path: ctx.paths.manifest(name).display().to_string(),
             manifest: job.manifest.clone(),
             on_calendar,
-            next_runs: next_runs.iter().map(|t| t.to_string()).collect(),
-            last_runs,
+            next_runs: next_runs
+                .iter()
+                .map(|t| crate::printer::rfc3339(*t))
+                .collect(),
+            last_runs: last_runs
+                .iter()
+                .map(|r| Run::from_record(r, Some(&job.manifest.metadata)))
+                .collect(),
             units,
         })?;
         return Ok(ExitStatus::Success);

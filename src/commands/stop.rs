@@ -16,21 +16,21 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long to wait for the trigger to record the end after the unit stopped.
 const RECORD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One stopped run, as `stop --json` prints it (in a list).
+/// What `stop --json` prints.
 #[derive(Debug, Serialize)]
-struct StoppedView {
-    job: String,
-    run_id: String,
-    unit: String,
-    /// The run record's status after the stop (`canceled`; `running` if
-    /// the trigger did not record the end within 10 s).
-    status: Option<RunStatus>,
+struct StopView {
+    /// The runs stopped, in the Run shape (`docs/schemas/run.json`):
+    /// `canceled`, or still `running` if the trigger did not record the end
+    /// within 10 s. Empty when nothing was running.
+    stopped: Vec<crate::record::Run>,
 }
 
 /// Run `piar stop TARGET`: `TARGET` is a job (every running run of it) or a
 /// run id. Each run gets a cancel marker ([`crate::history::mark_canceled`]),
 /// then `StopUnit` on its transient unit; then we wait for the trigger to
-/// record the end. Exit 3 when nothing matching runs.
+/// record the end. Idempotent: when nothing of `TARGET` runs, exit 0 with
+/// `{"stopped": []}`. Exit 3 only when `TARGET` is neither a job nor a
+/// valid run id.
 pub(super) fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
     let is_job = crate::model::manifest::validate::validate_name(target).is_ok()
@@ -53,52 +53,54 @@ pub(super) fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
         .filter_map(|n| Some((n.job.clone(), n.run_id()?.to_string(), n.unit)))
         .collect();
     if runs.is_empty() {
-        let what = if is_job {
-            format!("no run of job {target:?} is running")
+        if ctx.out.json {
+            ctx.out.json(&StopView { stopped: vec![] })?;
+        } else if is_job {
+            ctx.out.line(format!(
+                "no run of job {target} is running; nothing to stop"
+            ))?;
         } else {
-            format!("run {target:?} is not running")
-        };
-        return Err(Error::not_found(what).with_hint(format!(
-            "`piar history {}` shows finished runs",
-            if is_job { target } else { "NAME" }
-        )));
+            ctx.out
+                .line(format!("run {target} is not running; nothing to stop"))?;
+        }
+        return Ok(ExitStatus::Success);
     }
     let mut stopped = Vec::new();
     for (job, run_id, unit) in runs {
         crate::history::mark_canceled(&ctx.paths, &job, &run_id)?;
         log::info!("{job}: stopping run {run_id} ({unit})");
         sd.stop_and_wait(&unit, STOP_TIMEOUT)?;
-        let status = wait_recorded(ctx, &job, &run_id);
-        stopped.push(StoppedView {
-            job,
-            run_id,
-            unit,
-            status,
-        });
+        match wait_recorded(ctx, &job, &run_id) {
+            Some(rec) => stopped.push(super::poll::view(ctx, &rec, false)),
+            None => log::warn!("{job}: run {run_id} ({unit}) has no run record"),
+        }
     }
     if ctx.out.json {
-        ctx.out.json(&stopped)?;
+        ctx.out.json(&StopView { stopped })?;
     } else {
         for s in &stopped {
             ctx.out.line(format!(
                 "stopped run {} of {} ({})",
-                s.run_id,
+                s.id,
                 s.job,
-                s.status.map(RunStatus::as_str).unwrap_or("no record")
+                s.status.as_str()
             ))?;
         }
     }
     Ok(ExitStatus::Success)
 }
 
-/// Poll the run record until the trigger recorded the end (or give up).
-fn wait_recorded(ctx: &Ctx, job: &str, run_id: &str) -> Option<RunStatus> {
+/// Poll the run record until the trigger recorded the end (or give up):
+/// the record as it is then, `None` if there is none.
+fn wait_recorded(ctx: &Ctx, job: &str, run_id: &str) -> Option<record::RunRecord> {
     let path = record::record_path(&ctx.paths, job, run_id);
     let deadline = Instant::now() + RECORD_TIMEOUT;
     loop {
-        let status = record::load(&path).ok().map(|r| r.status);
-        if status.is_some_and(|s| s != RunStatus::Running) || Instant::now() >= deadline {
-            return status;
+        let rec = record::load(&path).ok();
+        if rec.as_ref().is_some_and(|r| r.status != RunStatus::Running)
+            || Instant::now() >= deadline
+        {
+            return rec;
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -23,23 +23,32 @@ pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
                 &sd,
                 &job,
                 Some((first.clone(), k)),
+                args.run_id.as_deref(),
             )?
         }
         _ => {
             let decision = match job.manifest.require_synced_clock {
-                true => crate::ops::trigger::defer::check(&ctx.paths, &sd, &job)?,
+                true => crate::ops::trigger::defer::check(
+                    &ctx.paths,
+                    &sd,
+                    &job,
+                    args.run_id.as_deref(),
+                )?,
                 false => crate::ops::trigger::defer::Decision::Run,
             };
             match decision {
-                crate::ops::trigger::defer::Decision::Run => {
-                    crate::ops::trigger::run::trigger(&ctx.paths, &sd, &job)?
-                }
+                crate::ops::trigger::defer::Decision::Run => crate::ops::trigger::run::trigger(
+                    &ctx.paths,
+                    &sd,
+                    &job,
+                    args.run_id.as_deref(),
+                )?,
                 crate::ops::trigger::defer::Decision::GaveUp(rec) => rec,
                 crate::ops::trigger::defer::Decision::Deferred(rec) => {
                     if let Some(rec) = rec
                         && (ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()))
                     {
-                        super::run::print_record(ctx, &rec)?;
+                        super::poll::print_record(ctx, &rec)?;
                     }
                     return Ok(ExitStatus::Success);
                 }
@@ -79,7 +88,7 @@ pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
     // Under a unit stdout is the journal, where run::trigger already logged
     // the outcome; print it for a person at a terminal or for --json.
     if ctx.out.json || std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        super::run::print_record(ctx, &rec)?;
+        super::poll::print_record(ctx, &rec)?;
     }
     Ok(ExitStatus::Job(rec.exit_status()))
 }

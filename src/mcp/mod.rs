@@ -24,7 +24,7 @@
 mod child;
 mod params;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
@@ -49,8 +49,6 @@ use params::{Bad, wait_secs};
 const CLI_TIMEOUT: Duration = Duration::from_secs(120);
 /// Extra time a waiting child gets beyond its own `--timeout`.
 const WAIT_MARGIN: Duration = Duration::from_secs(15);
-/// How long `run_now` looks for the new run's record after the start.
-const RUN_ID_WITHIN: Duration = Duration::from_secs(15);
 
 /// The tools that exist only with `piar mcp --allow-approval`.
 const APPROVAL_TOOLS: [&str; 2] = ["approve_job", "reject_job"];
@@ -140,7 +138,7 @@ pub fn main<I: IntoIterator<Item = std::ffi::OsString>>(args: I) -> std::process
             return std::process::ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    crate::logging::init(cli.verbose, None);
+    crate::logging::init(cli.verbose, None, None);
     let scope = if cli.system {
         Scope::System
     } else if cli.user {
@@ -218,7 +216,7 @@ fn summary(tool: &str, v: &Value) -> String {
         "show_job" => format!("job {}: {}", s("name"), s("state")),
         "run_result" | "wait_for_run" => format!(
             "run {} of {}: {}",
-            s("run_id"),
+            s("id"),
             v["job"].as_str().or(v["name"].as_str()).unwrap_or("?"),
             s("status")
         ),
@@ -291,29 +289,6 @@ impl PiarMcp {
         }
     }
 
-    /// The run ids in `piar history NAME` (newest first); empty on error.
-    async fn run_ids(&self, name: &str, ct: &CancellationToken) -> Vec<String> {
-        let args = vec![
-            "history".into(),
-            "--lines=1000".into(),
-            "--".into(),
-            name.into(),
-        ];
-        match self.cli(args, CLI_TIMEOUT, ct).await {
-            Ok(out) if out.code == 0 => out
-                .json()
-                .and_then(|v| {
-                    v["runs"].as_array().map(|runs| {
-                        runs.iter()
-                            .filter_map(|r| r["run_id"].as_str().map(String::from))
-                            .collect()
-                    })
-                })
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        }
-    }
-
     /// `piar wait --timeout=Ns -- TARGET`: the run record (whatever the run's
     /// status) or the CLI's error (a timeout is `failed`, exit 1).
     async fn wait_run(&self, target: &str, secs: u64, ct: &CancellationToken) -> CallToolResult {
@@ -328,7 +303,7 @@ impl PiarMcp {
             Err(r) => r,
             // `wait` exits with the run's status and prints the record.
             Ok(out) => match out.json() {
-                Some(v @ Value::Object(_)) if v.get("run_id").is_some() => {
+                Some(v @ Value::Object(_)) if v.get("id").is_some() => {
                     ok_result(summary("wait_for_run", &v), v)
                 }
                 _ => out.into_error(),
@@ -427,8 +402,8 @@ optionally filtered by state, schedule kind, name or last result. Returns {\"job
     /// `piar history`.
     #[tool(
         name = "job_history",
-        description = "A job's past runs, newest first: run_id, status, started_at, finished_at, \
-duration_ms (milliseconds), exit_code, artifact.",
+        description = "A job's past runs, newest first, each a Run: id, status, attempt, started_at, finished_at, \
+duration_ms (milliseconds), exit_code, systemd_result, output.artifact.",
         annotations(read_only_hint = true)
     )]
     async fn job_history(
@@ -508,9 +483,9 @@ duration_ms, artifact and the tail of its output.",
     /// `piar run` (+ `piar wait RUN`).
     #[tool(
         name = "run_now",
-        description = "Start a run of a job now (through its systemd service, like its timer). Returns the run_id. \
-With wait=true, waits up to timeout_seconds (default 60) and returns the run record; \
-if it is still running then, returns finished=false and the run goes on."
+        description = "Start a run of a job now (like its timer). Returns the Run (id, status running, or skipped \
+when an overlap=forbid run is still active). With wait=true, waits up to timeout_seconds (default 60), \
+through retries, and returns the final Run; if it is still running then, the Run with status running."
     )]
     async fn run_now(
         &self,
@@ -525,7 +500,8 @@ if it is still running then, returns finished=false and the run goes on."
             Err(b) => return Ok(bad(b)),
         };
         let ct = &ctx.ct;
-        let before = self.run_ids(&p.name, ct).await;
+        // `piar run --json` answers with the Run (its id, status running, or
+        // skipped under overlap forbid) as soon as the trigger recorded it.
         let started = match self
             .cli(
                 vec!["run".into(), "--".into(), p.name.clone()],
@@ -538,47 +514,45 @@ if it is still running then, returns finished=false and the run goes on."
             Ok(out) if out.code != 0 => return Ok(out.into_error()),
             Ok(out) => out.json().unwrap_or(Value::Null),
         };
-        // The run id is made by the run itself (piar trigger): the newest
-        // record that was not there before is this run.
-        let deadline = Instant::now() + RUN_ID_WITHIN;
-        let run_id = loop {
-            let now = self.run_ids(&p.name, ct).await;
-            if let Some(id) = now.into_iter().find(|id| !before.contains(id)) {
-                break Some(id);
-            }
-            if Instant::now() >= deadline || ct.is_cancelled() {
-                break None;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
-        let Some(run_id) = run_id else {
-            let mut v = started;
-            v["run_id"] = Value::Null;
-            return Ok(ok_result(
-                format!(
-                    "started {}; its run record did not appear within {}s (see job_history)",
-                    p.name,
-                    RUN_ID_WITHIN.as_secs()
-                ),
-                v,
+        let Some(run_id) = started["id"].as_str().map(String::from) else {
+            return Ok(tool_error(
+                "failed",
+                "piar run answered without a run id".into(),
+                None,
+                1,
             ));
         };
-        if !p.wait {
-            let mut v = started;
-            v["run_id"] = json!(run_id);
-            return Ok(ok_result(format!("started run {run_id} of {}", p.name), v));
+        if !p.wait || started["status"] != "running" {
+            return Ok(ok_result(
+                format!(
+                    "run {run_id} of {}: {}",
+                    p.name,
+                    started["status"].as_str().unwrap_or("?")
+                ),
+                started,
+            ));
         }
         let r = self.wait_run(&run_id, secs, ct).await;
         if r.is_error == Some(true)
-            && r.structured_content.as_ref().is_some_and(|v| {
-                v["error"]["message"]
-                    .as_str()
-                    .is_some_and(|m| m.starts_with("timed out waiting"))
-            })
+            && r.structured_content
+                .as_ref()
+                .is_some_and(|v| v["error"]["code"] == "timeout")
         {
+            // Still running: the Run as it is now (status running).
+            let now = match self
+                .cli(
+                    vec!["result".into(), "--".into(), run_id.clone()],
+                    CLI_TIMEOUT,
+                    ct,
+                )
+                .await
+            {
+                Ok(out) if out.code == 0 => out.json().unwrap_or(started),
+                _ => started,
+            };
             return Ok(ok_result(
                 format!("run {run_id} of {} still running after {secs}s", p.name),
-                json!({"name": p.name, "run_id": run_id, "finished": false}),
+                now,
             ));
         }
         Ok(r)
@@ -588,8 +562,8 @@ if it is still running then, returns finished=false and the run goes on."
     #[tool(
         name = "wait_for_run",
         description = "Wait until a run finishes (target = run id) or until a job's next run finishes \
-(target = job name), at most timeout_seconds (1-3600, default 60). Returns the run record; \
-a timeout is a tool error with code 'failed'.",
+(target = job name: its run in progress, else its next run), following retries to the final attempt, \
+at most timeout_seconds (1-3600, default 60). Returns the Run; a timeout is a tool error with code 'timeout' (exit_code 75).",
         annotations(read_only_hint = true)
     )]
     async fn wait_for_run(

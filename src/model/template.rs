@@ -170,7 +170,7 @@ pub fn prepare(
         stdin: None,
         command: Vec::new(),
         output: None,
-        scheduled_for: values.scheduled_for.to_string(),
+        scheduled_for: crate::printer::rfc3339(values.scheduled_for),
     };
     if needs_render {
         let r = Renderer::new(m, &values)?;

@@ -131,7 +131,7 @@ pub fn settle(
             .to_string(),
     );
     let now = jiff::Timestamp::now();
-    fresh.finished_at = Some(now.to_string());
+    fresh.finished_at = Some(crate::printer::rfc3339(now));
     fresh.duration_ms = fresh.started_at.parse::<jiff::Timestamp>().ok().map(|s| {
         now.as_millisecond()
             .saturating_sub(s.as_millisecond())

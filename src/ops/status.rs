@@ -139,11 +139,9 @@ pub struct JobSummary {
     pub schedule_description: String,
     /// Next time the timer elapses (RFC 3339, UTC), if any.
     pub next_run: Option<String>,
-    /// Start of the last run (RFC 3339, UTC), if any.
-    pub last_run: Option<String>,
-    /// Status of the last run (`succeeded`, `failed`, `timed_out`, `skipped`, `deferred`,
-    /// `canceled`, `running`, `lost`).
-    pub result: Option<String>,
+    /// The newest run (the Run shape, [`crate::record::Run`], without its
+    /// output tail), if any; its `status` is the last run's outcome.
+    pub last_run: Option<Box<record::Run>>,
     /// `waiting` (also: an `@reboot` job waiting for the next boot),
     /// `running`, `paused`, `manual`, `pending-approval`, `rejected`,
     /// `completed`/`failed` (a one-shot job after its run), `done` (one-shot
@@ -247,7 +245,7 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
         && let Some((active, _, path)) = timer
         && active == "active"
     {
-        next_run = next_elapse(sd, path)?.map(|t| t.to_string());
+        next_run = next_elapse(sd, path)?.map(crate::printer::rfc3339);
     }
     Ok(JobSummary {
         name: name.to_string(),
@@ -255,8 +253,9 @@ pub fn summarize(sd: &Systemd, live: &Live, paths: &Paths, job: &Job) -> Result<
         kind: job.schedule.kind(),
         schedule_description: crate::schedule::describe::describe(&job.schedule),
         next_run,
-        last_run: last.as_ref().map(|r| r.started_at.clone()),
-        result: last.as_ref().map(|r| r.status.as_str().to_string()),
+        last_run: last
+            .as_ref()
+            .map(|r| Box::new(record::Run::from_record(r, Some(&job.manifest.metadata)))),
         state,
         description: job.manifest.description.clone(),
     })

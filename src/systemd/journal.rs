@@ -13,7 +13,9 @@ pub fn output_tail(scope: Scope, run_id: &str, unit: &str) -> Option<String> {
     cmd.args(["--no-pager", "--quiet", "-o", "cat", "-n", "50"]);
     match scope {
         Scope::System => {
-            cmd.arg(format!("PIAR_RUN={run_id}"));
+            // The run unit's own lines only: the trigger's carry PIAR_RUN too.
+            cmd.arg(format!("PIAR_RUN={run_id}"))
+                .arg(format!("_SYSTEMD_UNIT={unit}"));
         }
         Scope::User => {
             // SAFETY: getuid has no preconditions and cannot fail.

@@ -81,6 +81,7 @@ pub const MANUAL_START_ENV: &str = "PIAR_MANUAL_START";
 pub fn manual_trigger_properties(
     exe: &SelfExe,
     job: &str,
+    run_id: &str,
     add_ref: bool,
 ) -> Vec<(&'static str, Value<'static>)> {
     let mut env = exe.env.clone();
@@ -93,7 +94,12 @@ pub fn manual_trigger_properties(
         ("Type", Value::from("oneshot")),
         (
             "ExecStart",
-            exe.exec_start(&["trigger".to_string(), job.to_string()]),
+            exe.exec_start(&[
+                "trigger".to_string(),
+                format!("--run-id={run_id}"),
+                "--".to_string(),
+                job.to_string(),
+            ]),
         ),
         ("Environment", Value::from(env)),
         ("CollectMode", Value::from("inactive-or-failed")),

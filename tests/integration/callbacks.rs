@@ -371,11 +371,11 @@ fn wait_and_result_poll_for_runs() {
         .args(["--", "sh", "-c", "sleep 1; exit 3"])
         .run()
         .success();
-    // Nothing runs: the timeout ends the wait with exit 1.
+    // Nothing runs: the timeout ends the wait with exit 75.
     Piar::new()
         .args(["wait", &name, "--timeout", "1s"])
         .run()
-        .code(1);
+        .code(75);
     let waiter = {
         let name = name.clone();
         std::thread::spawn(move || {
@@ -397,7 +397,7 @@ fn wait_and_result_poll_for_runs() {
     let out = waiter.join().unwrap().code(3);
     let rec = out.json_value();
     assert_eq!(rec["status"], "failed");
-    let run_id = rec["run_id"].as_str().unwrap().to_string();
+    let run_id = rec["id"].as_str().unwrap().to_string();
 
     let data = Piar::new()
         .args(["result", &run_id, "--json"])
@@ -418,20 +418,26 @@ fn wait_and_result_poll_for_runs() {
     assert_eq!(
         keys,
         [
-            "artifact",
+            "attempt",
+            "command",
             "duration_ms",
             "error",
             "exit_code",
             "finished_at",
+            "id",
             "invocation_id",
             "job",
             "metadata",
-            "output_tail",
-            "run_id",
+            "output",
+            "reason",
+            "retry_of",
             "scheduled_for",
             "signal",
             "started_at",
-            "status"
+            "status",
+            "systemd_result",
+            "trigger",
+            "unit"
         ]
     );
     // A finished run: wait returns at once with its status.
@@ -511,7 +517,7 @@ fn pi_agent_runner_compat_sends_its_headers_and_body_fields() {
     assert_eq!(body["event"], "job.failed");
     assert_eq!(body["jobType"], name.as_str());
     assert_eq!(body["status"], "failed");
-    assert_eq!(body["jobId"], body["data"]["run_id"]);
+    assert_eq!(body["jobId"], body["data"]["id"]);
     assert_eq!(body["startedAt"], body["data"]["started_at"]);
     assert_eq!(body["finishedAt"], body["data"]["finished_at"]);
     assert_eq!(body["error"], "exited with status 4");

@@ -20,8 +20,7 @@ struct ListRow {
     kind: String,
     schedule_description: String,
     next_run: Option<String>,
-    last_run: Option<String>,
-    result: Option<String>,
+    last_run: Option<serde_json::Value>,
     state: String,
     description: String,
 }
@@ -31,23 +30,29 @@ struct ListRow {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct Run {
-    version: u32,
-    job: String,
+    #[serde(rename = "id")]
     run_id: String,
-    unit: String,
+    job: String,
     status: String,
-    command: Vec<String>,
-    invocation_id: Option<String>,
-    trigger_invocation_id: Option<String>,
-    result: Option<String>,
-    exit_code: Option<i32>,
-    signal: Option<String>,
+    attempt: u32,
+    retry_of: Option<String>,
+    trigger: String,
+    scheduled_for: Option<String>,
     started_at: String,
     finished_at: Option<String>,
     duration_ms: Option<u64>,
+    exit_code: Option<i32>,
+    signal: Option<String>,
+    /// systemd's Result of the run unit.
+    #[serde(rename = "systemd_result")]
+    result: Option<String>,
+    unit: String,
+    invocation_id: Option<String>,
+    command: Vec<String>,
     error: Option<String>,
-    scheduled_for: Option<String>,
-    artifact: Option<String>,
+    reason: Option<String>,
+    output: serde_json::Value,
+    metadata: serde_json::Value,
 }
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -105,7 +110,11 @@ fn every_job_fires_and_is_recorded_and_logged() {
     let row = list_row(&name).expect("job listed");
     assert!(row.last_run.is_some(), "{row:?}");
     assert_eq!(row.kind, "every");
-    assert!(row.result.is_some());
+    assert!(
+        row.last_run
+            .as_ref()
+            .is_some_and(|r| r["status"].is_string())
+    );
     assert!(
         matches!(row.state.as_str(), "waiting" | "running"),
         "{row:?}"

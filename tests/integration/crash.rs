@@ -573,7 +573,7 @@ fn doctor_reports_a_run_left_by_a_crashed_trigger_until_sync() {
         .run()
         .success()
         .json_value();
-    assert_eq!(show["result"], "lost", "{show}");
+    assert_eq!(show["last_run"]["status"], "lost", "{show}");
     assert_eq!(show["last_runs"][0]["status"], "lost", "{show}");
     state.piar().arg("sync").run().success();
     let c = interrupted(&state);

@@ -27,20 +27,27 @@ struct History {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct HistoryRow {
+    #[serde(rename = "id")]
     run_id: String,
+    job: String,
     status: String,
+    attempt: u32,
+    retry_of: Option<String>,
+    trigger: String,
+    scheduled_for: Option<String>,
     started_at: String,
     finished_at: Option<String>,
     duration_ms: Option<u64>,
     exit_code: Option<i32>,
     signal: Option<String>,
-    result: Option<String>,
+    systemd_result: Option<String>,
+    unit: String,
+    invocation_id: Option<String>,
+    command: Vec<String>,
     error: Option<String>,
-    artifact: Option<String>,
-    scheduled_for: Option<String>,
-    attempt: Option<u32>,
-    retry_of: Option<String>,
     reason: Option<String>,
+    output: serde_json::Value,
+    metadata: serde_json::Value,
 }
 
 /// Mirror of `piar submit --json`.
@@ -420,7 +427,7 @@ fn stop_cancels_a_running_run() {
         .args(["submit", "--name", &name, "--manual", "--", "sleep", "300"])
         .run()
         .success();
-    Piar::new().args(["stop", &name]).run().code(3);
+    Piar::new().args(["stop", &name]).run().success();
     let start_and_wait_running = || {
         Piar::new().args(["run", &name]).run().success();
         poll_until("the run to be running", WAIT, || {
@@ -442,11 +449,12 @@ fn stop_cancels_a_running_run() {
         .run()
         .success()
         .json_value();
-    assert_eq!(v[0]["status"], "canceled", "{v}");
+    assert_eq!(v["stopped"][0]["status"], "canceled", "{v}");
     let h = history(&name);
     assert_eq!(h.runs[0].status, "canceled");
     assert_eq!(h.runs[0].signal.as_deref(), Some("SIGTERM"));
-    Piar::new().args(["stop", &name]).run().code(3);
+    // Nothing running: idempotent, exit 0.
+    Piar::new().args(["stop", &name]).run().success();
     // By run id.
     start_and_wait_running();
     // Run ids order by second, so pick the running one (not runs[0]).
@@ -461,7 +469,7 @@ fn stop_cancels_a_running_run() {
     assert!(out.stdout.contains("canceled"), "{}", out.stdout);
     assert_eq!(run(&id).unwrap().status, "canceled");
     assert_eq!(history(&name).runs.len(), 2);
-    Piar::new().args(["stop", &id]).run().code(3);
+    Piar::new().args(["stop", &id]).run().success();
     rm(&name);
 }
 
@@ -485,7 +493,7 @@ fn history_lists_runs_and_keep_runs_prunes_old_records() {
     assert!(
         h.runs
             .iter()
-            .all(|r| r.status == "succeeded" && r.artifact.is_none())
+            .all(|r| r.status == "succeeded" && r.output["artifact"].is_null())
     );
     let dir = format!("/var/lib/piar/runs/{name}");
     let records = std::fs::read_dir(&dir)

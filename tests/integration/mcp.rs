@@ -157,13 +157,10 @@ fn scenario(server: &[&str], name: &str, output_in_result: bool) -> Value {
     // run_now with wait: the run record of a succeeded run.
     assert_eq!(step(2)["is_error"], false, "{}", step(2));
     assert_eq!(step(2)["structured"]["status"], "succeeded", "{}", step(2));
-    let run_id = step(2)["structured"]["run_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let run_id = step(2)["structured"]["id"].as_str().unwrap().to_string();
     // run_result: that run, with its output.
     assert_eq!(step(3)["is_error"], false, "{}", step(3));
-    assert_eq!(step(3)["structured"]["run_id"], run_id.as_str());
+    assert_eq!(step(3)["structured"]["id"], run_id.as_str());
     assert_eq!(step(3)["structured"]["status"], "succeeded");
     assert_eq!(step(3)["structured"]["exit_code"], 0);
     if output_in_result {

@@ -516,7 +516,11 @@ fn the_user_scope_environment_is_just_as_clean() {
         .run()
         .success()
         .json_value();
-    assert_eq!(rec["artifact"], saved.display().to_string(), "{rec}");
+    assert_eq!(
+        rec["output"]["artifact"],
+        saved.display().to_string(),
+        "{rec}"
+    );
     let out = std::fs::read_to_string(&saved).unwrap();
     assert_eq!(env_keys(&out), run_env_with(&[]), "{out}");
     let home = format!("HOME={}", user.home.display());
@@ -605,7 +609,8 @@ fn rm_stops_a_pending_retry() {
         &["--manual", "--retries", "1", "--retry-delay", "1h"],
         &["false"],
     );
-    Piar::new().args(["run", "--wait", &name]).run().code(1);
+    // `run --wait` would follow the retry (an hour away): start and let it fail.
+    Piar::new().args(["run", &name]).run().success();
     let timers = || {
         let out = Command::new("systemctl")
             .args(["list-units", "--all", "--plain", "--no-legend"])
@@ -714,11 +719,11 @@ fn run_wait_while_a_forbid_run_is_active_reports_the_skipped_run() {
     });
     assert_eq!(r.len(), 2, "{r:?}");
     assert!(
-        r.iter().any(|r| r.run_id == rec["run_id"]),
+        r.iter().any(|r| r.run_id == rec["id"]),
         "run --wait printed {rec}, not one of {r:?}"
     );
     if rec["status"] == "skipped" {
-        assert_eq!(rec["run_id"], skipped.run_id.as_str());
+        assert_eq!(rec["id"], skipped.run_id.as_str());
         assert!(
             rec["error"]
                 .as_str()

@@ -141,6 +141,10 @@ fn maintenance_commands_match_their_schemas() {
     cases.piar_error(&["show", "no-such-job-anywhere"], 3);
     cases.piar_error(&["show", "Bad Name"], 2);
     cases.piar_error(&["submit", "--every", "1h"], 2);
+    // Usage errors clap finds are the JSON error object too under --json.
+    let usage = cases.piar_error(&["stop"], 2);
+    assert_eq!(usage["error"]["code"], "invalid", "{usage}");
+    cases.piar_error(&["wait", "--no-such-flag", "x"], 2);
     cases.check();
 }
 
@@ -161,10 +165,22 @@ fn job_commands_match_their_schemas() {
     cases.piar_error(&sub, 4);
     cases.piar("list.json", &["list"], 0);
     cases.piar("run.json", &["run", &name], 0);
-    let rec = cases.piar("run-record.json", &["run", "--wait", &name], 0);
-    let run_id = rec["run_id"].as_str().unwrap().to_string();
-    cases.piar("run-record.json", &["wait", &run_id], 0);
+    let rec = cases.piar("run.json", &["run", "--wait", &name], 0);
+    let run_id = rec["id"].as_str().unwrap().to_string();
+    cases.piar("run.json", &["wait", &run_id], 0);
     cases.piar("result.json", &["result", &run_id], 0);
+    let logs = Piar::new()
+        .args(["logs", &name, "--json"])
+        .run()
+        .success()
+        .stdout;
+    let mut lines = 0;
+    for line in logs.lines() {
+        lines += 1;
+        let v: Value = serde_json::from_str(line).unwrap();
+        cases.add("piar logs --json", "log-line.json", v);
+    }
+    assert!(lines > 0, "no log lines for {name}");
     cases.piar("history.json", &["history", &name], 0);
     cases.piar("show.json", &["show", &name], 0);
     cases.piar(
@@ -175,7 +191,8 @@ fn job_commands_match_their_schemas() {
     cases.piar("edit.json", &["edit", &name, "--every", "1h"], 0);
     cases.piar("pause.json", &["pause", &name], 0);
     cases.piar("pause.json", &["resume", &name], 0);
-    cases.piar_error(&["stop", &name], 3);
+    let none = cases.piar("stop.json", &["stop", &name], 0);
+    assert_eq!(none["stopped"], serde_json::json!([]), "{none}");
     cases.piar("rm.json", &["rm", &name, "--purge"], 0);
 
     // Approval, idempotency, stop.
@@ -218,7 +235,7 @@ fn job_commands_match_their_schemas() {
         },
     );
     let stopped = cases.piar("stop.json", &["stop", &gated], 0);
-    assert_eq!(stopped[0]["status"], "canceled", "{stopped}");
+    assert_eq!(stopped["stopped"][0]["status"], "canceled", "{stopped}");
     cases.piar("rm.json", &["rm", &gated, "--purge"], 0);
     let rejected = crate::support::unique("schema-rejected");
     cases.piar(

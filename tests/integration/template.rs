@@ -128,11 +128,15 @@ fn stdin_is_rendered_per_run_and_stdout_saved_as_artifact() {
     let mut seen = Vec::new();
     for _ in 0..2 {
         let rec = run_wait(&name, 0);
-        let run_id = rec["run_id"].as_str().unwrap().to_string();
+        let run_id = rec["id"].as_str().unwrap().to_string();
         let artifact = dir.join(format!("{run_id}.md"));
-        assert_eq!(rec["artifact"], artifact.to_str().unwrap(), "{rec}");
+        assert_eq!(
+            rec["output"]["artifact"],
+            artifact.to_str().unwrap(),
+            "{rec}"
+        );
         // A manual run was not scheduled.
-        assert!(rec.get("scheduled_for").is_none(), "{rec}");
+        assert!(rec["scheduled_for"].is_null(), "{rec}");
         // `date` is in the job's zone: the system zone for a --manual job.
         let started: jiff::Timestamp = rec["started_at"].as_str().unwrap().parse().unwrap();
         let date = started
@@ -171,7 +175,7 @@ fn template_args_and_absolute_output() {
         .success();
     let rec = run_wait(&name, 0);
     let artifact = out_dir.join("world.txt");
-    assert_eq!(rec["artifact"], artifact.to_str().unwrap());
+    assert_eq!(rec["output"]["artifact"], artifact.to_str().unwrap());
     assert_eq!(read(&artifact), format!("{name}|hello world|$HOME %s"));
     // The record shows the argv that ran: rendered, argv[0] resolved.
     let argv: Vec<String> = serde_json::from_value(rec["command"].clone()).unwrap();
@@ -214,7 +218,7 @@ fn failed_run_writes_a_failure_note_instead() {
     std::fs::write(&marker, "").unwrap();
     let rec = run_wait(&name, 3);
     assert_eq!(rec["status"], "failed");
-    assert_eq!(rec["artifact"], failed.to_str().unwrap());
+    assert_eq!(rec["output"]["artifact"], failed.to_str().unwrap());
     assert_eq!(read(&artifact), "in\n", "the last good artifact is kept");
     let note = read(&failed);
     for want in [
@@ -238,7 +242,7 @@ fn failed_run_writes_a_failure_note_instead() {
     // The next good run removes the stale note.
     std::fs::remove_file(&marker).unwrap();
     let rec = run_wait(&name, 0);
-    assert_eq!(rec["artifact"], artifact.to_str().unwrap());
+    assert_eq!(rec["output"]["artifact"], artifact.to_str().unwrap());
     assert!(!failed.exists());
     assert_no_capture_left(Path::new("/var/lib/piar/artifacts"));
     rm(&name);
@@ -277,7 +281,7 @@ fn timer_started_run_knows_when_it_was_scheduled() {
     assert!((0..5000).contains(&lag), "due {due}, started {started}");
 
     // The artifact: the rendered template (whole seconds, job zone UTC), then the env.
-    let first_run = rec["run_id"].as_str().unwrap().to_string();
+    let first_run = rec["id"].as_str().unwrap().to_string();
     let run_id = first_run.as_str();
     let text = read(format!("/var/lib/piar/artifacts/{run_id}.txt"));
     let secs = jiff::Timestamp::from_second(due.as_second()).unwrap();
@@ -298,7 +302,7 @@ fn timer_started_run_knows_when_it_was_scheduled() {
         .json_value();
     assert_eq!(data["scheduled_for"], scheduled.as_str());
     assert_eq!(
-        data["artifact"],
+        data["output"]["artifact"],
         format!("/var/lib/piar/artifacts/{run_id}.txt").as_str()
     );
 
@@ -314,8 +318,8 @@ fn timer_started_run_knows_when_it_was_scheduled() {
         matches!(state.as_str(), "inactive" | "failed").then_some(())
     });
     let rec = run_wait(&name, 0);
-    assert!(rec.get("scheduled_for").is_none(), "{rec}");
-    let run_id = rec["run_id"].as_str().unwrap();
+    assert!(rec["scheduled_for"].is_null(), "{rec}");
+    let run_id = rec["id"].as_str().unwrap();
     let text = read(format!("/var/lib/piar/artifacts/{run_id}.txt"));
     let env_line = text.lines().nth(1).unwrap_or_default();
     let env_time: jiff::Timestamp = env_line.trim_start_matches("env=").parse().unwrap();
@@ -355,7 +359,11 @@ fn user_scope_stdin_and_artifact() {
     let artifact = user
         .home
         .join(format!(".local/state/piar/artifacts/{name}.txt"));
-    assert_eq!(rec["artifact"], artifact.to_str().unwrap(), "{rec}");
+    assert_eq!(
+        rec["output"]["artifact"],
+        artifact.to_str().unwrap(),
+        "{rec}"
+    );
     assert_eq!(read(&artifact), format!("hi from {name}\n"));
     let meta = std::fs::metadata(&artifact).unwrap();
     assert_eq!(
@@ -436,7 +444,10 @@ fn agent_flow_templated_job_pending_approval_then_approved() {
     // It runs (now, instead of waiting for 03:00) and writes its artifact.
     let rec = run_wait(&name, 0);
     assert_eq!(rec["status"], "succeeded", "{rec}");
-    let artifact = rec["artifact"].as_str().expect("an artifact").to_string();
+    let artifact = rec["output"]["artifact"]
+        .as_str()
+        .expect("an artifact")
+        .to_string();
     let date = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
     assert!(
         artifact.ends_with(&format!("agent/{name}-{date}.md")),
@@ -453,16 +464,16 @@ fn agent_flow_templated_job_pending_approval_then_approved() {
         .run()
         .success()
         .json_value();
-    assert_eq!(history["runs"][0]["run_id"], rec["run_id"], "{history}");
-    assert_eq!(history["runs"][0]["artifact"], artifact.as_str());
-    let run_id = rec["run_id"].as_str().unwrap();
+    assert_eq!(history["runs"][0]["id"], rec["id"], "{history}");
+    assert_eq!(history["runs"][0]["output"]["artifact"], artifact.as_str());
+    let run_id = rec["id"].as_str().unwrap();
     let result = Piar::new()
         .args(["--json", "result", run_id])
         .run()
         .success()
         .json_value();
     assert_eq!(result["status"], "succeeded");
-    assert_eq!(result["artifact"], artifact.as_str());
+    assert_eq!(result["output"]["artifact"], artifact.as_str());
     rm(&name);
     let _ = std::fs::remove_file(&artifact);
 }

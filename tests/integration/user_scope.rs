@@ -41,7 +41,7 @@ fn user_scope_job_fires_logs_and_is_removed() {
             .find(|r| r["status"] == "succeeded")
             .cloned()
     });
-    let run_id = run["run_id"].as_str().unwrap().to_string();
+    let run_id = run["id"].as_str().unwrap().to_string();
     let record = user
         .home
         .join(format!(".local/state/piar/runs/{name}/{run_id}.json"));

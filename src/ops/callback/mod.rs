@@ -87,7 +87,7 @@ pub fn enqueue(
     let data = payload::run_data(
         Some(job),
         rec,
-        crate::systemd::journal::output_tail(scope, &rec.run_id, &rec.unit),
+        crate::ops::trigger::artifact::output_tails(scope, rec),
     );
     let compat = spec.compat.clone();
     let compat_fields = compat
@@ -95,7 +95,7 @@ pub fn enqueue(
         .map(|_| payload::CompatFields::from_data(&data));
     let body = payload::Payload {
         kind: event.to_string(),
-        timestamp: rec
+        timestamp: data
             .finished_at
             .clone()
             .unwrap_or_else(crate::printer::now_rfc3339),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::manifest::Job;
-use crate::record::{RunRecord, RunStatus};
+use crate::record::{OutputTail, Run, RunRecord, RunStatus};
 
 pub use crate::systemd::journal::OUTPUT_TAIL_BYTES;
 
@@ -58,7 +58,8 @@ pub struct CompatFields {
 impl CompatFields {
     /// The compat fields of a run's `data`.
     pub fn from_data(d: &RunData) -> CompatFields {
-        let ok = d.status == "succeeded";
+        let ok = d.status == RunStatus::Succeeded;
+        let status = d.status.as_str();
         let reason = if ok {
             None
         } else {
@@ -68,71 +69,30 @@ impl CompatFields {
                     .unwrap_or_else(|| match (d.exit_code, &d.signal) {
                         (_, Some(sig)) => format!("killed by {sig}"),
                         (Some(code), None) => format!("exited with status {code}"),
-                        (None, None) => d.status.replace('_', " "),
+                        (None, None) => status.replace('_', " "),
                     }),
             )
         };
         CompatFields {
-            job_id: d.run_id.clone(),
+            job_id: d.id.clone(),
             job_type: d.job.clone(),
             status: if ok { "completed" } else { "failed" }.to_string(),
             started_at: d.started_at.clone(),
             finished_at: d.finished_at.clone(),
             summary: match &reason {
                 None => format!("{} completed", d.job),
-                Some(r) => format!("{} {}: {r}", d.job, d.status.replace('_', " ")),
+                Some(r) => format!("{} {}: {r}", d.job, status.replace('_', " ")),
             },
-            artifact_path: d.artifact.clone(),
-            attempts_made: reason.as_ref().map(|_| d.attempt.unwrap_or(1)),
+            artifact_path: d.output.artifact.clone(),
+            attempts_made: reason.as_ref().map(|_| d.attempt),
             error: reason,
         }
     }
 }
 
-/// What a callback (and `piar result --json`) says about one run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunData {
-    /// Job name.
-    pub job: String,
-    /// Run id (`YYYYMMDD-HHMMSS-xxxx`).
-    pub run_id: String,
-    /// systemd invocation id of the run unit (32 hex digits), if it started.
-    pub invocation_id: Option<String>,
-    /// `succeeded`, `failed`, `timed_out`, `skipped`, `canceled` (or `running`).
-    pub status: String,
-    /// Exit code, when the process exited.
-    pub exit_code: Option<i32>,
-    /// Signal name, when it was killed.
-    pub signal: Option<String>,
-    /// RFC 3339 start time.
-    pub started_at: String,
-    /// RFC 3339 end time.
-    pub finished_at: Option<String>,
-    /// Duration in milliseconds.
-    pub duration_ms: Option<u64>,
-    /// When the job's timer was due (RFC 3339, UTC); null for runs not
-    /// started by the timer.
-    pub scheduled_for: Option<String>,
-    /// The job's `[metadata]` table.
-    pub metadata: serde_json::Map<String, serde_json::Value>,
-    /// The last lines of the run's output (at most 4096 bytes), if readable.
-    pub output_tail: Option<String>,
-    /// The file the run wrote for the job's `output` (the artifact, or
-    /// `<artifact>.failed`), if any.
-    pub artifact: Option<String>,
-    /// Why the run could not be started, if it could not.
-    pub error: Option<String>,
-    /// Attempt number when the job retries (`retries`): 1 for the first
-    /// attempt, 2 for the first retry, ...; absent without retries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attempt: Option<u32>,
-    /// Run id of the first attempt, when this run is a retry.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_of: Option<String>,
-    /// Why a `canceled` run was stopped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
+/// What a callback says about one run: the one Run shape
+/// ([`crate::record::Run`], `docs/schemas/run.json`), with its output tail.
+pub type RunData = Run;
 
 /// The event type of a finished run.
 pub fn event_type(status: RunStatus) -> &'static str {
@@ -147,64 +107,41 @@ pub fn event_type(status: RunStatus) -> &'static str {
     }
 }
 
-/// Build the `data` of a run.
-pub fn run_data(job: Option<&Job>, rec: &RunRecord, output_tail: Option<String>) -> RunData {
-    let metadata = job
-        .and_then(|j| serde_json::to_value(&j.manifest.metadata).ok())
-        .and_then(|v| match v {
-            serde_json::Value::Object(m) => Some(m),
-            _ => None,
-        })
-        .unwrap_or_default();
-    RunData {
-        job: rec.job.clone(),
-        run_id: rec.run_id.clone(),
-        invocation_id: rec.invocation_id.clone(),
-        status: rec.status.as_str().to_string(),
-        exit_code: rec.exit_code,
-        signal: rec.signal.clone(),
-        started_at: rec.started_at.clone(),
-        finished_at: rec.finished_at.clone(),
-        duration_ms: rec.duration_ms,
-        scheduled_for: rec.scheduled_for.clone(),
-        metadata,
-        output_tail,
-        artifact: rec.artifact.clone(),
-        error: rec.error.clone(),
-        attempt: match (rec.attempt, job) {
-            (Some(k), _) => Some(k),
-            (None, Some(j)) if j.manifest.retries.unwrap_or(0) > 0 => Some(1),
-            _ => None,
-        },
-        retry_of: rec.retry_of.clone(),
-        reason: rec.reason.clone(),
-    }
+/// Build the `data` of a run: its Run with the job's metadata and the
+/// output tails (`tail`, see [`crate::ops::trigger::artifact::output_tails`]).
+pub fn run_data(job: Option<&Job>, rec: &RunRecord, tail: Vec<OutputTail>) -> RunData {
+    Run::from_record(rec, job.map(|j| &j.manifest.metadata)).with_tail(tail)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn data(status: &str, exit_code: Option<i32>) -> RunData {
-        RunData {
+    fn data(status: RunStatus, exit_code: Option<i32>) -> RunData {
+        let rec = RunRecord {
+            version: crate::record::VERSION,
             job: "brief".into(),
             run_id: "20261121-090000-abcd".into(),
+            unit: "piar-brief.run-20261121-090000-abcd.service".into(),
+            status,
+            command: vec!["/bin/brief".into()],
             invocation_id: None,
-            status: status.into(),
+            trigger_invocation_id: None,
+            result: None,
             exit_code,
             signal: None,
             started_at: "2026-11-21T09:00:00Z".into(),
             finished_at: Some("2026-11-21T09:00:02Z".into()),
             duration_ms: Some(2000),
-            scheduled_for: None,
-            metadata: Default::default(),
-            output_tail: None,
-            artifact: Some("/srv/brief.md".into()),
             error: None,
+            scheduled_for: None,
+            artifact: Some("/srv/brief.md".into()),
             attempt: None,
             retry_of: None,
             reason: None,
-        }
+            trigger: None,
+        };
+        run_data(None, &rec, vec![])
     }
 
     #[test]
@@ -212,16 +149,19 @@ mod tests {
         let body = Payload {
             kind: "job.completed".into(),
             timestamp: "2026-11-21T09:00:02Z".into(),
-            data: data("succeeded", Some(0)),
+            data: data(RunStatus::Succeeded, Some(0)),
             event: Some("job.completed".into()),
-            compat: Some(CompatFields::from_data(&data("succeeded", Some(0)))),
+            compat: Some(CompatFields::from_data(&data(
+                RunStatus::Succeeded,
+                Some(0),
+            ))),
         };
         let v = serde_json::to_value(&body).unwrap();
         assert_eq!(v["jobId"], "20261121-090000-abcd");
         assert_eq!(v["jobType"], "brief");
         assert_eq!(v["status"], "completed");
-        assert_eq!(v["startedAt"], "2026-11-21T09:00:00Z");
-        assert_eq!(v["finishedAt"], "2026-11-21T09:00:02Z");
+        assert_eq!(v["startedAt"], "2026-11-21T09:00:00.000Z");
+        assert_eq!(v["finishedAt"], "2026-11-21T09:00:02.000Z");
         assert_eq!(v["summary"], "brief completed");
         assert_eq!(v["artifactPath"], "/srv/brief.md");
         assert!(v.get("error").is_none() && v.get("attemptsMade").is_none());
@@ -229,12 +169,12 @@ mod tests {
         let back: Payload = serde_json::from_value(v).unwrap();
         assert_eq!(back, body);
 
-        let failed = CompatFields::from_data(&data("failed", Some(3)));
+        let failed = CompatFields::from_data(&data(RunStatus::Failed, Some(3)));
         assert_eq!(failed.status, "failed");
         assert_eq!(failed.error.as_deref(), Some("exited with status 3"));
         assert_eq!(failed.summary, "brief failed: exited with status 3");
         assert_eq!(failed.attempts_made, Some(1));
-        let timed_out = CompatFields::from_data(&data("timed_out", None));
+        let timed_out = CompatFields::from_data(&data(RunStatus::TimedOut, None));
         assert_eq!(timed_out.error.as_deref(), Some("timed out"));
     }
 }

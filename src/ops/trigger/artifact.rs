@@ -8,10 +8,11 @@
 //! ends, `piar trigger` cuts the capture at [`ARTIFACT_MAX`] bytes (appending
 //! a marker line), fsyncs it and renames it over the artifact: readers see
 //! the old file or the complete new one, never a partial one. A run that did
-//! not succeed leaves the previous artifact alone, deletes its capture, and
-//! writes `<path>.failed` (atomically) with its status, result, exit code or
-//! signal, error and the last 4 KiB of its stderr; a successful run removes a
-//! stale `<path>.failed`.
+//! not succeed leaves the previous artifact alone, keeps its capture (capped
+//! the same way) as `<path>.failed.stdout`, and writes `<path>.failed`
+//! (atomically) with its status, result, exit code or signal, error and the
+//! last 4 KiB of its stderr; a successful run removes a stale `<path>.failed`
+//! and `<path>.failed.stdout`.
 //!
 //! Paths: the rendered template must be non-empty, without NUL or control
 //! characters, without `..` components and not end in `/`. Relative paths
@@ -30,7 +31,7 @@ use zbus::zvariant::Value;
 
 use crate::error::{Error, Result};
 use crate::model::output::{RunInput, Target};
-use crate::record::{RunRecord, RunStatus};
+use crate::record::{OutputTail, RunRecord, RunStatus};
 use crate::state::layout::{Paths, Scope};
 
 /// Largest artifact, in bytes (16 MiB); longer output is cut there and a
@@ -98,8 +99,18 @@ pub fn take_target(paths: &Paths, job: &str, run_id: &str) -> Option<Target> {
 /// [`finish`] for one target.
 pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
     let result = if rec.status == RunStatus::Succeeded {
-        save(t).map(|()| t.dest.clone())
+        save(t, &t.dest).map(|()| t.dest.clone())
     } else {
+        // The failed run's stdout is kept beside the note, never lost.
+        if t.capture.exists()
+            && let Err(e) = save(t, &failed_stdout_path(&t.failed_path()))
+        {
+            log::warn!(
+                "{}: run {}: cannot keep its stdout: {e}",
+                rec.job,
+                rec.run_id
+            );
+        }
         let _ = std::fs::remove_file(&t.capture);
         if scope == Scope::System {
             // The run's last stderr lines may still be in journald's stream
@@ -128,8 +139,76 @@ pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
     }
 }
 
-/// Cap, fsync and rename the capture over the artifact; drop a stale note.
-fn save(t: &Target) -> Result<()> {
+/// `<path>.failed.stdout`: where a failed run's captured stdout is kept,
+/// next to its failure note `failed` (`<path>.failed`).
+pub fn failed_stdout_path(failed: &std::path::Path) -> PathBuf {
+    let mut p = failed.as_os_str().to_owned();
+    p.push(".stdout");
+    PathBuf::from(p)
+}
+
+/// The output tails of a finished run for `Run.output.tail`:
+/// - with an artifact: `stdout` from the artifact (a succeeded run) or from
+///   `<path>.failed.stdout` (a failed one), and `stderr` from the journal;
+/// - without: one `stdout+stderr` tail from the journal (both streams go
+///   to the journal through one connection there and cannot be told apart).
+///
+/// Each at most [`crate::systemd::journal::OUTPUT_TAIL_BYTES`], cut at a
+/// line start; streams with nothing are left out.
+pub fn output_tails(scope: Scope, rec: &RunRecord) -> Vec<OutputTail> {
+    let journal = crate::systemd::journal::output_tail(scope, &rec.run_id, &rec.unit);
+    let mut tails = Vec::new();
+    let Some(artifact) = rec.artifact.as_deref() else {
+        tails.extend(journal.map(|text| OutputTail {
+            stream: "stdout+stderr".into(),
+            text,
+        }));
+        return tails;
+    };
+    let stdout = match rec.status {
+        RunStatus::Succeeded => PathBuf::from(artifact),
+        _ => failed_stdout_path(std::path::Path::new(artifact)),
+    };
+    if let Some(text) = file_tail(&stdout, crate::systemd::journal::OUTPUT_TAIL_BYTES) {
+        tails.push(OutputTail {
+            stream: "stdout".into(),
+            text,
+        });
+    }
+    tails.extend(journal.map(|text| OutputTail {
+        stream: "stderr".into(),
+        text,
+    }));
+    tails
+}
+
+/// The last `max` bytes of a file (lossy UTF-8, from a line start when
+/// one is in reach); `None` if unreadable or empty.
+fn file_tail(path: &std::path::Path, max: usize) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let start = len.saturating_sub(max as u64);
+    f.seek(SeekFrom::Start(start)).ok()?;
+    let mut buf = Vec::new();
+    f.take(max as u64).read_to_end(&mut buf).ok()?;
+    if buf.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    if start == 0 {
+        return Some(text);
+    }
+    match text.find('\n') {
+        Some(i) if i + 1 < text.len() => Some(text[i + 1..].to_string()),
+        _ => Some(text),
+    }
+}
+
+/// Cap, fsync and rename the capture to `dest` (the artifact, or a failed
+/// run's `<path>.failed.stdout`); after an artifact, drop a stale note and
+/// its stdout.
+fn save(t: &Target, dest: &std::path::Path) -> Result<()> {
     let file = std::fs::OpenOptions::new()
         .append(true)
         .open(&t.capture)
@@ -151,14 +230,17 @@ fn save(t: &Target) -> Result<()> {
     file.sync_all()
         .map_err(|e| Error::io("cannot fsync", &t.capture, e))?;
     drop(file);
-    std::fs::rename(&t.capture, &t.dest)
-        .map_err(|e| Error::io("cannot move the output into place at", &t.dest, e))?;
-    if let Some(dir) = t.dest.parent()
+    std::fs::rename(&t.capture, dest)
+        .map_err(|e| Error::io("cannot move the output into place at", dest, e))?;
+    if let Some(dir) = dest.parent()
         && let Ok(d) = std::fs::File::open(dir)
     {
         let _ = d.sync_all();
     }
-    let _ = std::fs::remove_file(t.failed_path());
+    if dest == t.dest {
+        let _ = std::fs::remove_file(t.failed_path());
+        let _ = std::fs::remove_file(failed_stdout_path(&t.failed_path()));
+    }
     Ok(())
 }
 
@@ -225,7 +307,7 @@ mod tests {
         std::fs::write(t.failed_path(), "old note").unwrap();
         let big = vec![b'x'; usize::try_from(ARTIFACT_MAX).unwrap() + 10];
         std::fs::write(&t.capture, &big).unwrap();
-        save(&t).unwrap();
+        save(&t, &t.dest).unwrap();
         let saved = std::fs::read(&t.dest).unwrap();
         assert!(saved.starts_with(&big[..usize::try_from(ARTIFACT_MAX).unwrap()]));
         let tail =
@@ -242,7 +324,7 @@ mod tests {
         assert!(!t.failed_path().exists());
 
         std::fs::write(&t.capture, "small\n").unwrap();
-        save(&t).unwrap();
+        save(&t, &t.dest).unwrap();
         assert_eq!(std::fs::read_to_string(&t.dest).unwrap(), "small\n");
     }
 

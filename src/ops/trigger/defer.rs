@@ -91,8 +91,10 @@ pub enum Decision {
 }
 
 /// The clock check of `piar trigger` for `job` (only call it when the job requires a
-/// synchronised clock). Errors: records or transient units that cannot be written.
-pub fn check(paths: &Paths, sd: &Systemd, job: &Job) -> Result<Decision> {
+/// synchronised clock). `run_id`: the id `piar run` chose (`--run-id`): a
+/// `deferred` or `failed` record of this first check gets it. Errors:
+/// records or transient units that cannot be written.
+pub fn check(paths: &Paths, sd: &Systemd, job: &Job, run_id: Option<&str>) -> Result<Decision> {
     let name = job.name();
     let attempt: u32 = std::env::var(ATTEMPT_ENV)
         .ok()
@@ -124,7 +126,7 @@ pub fn check(paths: &Paths, sd: &Systemd, job: &Job) -> Result<Decision> {
             humantime::format_duration(RETRY_EVERY * MAX_ATTEMPTS)
         );
         log::error!("{name}: {msg}");
-        let rec = new_record(job, RunStatus::Failed, String::new(), msg);
+        let rec = new_record(job, RunStatus::Failed, String::new(), msg, None);
         record::save(paths, &rec)?;
         return Ok(Decision::GaveUp(rec));
     }
@@ -139,7 +141,7 @@ pub fn check(paths: &Paths, sd: &Systemd, job: &Job) -> Result<Decision> {
     if attempt > 0 {
         return Ok(Decision::Deferred(None));
     }
-    let rec = new_record(job, RunStatus::Deferred, timer, msg);
+    let rec = new_record(job, RunStatus::Deferred, timer, msg, run_id);
     record::save(paths, &rec)?;
     Ok(Decision::Deferred(Some(rec)))
 }
@@ -159,12 +161,18 @@ fn pending_timers(paths: &Paths, sd: &Systemd, job: &str) -> Result<Vec<String>>
 }
 
 /// A finished record of a run that did not start.
-fn new_record(job: &Job, status: RunStatus, unit: String, error: String) -> RunRecord {
+fn new_record(
+    job: &Job,
+    status: RunStatus,
+    unit: String,
+    error: String,
+    run_id: Option<&str>,
+) -> RunRecord {
     let now = jiff::Timestamp::now();
     RunRecord {
         version: record::VERSION,
         job: job.name().to_string(),
-        run_id: record::new_run_id(),
+        run_id: run_id.map_or_else(record::new_run_id, str::to_string),
         unit,
         status,
         command: job.manifest.command.clone(),
@@ -173,8 +181,8 @@ fn new_record(job: &Job, status: RunStatus, unit: String, error: String) -> RunR
         result: None,
         exit_code: None,
         signal: None,
-        started_at: now.to_string(),
-        finished_at: Some(now.to_string()),
+        started_at: crate::printer::rfc3339(now),
+        finished_at: Some(crate::printer::rfc3339(now)),
         duration_ms: Some(0),
         error: Some(error),
         scheduled_for: None,
@@ -182,6 +190,7 @@ fn new_record(job: &Job, status: RunStatus, unit: String, error: String) -> RunR
         attempt: None,
         retry_of: None,
         reason: None,
+        trigger: Some(record::Trigger::current(false)),
     }
 }
 

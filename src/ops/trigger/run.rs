@@ -73,8 +73,10 @@ pub fn job_path_var(job: &Job) -> String {
 }
 
 /// Run `job` once: the body of `piar trigger` (a first attempt).
-pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job) -> Result<RunRecord> {
-    trigger_attempt(paths, sd, job, None)
+/// `run_id`: the id `piar run` chose and already printed (`--run-id`), or
+/// `None` for a fresh one.
+pub fn trigger(paths: &Paths, sd: &Systemd, job: &Job, run_id: Option<&str>) -> Result<RunRecord> {
+    trigger_attempt(paths, sd, job, None, run_id)
 }
 
 /// Run `job` once as attempt `retry.1` of the run `retry.0` (`None`: a first
@@ -100,11 +102,24 @@ pub fn trigger_attempt(
     sd: &Systemd,
     job: &Job,
     retry: Option<(String, u32)>,
+    given_id: Option<&str>,
 ) -> Result<RunRecord> {
     let name = job.name();
-    let run_id = record::new_run_id();
+    let run_id = match given_id {
+        Some(id) => {
+            record::validate_run_id(id)?;
+            if record::record_path(paths, name, id).exists() {
+                return Err(Error::conflict(format!(
+                    "run {id} of {name} exists already"
+                )));
+            }
+            id.to_string()
+        }
+        None => record::new_run_id(),
+    };
     let unit_name = crate::units::names::run(name, &run_id);
     let started = jiff::Timestamp::now();
+    let trigger = record::Trigger::current(retry.is_some());
     let (retry_of, attempt) = match retry {
         Some((first, k)) => (Some(first), Some(k)),
         None => (None, None),
@@ -121,7 +136,7 @@ pub fn trigger_attempt(
         result: None,
         exit_code: None,
         signal: None,
-        started_at: started.to_string(),
+        started_at: crate::printer::rfc3339(started),
         finished_at: None,
         duration_ms: None,
         error: None,
@@ -130,10 +145,13 @@ pub fn trigger_attempt(
         attempt,
         retry_of,
         reason: None,
+        trigger: Some(trigger),
     };
     // Templated input (crate::model::template): when the timer was due.
-    let scheduled = crate::ops::trigger::slot::scheduled_for(sd, job);
-    rec.scheduled_for = scheduled.map(|t| t.to_string());
+    // To the millisecond, so `PIAR_SCHEDULED_FOR` equals the record's `scheduled_for`.
+    let scheduled = crate::ops::trigger::slot::scheduled_for(sd, job)
+        .map(|t| jiff::Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t));
+    rec.scheduled_for = scheduled.map(crate::printer::rfc3339);
 
     let lock_path = paths.job_lock_file(name);
     crate::state::fs::ensure_dir(lock_path.parent().unwrap_or(Path::new("/")))?;
@@ -538,15 +556,12 @@ fn apply_outcome(rec: &mut RunRecord, out: &UnitOutcome) {
         "timeout" => RunStatus::TimedOut,
         _ => RunStatus::Failed,
     };
-    if out.started_usec > 0
-        && let Ok(t) = jiff::Timestamp::from_microsecond(out.started_usec as i64)
-    {
-        rec.started_at = t.to_string();
-    }
+    // `started_at` stays the time the `running` record was written: a run's
+    // start must read the same before and after it ends.
     if out.exited_usec > 0
         && let Ok(t) = jiff::Timestamp::from_microsecond(out.exited_usec as i64)
     {
-        rec.finished_at = Some(t.to_string());
+        rec.finished_at = Some(crate::printer::rfc3339(t));
     }
 }
 
@@ -558,7 +573,7 @@ fn finish(rec: &mut RunRecord, started: jiff::Timestamp) {
         .and_then(|s| s.parse::<jiff::Timestamp>().ok())
         .unwrap_or_else(jiff::Timestamp::now);
     let begin = rec.started_at.parse::<jiff::Timestamp>().unwrap_or(started);
-    rec.finished_at = Some(end.to_string());
+    rec.finished_at = Some(crate::printer::rfc3339(end));
     let ms = end.as_millisecond().saturating_sub(begin.as_millisecond());
     rec.duration_ms = Some(ms.max(0) as u64);
 }
