@@ -86,7 +86,14 @@ pub enum Command {
     #[command(after_help = EDIT_EXAMPLES)]
     Edit(EditArgs),
     /// Approve a job submitted with --require-approval: enable its timer.
-    Approve(NameArgs),
+    ///
+    /// Only a job that requires approval can be approved (exit 4 otherwise). Who may
+    /// decide: root; the `approvers` listed in the scope's config file
+    /// (/etc/piar/config.toml, ~/.config/piar/config.toml); without that list anyone
+    /// but the account that submitted the job (exit 6). A one-shot whose time has
+    /// passed is refused (exit 4) unless --run-now.
+    #[command(after_help = APPROVE_EXAMPLES)]
+    Approve(ApproveArgs),
     /// Reject a job pending approval: remove its units, keep it listed as rejected.
     Reject(RejectArgs),
     /// Stop a running run of a job (or one run by id); it is recorded as `canceled`.
@@ -348,6 +355,24 @@ pub struct EditArgs {
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
+
+/// `piar approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Also run the job once now: the way to approve a one-shot whose time has passed.
+    #[arg(long)]
+    pub run_now: bool,
+}
+
+const APPROVE_EXAMPLES: &str = "\
+Examples:
+  piar approve backup                  # a person approves an agent's job
+  piar approve remind --run-now        # its --at time passed while it waited: run it now
+  # /etc/piar/config.toml (system) or ~/.config/piar/config.toml (user):
+  approvers = [\"alice\", \"group:ops\"]";
 
 /// `piar resume`.
 #[derive(Debug, Args)]

@@ -80,7 +80,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::List(args) => list::list(&ctx, &args),
         Command::Show(args) => show::show(&ctx, &args.name),
         Command::Edit(args) => edit::edit(&ctx, args),
-        Command::Approve(args) => approve::approve(&ctx, &args.name),
+        Command::Approve(args) => approve::approve(&ctx, &args.name, args.run_now),
         Command::Reject(args) => approve::reject(&ctx, &args.name, args.reason),
         Command::Stop(args) => stop::stop(&ctx, &args.target),
         Command::History(args) => history::history(&ctx, &args.name, args.lines),

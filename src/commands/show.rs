@@ -42,7 +42,7 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         .map(|s| s.on_calendar.clone())
         .unwrap_or_default();
     let next_runs: Vec<jiff::Timestamp> = match &job.schedule {
-        _ if !job.manifest.enabled => vec![],
+        _ if !job.manifest.timer_wanted() => vec![],
         Schedule::Every { interval, .. } => summary
             .next_run
             .as_deref()
@@ -78,7 +78,8 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         ctx.out.json(&ShowView {
             summary,
             scope: ctx.scope.as_str(),
-            enabled: job.manifest.enabled,
+            // false while paused, pending approval or rejected: nothing fires.
+            enabled: job.manifest.timer_wanted(),
             command: job.manifest.command.clone(),
             manifest_path: ctx.paths.manifest(name).display().to_string(),
             manifest: job.manifest.clone(),

@@ -61,8 +61,10 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
             manifest.env.insert(k, v);
         }
     }
-    if args.require_approval {
-        manifest.approval = Some(Approval::pending());
+    // An `[approval]` table from --file only asks for approval: its state is not trusted
+    // (the decision is recorded by `piar approve`, see crate::policy::approval).
+    if args.require_approval || manifest.approval.is_some() {
+        manifest.approval = Some(Approval::requested_now());
     }
     if let Some(key) = &args.idempotency_key {
         manifest.idempotency_key = Some(key.clone());
@@ -135,15 +137,19 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
                     "use --replace to change it, `piar rm {name}` to remove it, or pick another --name"
                 )));
         }
-        // Keep the original creation time; replacing a job that awaits
-        // approval does not approve it.
+        // Keep the original creation time; replacing a job that required approval
+        // requires it again (whatever its decision was): an agent cannot swap the
+        // command of an approved job, nor drop the gate of a pending one.
         if let Ok(old) = toml::from_str::<Manifest>(old_text) {
-            if old.approval_state() == ApprovalState::Pending {
-                job.manifest.approval = old.approval.clone();
+            if old.approval.is_some() {
+                job.manifest.approval = Some(Approval::requested_now());
             }
             job.manifest.created = old.created;
         }
     }
+    // A decision is about one submission: a new or replacing submit starts without one
+    // (a replaced job that required approval requires it again).
+    crate::policy::approval::remove_decision(&ctx.paths, &name)?;
     install_job(ctx, &sd, &job, previous.as_deref())?;
     if previous.is_none() {
         apply::start_first_run(&sd, &job)?;
@@ -287,7 +293,9 @@ pub(super) fn check_callback_secret(
 
 /// TOML text of a manifest.
 pub(super) fn toml_text(m: &Manifest) -> Result<String> {
-    toml::to_string(m).map_err(|e| Error::failed(format!("cannot encode manifest: {e}")))
+    let mut m = m.clone();
+    crate::policy::approval::normalize(&mut m);
+    toml::to_string(&m).map_err(|e| Error::failed(format!("cannot encode manifest: {e}")))
 }
 
 /// Read a manifest from `--file` (its `name` may be omitted when --name is given).

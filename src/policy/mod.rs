@@ -8,6 +8,7 @@
 //! properties (systemd.resource-control(5), systemd.exec(5); every property
 //! used here is settable on transient units since systemd 252 or earlier).
 
+pub mod approval;
 mod props;
 #[cfg(test)]
 mod tests;

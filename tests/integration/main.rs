@@ -12,6 +12,7 @@
 
 mod support;
 
+mod agent_cmds;
 mod box_health;
 mod callbacks;
 mod core;

@@ -1,0 +1,293 @@
+//! Issue 13, the agent-facing verbs: approval that means something (who may
+//! approve, decisions piar records itself, past one-shots), pause until /
+//! resume at, list filters, idempotency keys, previews with next runs.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{Piar, PrivateState, TestUser, poll_until, unique};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The error object piar printed on stderr under `--json`.
+fn error_of(stderr: &str) -> Value {
+    serde_json::from_str::<Value>(stderr.trim())
+        .unwrap_or_else(|e| panic!("stderr is not a JSON error: {e}\n{stderr}"))["error"]
+        .clone()
+}
+
+fn show(piar: Piar, name: &str) -> Value {
+    piar.args(["show", name, "--json"])
+        .run()
+        .success()
+        .json_value()
+}
+
+/// A config file readable by the test user, holding `text`.
+fn config_file(text: &str) -> std::path::PathBuf {
+    let path = std::path::PathBuf::from(format!(
+        "/var/lib/piar-test-config-{}.toml",
+        unique("cfg")
+    ));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn as_user(user: &TestUser) -> Piar {
+    Piar::new().user(Some(user)).arg("--user")
+}
+
+#[test]
+fn approve_refuses_a_job_that_needs_no_approval() {
+    let name = unique("approve-none");
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual", "--", "true"])
+        .run()
+        .success();
+    let out = Piar::new()
+        .args(["--json", "approve", &name])
+        .run()
+        .code(4);
+    let e = error_of(&out.stderr);
+    assert_eq!(e["code"], "conflict", "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not require approval"),
+        "{e}"
+    );
+    // Nothing was invented: the manifest has no [approval] table, no decision exists.
+    let shown = show(Piar::new(), &name);
+    assert!(shown["manifest"].get("approval").is_none(), "{shown}");
+    assert!(!std::path::Path::new(&format!("/var/lib/piar/approvals/{name}.json")).exists());
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
+
+#[test]
+fn the_submitter_may_not_approve_unless_listed_and_root_always_may() {
+    let user = TestUser::get();
+    let group = String::from_utf8(
+        Command::new("id")
+            .args(["-gn", &user.name])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let a = unique("self-approve");
+    let b = unique("self-reject");
+    for name in [&a, &b] {
+        as_user(user)
+            .args(["submit", "--name", name, "--manual", "--require-approval"])
+            .args(["--", "true"])
+            .run()
+            .success();
+    }
+    let shown = show(as_user(user), &a);
+    assert_eq!(shown["state"], "pending-approval", "{shown}");
+    assert_eq!(shown["enabled"], false, "pending approval: {shown}");
+    assert_eq!(shown["manifest"]["approval"]["submitted_uid"], user.uid);
+
+    // Default rule: the account that submitted it may not approve or reject it.
+    let missing = config_file("");
+    std::fs::remove_file(&missing).unwrap();
+    let out = as_user(user)
+        .env("PIAR_CONFIG", &missing)
+        .args(["--json", "approve", &a])
+        .run()
+        .code(6);
+    let e = error_of(&out.stderr);
+    assert_eq!(e["code"], "permission", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("submitted"), "{e}");
+    as_user(user)
+        .env("PIAR_CONFIG", &missing)
+        .args(["reject", &b])
+        .run()
+        .code(6);
+
+    // A list that does not name the caller: refused too.
+    let others = config_file("approvers = [\"root\", \"group:nogroup-piar-none\"]\n");
+    as_user(user)
+        .env("PIAR_CONFIG", &others)
+        .args(["approve", &a])
+        .run()
+        .code(6);
+    // A bad config is invalid input, naming the key.
+    let bad = config_file("approvers = \"everyone\"\n");
+    let out = as_user(user)
+        .env("PIAR_CONFIG", &bad)
+        .args(["--json", "approve", &a])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("approvers"), "{}", out.stderr);
+    assert_eq!(show(as_user(user), &a)["state"], "pending-approval");
+
+    // Listed through the user's group: may approve (the list is the whole rule).
+    let by_group = config_file(&format!("approvers = [\"group:{group}\"]\n"));
+    let v = as_user(user)
+        .env("PIAR_CONFIG", &by_group)
+        .args(["--json", "approve", &a])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(v["approval"]["state"], "approved", "{v}");
+    assert_eq!(v["changed"], true);
+    assert_eq!(v["run_started"], false);
+    let shown = show(as_user(user), &a);
+    assert_ne!(shown["state"], "pending-approval", "{shown}");
+    assert_eq!(shown["enabled"], true, "{shown}");
+    // Listed by name: may reject.
+    let by_name = config_file(&format!("approvers = [\"{}\"]\n", user.name));
+    as_user(user)
+        .env("PIAR_CONFIG", &by_name)
+        .args(["reject", &b, "--reason", "no"])
+        .run()
+        .success();
+    assert_eq!(show(as_user(user), &b)["state"], "rejected");
+
+    // root may always decide, also on a job root submitted itself.
+    let c = unique("root-approve");
+    Piar::new()
+        .args(["submit", "--name", &c, "--manual", "--require-approval"])
+        .args(["--", "true"])
+        .run()
+        .success();
+    Piar::new()
+        .env("PIAR_CONFIG", &others)
+        .args(["approve", &c])
+        .run()
+        .success();
+    for name in [&a, &b] {
+        as_user(user).args(["rm", name, "--purge"]).run().success();
+    }
+    Piar::new().args(["rm", &c, "--purge"]).run().success();
+    for f in [others, bad, by_group, by_name] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[test]
+fn a_hand_written_approval_table_approves_nothing() {
+    let state = PrivateState::new("handwritten");
+    let name = unique("dropin-approved");
+    std::fs::write(
+        state.dropins().join(format!("{name}.toml")),
+        format!(
+            "version = 1\nname = \"{name}\"\ncommand = [\"true\"]\n\n[schedule]\nmanual = true\n\n\
+             [approval]\nstate = \"approved\"\ndecided_by = \"an-agent\"\n"
+        ),
+    )
+    .unwrap();
+    state.piar().args(["sync"]).run().success();
+    let shown = show(state.piar(), &name);
+    assert_eq!(shown["state"], "pending-approval", "{shown}");
+    assert_eq!(shown["enabled"], false, "{shown}");
+    assert_eq!(shown["manifest"]["approval"]["state"], "pending", "{shown}");
+    state.piar().args(["run", &name]).run().code(4);
+
+    // A person approves the drop-in's job (the decision is not in the drop-in)...
+    state.piar().args(["approve", &name]).run().success();
+    let decision = state.dir.join(format!("approvals/{name}.json"));
+    assert!(decision.is_file(), "no decision file {}", decision.display());
+    // ...and a later sync keeps the decision.
+    state.piar().args(["sync"]).run().success();
+    let shown = show(state.piar(), &name);
+    assert_eq!(shown["manifest"]["approval"]["state"], "approved", "{shown}");
+    assert_eq!(shown["enabled"], true, "{shown}");
+
+    // An edited stored manifest approves nothing either.
+    let other = unique("edited-approved");
+    state
+        .piar()
+        .args(["submit", "--name", &other, "--manual", "--require-approval"])
+        .args(["--", "true"])
+        .run()
+        .success();
+    let path = state.manifest(&other);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("state = \"pending\""), "{text}");
+    std::fs::write(&path, text.replace("state = \"pending\"", "state = \"approved\"")).unwrap();
+    assert_eq!(show(state.piar(), &other)["state"], "pending-approval");
+    state.piar().args(["run", &other]).run().code(4);
+    // submit --file with an approved table: only asks for approval.
+    let file = state.dir.join("from-file.toml");
+    std::fs::write(
+        &file,
+        "version = 1\ncommand = [\"true\"]\n[schedule]\nmanual = true\n[approval]\nstate = \"approved\"\n",
+    )
+    .unwrap();
+    let third = unique("file-approved");
+    let v = state
+        .piar()
+        .args(["--json", "submit", "--name", &third, "--file"])
+        .arg(&file)
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(v["approval"], "pending", "{v}");
+
+    // Replacing an approved job that required approval requires it again.
+    state.piar().args(["approve", &other]).run().success();
+    state
+        .piar()
+        .args(["submit", "--name", &other, "--manual", "--replace", "--", "false"])
+        .run()
+        .success();
+    assert_eq!(show(state.piar(), &other)["state"], "pending-approval");
+
+    std::fs::remove_file(state.dropins().join(format!("{name}.toml"))).unwrap();
+    state.piar().args(["sync"]).run().success();
+    for n in [&other, &third] {
+        state.piar().args(["rm", n, "--purge"]).run().success();
+    }
+    assert!(!state.dir.join(format!("approvals/{other}.json")).exists());
+}
+
+#[test]
+fn approving_a_past_one_shot_says_so_and_run_now_runs_it() {
+    let name = unique("past-oneshot");
+    let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3);
+    let at_text = at.round(jiff::Unit::Second).unwrap().to_string();
+    Piar::new()
+        .args(["submit", "--name", &name, "--at", &at_text, "--require-approval"])
+        .args(["--", "true"])
+        .run()
+        .success();
+    poll_until("the one-shot's time to pass", WAIT, || {
+        (jiff::Timestamp::now() > at + jiff::SignedDuration::from_secs(1)).then_some(())
+    });
+    let out = Piar::new()
+        .args(["--json", "approve", &name])
+        .run()
+        .code(4);
+    let e = error_of(&out.stderr);
+    assert!(e["message"].as_str().unwrap().contains("has passed"), "{e}");
+    assert!(e["hint"].as_str().unwrap().contains("--run-now"), "{e}");
+    assert_eq!(show(Piar::new(), &name)["state"], "pending-approval");
+    let v = Piar::new()
+        .args(["--json", "approve", &name, "--run-now"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(v["approval"]["state"], "approved", "{v}");
+    assert_eq!(v["run_started"], true, "{v}");
+    poll_until("the approved one-shot to run", WAIT, || {
+        let h = Piar::new()
+            .args(["history", &name, "--json"])
+            .run()
+            .success()
+            .json_value();
+        h["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["status"] == "succeeded")
+            .then_some(())
+    });
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
