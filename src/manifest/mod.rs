@@ -30,7 +30,8 @@
 //! secret = "hook"
 //!
 //! [approval]                   # optional: submit --require-approval
-//! state = "pending"            # pending | approved | rejected
+//! state = "pending"            # = approval required; the decision is in <state>/approvals/
+//! submitted_uid = 1000         # who submitted it (may not approve it by default)
 //! ```
 //!
 //! Templated input and artifacts (see [`crate::template`]): `stdin`,
