@@ -116,11 +116,17 @@ pub enum Command {
     /// Show a job's log lines from the journal.
     Logs(LogsArgs),
     /// Stop and disable a job's timer; the manifest remembers it is paused.
-    Pause(NameArgs),
+    ///
+    /// With --until TIME the job resumes by itself then (a transient timer runs
+    /// `piar resume`; no daemon).
+    #[command(after_help = PAUSE_EXAMPLES)]
+    Pause(PauseArgs),
     /// Re-enable and start a paused job's timer.
     ///
     /// The job runs at its next scheduled time; runs missed while paused are not caught
-    /// up. `--now` also runs it once at once.
+    /// up (also for interval jobs). `--now` also runs it once at once; `--at TIME` keeps
+    /// it paused and resumes it then.
+    #[command(after_help = PAUSE_EXAMPLES)]
     Resume(ResumeArgs),
     /// Remove a job: stop it, disable and delete its units and manifest.
     #[command(visible_alias = "remove")]
@@ -374,6 +380,25 @@ Examples:
   # /etc/piar/config.toml (system) or ~/.config/piar/config.toml (user):
   approvers = [\"alice\", \"group:ops\"]";
 
+const PAUSE_EXAMPLES: &str = "\
+Examples:
+  piar pause backup                         # until `piar resume backup`
+  piar pause backup --until 'tomorrow 8am'  # resumes by itself then
+  piar resume backup --at 'in 2h'           # a paused job: resume it later
+  piar resume backup --now --json           # resume and run once now";
+
+/// `piar pause`.
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Resume by itself at this time ('tomorrow 8am', 'in 2h', RFC 3339; as --at
+    /// reads it, in the system's zone).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
 /// `piar resume`.
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
@@ -381,8 +406,13 @@ pub struct ResumeArgs {
     pub name: String,
 
     /// Also run the job once now (by default it runs at its next scheduled time).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "at")]
     pub now: bool,
+
+    /// Do not resume now: keep the job paused and resume it at this time (as --at
+    /// reads it).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// `piar reject`.

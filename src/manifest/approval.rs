@@ -197,6 +197,13 @@ pub fn validate_lifecycle(m: &Manifest) -> Result<()> {
             })?;
         }
     }
+    if let Some(t) = &m.paused_until {
+        t.parse::<jiff::Timestamp>().map_err(|e| {
+            Error::invalid(format!(
+                "paused_until: expected an RFC 3339 time, got {t:?}: {e}"
+            ))
+        })?;
+    }
     if let Some(n) = m.keep_runs
         && !(1..=KEEP_RUNS_MAX).contains(&n)
     {

@@ -78,6 +78,11 @@ pub struct Manifest {
     /// `false` while paused.
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// When a paused job resumes by itself (RFC 3339, UTC): `pause --until`,
+    /// `resume --at`. A transient timer runs `piar resume` then; cleared by
+    /// every resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<String>,
     /// When the job was first submitted (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,

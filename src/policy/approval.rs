@@ -194,7 +194,8 @@ pub fn group_id(name: &str) -> Option<u32> {
     let mut buf = vec![0 as libc::c_char; 64 * 1024];
     let mut res: *mut libc::group = std::ptr::null_mut();
     // SAFETY: all pointers are valid for the call.
-    let rc = unsafe { libc::getgrnam_r(c.as_ptr(), &mut gr, buf.as_mut_ptr(), buf.len(), &mut res) };
+    let rc =
+        unsafe { libc::getgrnam_r(c.as_ptr(), &mut gr, buf.as_mut_ptr(), buf.len(), &mut res) };
     (rc == 0 && !res.is_null()).then_some(gr.gr_gid)
 }
 
@@ -226,17 +227,23 @@ pub fn check_may_decide(
             if listed {
                 Ok(())
             } else {
-                Err(Error::new(Kind::Permission, format!(
-                    "{} may not decide on job {job:?}: not in approvers of {file}",
-                    caller.label()
-                ))
+                Err(Error::new(
+                    Kind::Permission,
+                    format!(
+                        "{} may not decide on job {job:?}: not in approvers of {file}",
+                        caller.label()
+                    ),
+                )
                 .with_hint("ask a listed approver (or root); the list is `approvers = [...]`"))
             }
         }
-        None if submitted_uid == Some(caller.uid) => Err(Error::new(Kind::Permission, format!(
-            "{} submitted job {job:?} and may not approve or reject it",
-            caller.label()
-        ))
+        None if submitted_uid == Some(caller.uid) => Err(Error::new(
+            Kind::Permission,
+            format!(
+                "{} submitted job {job:?} and may not approve or reject it",
+                caller.label()
+            ),
+        )
         .with_hint(format!(
             "ask another account (or root); to allow it, list the approvers in {file}: \
              approvers = [\"NAME\", \"group:GROUP\"]"
@@ -344,7 +351,11 @@ mod tests {
         let e = parse_config("approvers = [\"alice\", 3]").unwrap_err();
         assert!(e.message.starts_with("approvers[1]:"), "{}", e.message);
         let e = parse_config("approver = []").unwrap_err();
-        assert!(e.message.starts_with("approver: unknown key"), "{}", e.message);
+        assert!(
+            e.message.starts_with("approver: unknown key"),
+            "{}",
+            e.message
+        );
         assert!(parse_config("approvers = \"alice\"").is_err());
         assert!(parse_config("approvers = [\"group:\"]").is_err());
     }

@@ -27,10 +27,8 @@ fn show(piar: Piar, name: &str) -> Value {
 
 /// A config file readable by the test user, holding `text`.
 fn config_file(text: &str) -> std::path::PathBuf {
-    let path = std::path::PathBuf::from(format!(
-        "/var/lib/piar-test-config-{}.toml",
-        unique("cfg")
-    ));
+    let path =
+        std::path::PathBuf::from(format!("/var/lib/piar-test-config-{}.toml", unique("cfg")));
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -46,10 +44,7 @@ fn approve_refuses_a_job_that_needs_no_approval() {
         .args(["submit", "--name", &name, "--manual", "--", "true"])
         .run()
         .success();
-    let out = Piar::new()
-        .args(["--json", "approve", &name])
-        .run()
-        .code(4);
+    let out = Piar::new().args(["--json", "approve", &name]).run().code(4);
     let e = error_of(&out.stderr);
     assert_eq!(e["code"], "conflict", "{e}");
     assert!(
@@ -193,11 +188,18 @@ fn a_hand_written_approval_table_approves_nothing() {
     // A person approves the drop-in's job (the decision is not in the drop-in)...
     state.piar().args(["approve", &name]).run().success();
     let decision = state.dir.join(format!("approvals/{name}.json"));
-    assert!(decision.is_file(), "no decision file {}", decision.display());
+    assert!(
+        decision.is_file(),
+        "no decision file {}",
+        decision.display()
+    );
     // ...and a later sync keeps the decision.
     state.piar().args(["sync"]).run().success();
     let shown = show(state.piar(), &name);
-    assert_eq!(shown["manifest"]["approval"]["state"], "approved", "{shown}");
+    assert_eq!(
+        shown["manifest"]["approval"]["state"], "approved",
+        "{shown}"
+    );
     assert_eq!(shown["enabled"], true, "{shown}");
 
     // An edited stored manifest approves nothing either.
@@ -211,7 +213,11 @@ fn a_hand_written_approval_table_approves_nothing() {
     let path = state.manifest(&other);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("state = \"pending\""), "{text}");
-    std::fs::write(&path, text.replace("state = \"pending\"", "state = \"approved\"")).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("state = \"pending\"", "state = \"approved\""),
+    )
+    .unwrap();
     assert_eq!(show(state.piar(), &other)["state"], "pending-approval");
     state.piar().args(["run", &other]).run().code(4);
     // submit --file with an approved table: only asks for approval.
@@ -235,7 +241,15 @@ fn a_hand_written_approval_table_approves_nothing() {
     state.piar().args(["approve", &other]).run().success();
     state
         .piar()
-        .args(["submit", "--name", &other, "--manual", "--replace", "--", "false"])
+        .args([
+            "submit",
+            "--name",
+            &other,
+            "--manual",
+            "--replace",
+            "--",
+            "false",
+        ])
         .run()
         .success();
     assert_eq!(show(state.piar(), &other)["state"], "pending-approval");
@@ -254,17 +268,21 @@ fn approving_a_past_one_shot_says_so_and_run_now_runs_it() {
     let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3);
     let at_text = at.round(jiff::Unit::Second).unwrap().to_string();
     Piar::new()
-        .args(["submit", "--name", &name, "--at", &at_text, "--require-approval"])
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--at",
+            &at_text,
+            "--require-approval",
+        ])
         .args(["--", "true"])
         .run()
         .success();
     poll_until("the one-shot's time to pass", WAIT, || {
         (jiff::Timestamp::now() > at + jiff::SignedDuration::from_secs(1)).then_some(())
     });
-    let out = Piar::new()
-        .args(["--json", "approve", &name])
-        .run()
-        .code(4);
+    let out = Piar::new().args(["--json", "approve", &name]).run().code(4);
     let e = error_of(&out.stderr);
     assert!(e["message"].as_str().unwrap().contains("has passed"), "{e}");
     assert!(e["hint"].as_str().unwrap().contains("--run-now"), "{e}");
@@ -289,5 +307,140 @@ fn approving_a_past_one_shot_says_so_and_run_now_runs_it() {
             .any(|r| r["status"] == "succeeded")
             .then_some(())
     });
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
+
+/// `systemctl is-enabled|is-active UNIT` (system manager).
+fn systemctl(verb: &str, unit: &str) -> String {
+    let out = Command::new("systemctl")
+        .args([verb, unit])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn pause_until_resumes_by_itself_and_resume_at_schedules_it() {
+    let mut cases = crate::schemas::Cases::default();
+    let name = unique("pause-until");
+    let timer = format!("piar-{name}.timer");
+    Piar::new()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "0 3 * * *",
+            "--",
+            "true",
+        ])
+        .run()
+        .success();
+    let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(4);
+    let until_text = until.round(jiff::Unit::Second).unwrap().to_string();
+    let v = cases.piar("pause.json", &["pause", &name, "--until", &until_text], 0);
+    assert_eq!(v["enabled"], false, "{v}");
+    assert_eq!(v["state"], "paused", "{v}");
+    assert_eq!(v["next_run"], Value::Null, "{v}");
+    assert_eq!(
+        v["resume_at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
+        until.round(jiff::Unit::Second).unwrap(),
+        "{v}"
+    );
+    assert_eq!(systemctl("is-enabled", &timer), "disabled");
+    // No piar process lives meanwhile: the transient timer resumes it.
+    poll_until("the job to resume by itself", WAIT, || {
+        (systemctl("is-active", &timer) == "active").then_some(())
+    });
+    let shown = show(Piar::new(), &name);
+    assert_eq!(shown["enabled"], true, "{shown}");
+    assert!(shown["manifest"].get("paused_until").is_none(), "{shown}");
+    assert_eq!(systemctl("is-enabled", &timer), "enabled");
+
+    // resume --at of a job that is not paused: a conflict.
+    cases.piar_error(&["resume", &name, "--at", "in 1h"], 4);
+    // An unparsable time names the flag.
+    let e = cases.piar_error(&["pause", &name, "--until", "whenever"], 2);
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("--until"),
+        "{e}"
+    );
+    assert_eq!(
+        systemctl("is-active", &timer),
+        "active",
+        "a bad --until paused it"
+    );
+
+    // pause, then resume --at: stays paused until then; resume cancels the timer.
+    let v = cases.piar("pause.json", &["pause", &name], 0);
+    assert_eq!(v["resume_at"], Value::Null, "{v}");
+    let v = cases.piar("pause.json", &["resume", &name, "--at", "in 1h"], 0);
+    assert_eq!(v["enabled"], false, "{v}");
+    assert!(v["resume_at"].is_string(), "{v}");
+    let pending = Command::new("systemctl")
+        .args(["list-units", "--all", "--plain", "--no-legend"])
+        .arg(format!("piar-{name}.resume-*.timer"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&pending.stdout).contains(".resume-"),
+        "no resume timer armed"
+    );
+    let v = cases.piar("pause.json", &["resume", &name], 0);
+    assert_eq!(v["enabled"], true, "{v}");
+    assert_eq!(v["state"], "waiting", "{v}");
+    assert!(v["next_run"].is_string(), "{v}");
+    assert_eq!(v["resume_at"], Value::Null, "{v}");
+    assert_eq!(v["run_started"], false, "{v}");
+    poll_until("the resume timer to be stopped", WAIT, || {
+        let out = Command::new("systemctl")
+            .args(["list-units", "--all", "--plain", "--no-legend"])
+            .arg(format!("piar-{name}.resume-*.timer"))
+            .output()
+            .unwrap();
+        (!String::from_utf8_lossy(&out.stdout).contains(".resume-")).then_some(())
+    });
+    cases.check();
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
+
+#[test]
+fn resuming_an_interval_job_does_not_run_it_unless_now() {
+    let name = unique("resume-every");
+    Piar::new()
+        .args(["submit", "--name", &name, "--every", "1h", "--", "true"])
+        .run()
+        .success();
+    let runs = |name: &str| {
+        Piar::new()
+            .args(["history", name, "--json"])
+            .run()
+            .success()
+            .json_value()["runs"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // submit starts the first run of an interval job.
+    poll_until("the first run", WAIT, || (runs(&name) == 1).then_some(()));
+    Piar::new().args(["pause", &name]).run().success();
+    Piar::new().args(["resume", &name]).run().success();
+    // Give a wrongly started run time to be recorded, then check none was.
+    let t0 = std::time::Instant::now();
+    poll_until("3 s without a new run", WAIT, || {
+        assert_eq!(runs(&name), 1, "resume ran the job");
+        (t0.elapsed() > Duration::from_secs(3)).then_some(())
+    });
+    let v = Piar::new()
+        .args(["--json", "resume", &name, "--now"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(v["run_started"], true, "{v}");
+    poll_until("the --now run", WAIT, || (runs(&name) == 2).then_some(()));
     Piar::new().args(["rm", &name, "--purge"]).run().success();
 }
