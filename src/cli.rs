@@ -73,8 +73,8 @@ pub enum Command {
     /// Create a job: write its manifest and units, enable and start its timer.
     #[command(after_help = SUBMIT_EXAMPLES)]
     Submit(SubmitArgs),
-    /// List jobs with their schedule, next and last run.
-    #[command(visible_alias = "ls")]
+    /// List jobs with their schedule, next and last run, sorted by name.
+    #[command(visible_alias = "ls", after_help = LIST_EXAMPLES)]
     List(ListArgs),
     /// Show one job: manifest, generated units, next runs, last runs.
     Show(NameArgs),
@@ -473,13 +473,35 @@ pub struct ScheduleArgs {
     pub manual: bool,
 }
 
+const LIST_EXAMPLES: &str = "\
+Examples:
+  piar list --state paused --state pending-approval
+  piar list --selector owner=agent --selector task=4711 --json
+  piar list --failed --json            # jobs whose last run failed
+  piar list --names                    # names only, no systemd query";
+
 /// `piar list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Print only the job names, one per line, sorted (reads the manifests
     /// only, no systemd query: for scripts and shell completion).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["state", "selector", "failed"])]
     pub names: bool,
+
+    /// Only jobs in this state (repeat for several: any of them): waiting, running,
+    /// paused, manual, pending-approval, rejected, completed, failed, done, inactive,
+    /// invalid.
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+
+    /// Only jobs whose metadata KEY equals VALUE (set with --meta); repeat for
+    /// several (all must match).
+    #[arg(long, short = 'l', value_name = "KEY=VALUE")]
+    pub selector: Vec<String>,
+
+    /// Only jobs whose last run failed (status failed, timed_out or lost).
+    #[arg(long)]
+    pub failed: bool,
 }
 
 const CALENDAR_EXAMPLES: &str = "\

@@ -444,3 +444,134 @@ fn resuming_an_interval_job_does_not_run_it_unless_now() {
     poll_until("the --now run", WAIT, || (runs(&name) == 2).then_some(()));
     Piar::new().args(["rm", &name, "--purge"]).run().success();
 }
+
+#[test]
+fn list_filters_by_state_selector_and_failure_and_sorts_like_names() {
+    let mut cases = crate::schemas::Cases::default();
+    let state = PrivateState::new("list-filters");
+    let piar = || state.piar();
+    // Names chosen so directory order and name order are likely to differ.
+    let tag = unique("t");
+    let (a, b, c, d) = (
+        format!("zz-{tag}"),
+        format!("aa-{tag}"),
+        format!("mm-{tag}"),
+        format!("bb-{tag}"),
+    );
+    piar()
+        .args(["submit", "--name", &a, "--manual", "--meta", "owner=agent"])
+        .args([
+            "--meta",
+            "task=1",
+            "--idempotency-key",
+            &format!("key-{tag}"),
+        ])
+        .args(["--", "true"])
+        .run()
+        .success();
+    piar()
+        .args(["submit", "--name", &b, "--manual", "--meta", "owner=agent"])
+        .args(["--meta", "task=2", "--", "true"])
+        .run()
+        .success();
+    piar()
+        .args(["submit", "--name", &c, "--manual", "--require-approval"])
+        .args(["--meta", "owner=person", "--", "true"])
+        .run()
+        .success();
+    piar()
+        .args(["submit", "--name", &d, "--cron", "0 3 * * *", "--", "true"])
+        .run()
+        .success();
+    piar().args(["pause", &d]).run().success();
+    // A failed last run for `b`: a record written as the trigger writes it.
+    let runs = state.dir.join(format!("runs/{b}"));
+    std::fs::create_dir_all(&runs).unwrap();
+    std::fs::write(
+        runs.join("20260101-000000-abcd.json"),
+        serde_json::json!({
+            "version": 1, "job": b, "run_id": "20260101-000000-abcd",
+            "unit": format!("piar-{b}.run-20260101-000000-abcd.service"),
+            "status": "failed", "command": ["true"], "exit_code": 1,
+            "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:01Z"
+        })
+        .to_string(),
+    )
+    .unwrap();
+
+    let mut list = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["--json", "list"];
+        all.extend_from_slice(args);
+        let out = piar().args(&all).run().success().json_value();
+        cases.add(&format!("piar {}", all.join(" ")), "list.json", out.clone());
+        out.as_array().unwrap().clone()
+    };
+    let names_of = |rows: &[Value]| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = list(&[]);
+    let sorted: Vec<String> = piar()
+        .args(["--json", "list", "--names"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        names_of(&all),
+        sorted,
+        "list and list --names disagree on order"
+    );
+    let row_a = all.iter().find(|r| r["name"] == a.as_str()).unwrap();
+    assert_eq!(row_a["scope"], "system");
+    assert_eq!(row_a["enabled"], true);
+    assert_eq!(row_a["metadata"]["owner"], "agent");
+    assert_eq!(row_a["idempotency_key"], format!("key-{tag}"));
+    let row_c = all.iter().find(|r| r["name"] == c.as_str()).unwrap();
+    assert_eq!(row_c["enabled"], false, "pending approval: {row_c}");
+    assert_eq!(row_c["idempotency_key"], Value::Null);
+
+    assert_eq!(names_of(&list(&["--state", "paused"])), vec![d.clone()]);
+    assert_eq!(
+        names_of(&list(&["--state", "paused", "--state", "pending-approval"])),
+        {
+            let mut v = vec![c.clone(), d.clone()];
+            v.sort();
+            v
+        }
+    );
+    let mut agents = vec![a.clone(), b.clone()];
+    agents.sort();
+    assert_eq!(names_of(&list(&["--selector", "owner=agent"])), agents);
+    assert_eq!(
+        names_of(&list(&["--selector", "owner=agent", "-l", "task=2"])),
+        vec![b.clone()]
+    );
+    assert!(list(&["--selector", "owner=nobody"]).is_empty());
+    assert_eq!(names_of(&list(&["--failed"])), vec![b.clone()]);
+    // Bad filters name the flag (exit 2).
+    let out = piar()
+        .args(["--json", "list", "--state", "sleeping"])
+        .run()
+        .code(2);
+    assert!(
+        error_of(&out.stderr)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("--state")
+    );
+    let out = piar()
+        .args(["--json", "list", "--selector", "owner"])
+        .run()
+        .code(2);
+    assert!(
+        error_of(&out.stderr)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("--selector")
+    );
+    cases.check();
+    for n in [&a, &b, &c, &d] {
+        piar().args(["rm", n, "--purge"]).run().success();
+    }
+}

@@ -24,6 +24,10 @@ struct ListRow {
     result: Option<String>,
     state: String,
     description: String,
+    scope: String,
+    enabled: bool,
+    metadata: serde_json::Map<String, serde_json::Value>,
+    idempotency_key: Option<String>,
 }
 
 /// Mirror of a run record (`run --wait --json`, `show --json` last_runs).
