@@ -118,6 +118,9 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
             .unwrap_or_default();
         out.line(format!("  approval:    {}{by}{why}", a.state.as_str()))?;
     }
+    if let Some(key) = &job.manifest.idempotency_key {
+        out.line(format!("  key:         {key}"))?;
+    }
     if job.manifest.require_synced_clock {
         out.line("  clock:       runs only on an NTP-synchronised clock (else deferred)")?;
     }

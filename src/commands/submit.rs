@@ -68,6 +68,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     }
     if let Some(key) = &args.idempotency_key {
         manifest.idempotency_key = Some(key.clone());
+        manifest.request_digest = Some(request_digest(&args)?);
     }
     let stamp = crate::printer::now_rfc3339();
     manifest.created = manifest.created.or_else(|| Some(stamp.clone()));
@@ -120,6 +121,18 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     if let Some(key) = &manifest.idempotency_key
         && let Some(existing) = find_by_key(&store, key)?
     {
+        // Jobs of older piar have no digest: any request with their key returns them.
+        if let Some(d) = &existing.manifest.request_digest
+            && manifest.request_digest.as_ref() != Some(d)
+        {
+            let other = existing.name();
+            return Err(Error::conflict(format!(
+                "idempotency key {key:?} was already used for job {other:?} with a different request"
+            ))
+            .with_hint(format!(
+                "repeat the same request to get job {other:?} back, use a new key for a new job,                  or `piar show {other}`"
+            )));
+        }
         drop(_lock);
         return print_submitted(ctx, &sd, &existing, false, true);
     }
@@ -156,6 +169,28 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     }
     drop(_lock);
     print_submitted(ctx, &sd, &job, previous.is_some(), false)
+}
+
+/// SHA-256 (hex) of a submit request: every flag and the command as given
+/// (their `Debug` form, so a relative `--at 'in 2h'` is the same request when
+/// retried later), plus the contents of `--file`. `--dry-run` and `--json`
+/// are not part of it (the first never reaches the check, the second is global).
+fn request_digest(args: &SubmitArgs) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut a = format!("{args:?}");
+    // dry_run is a preview flag, not part of the request.
+    a = a.replace("dry_run: true", "dry_run: false");
+    h.update(a.as_bytes());
+    if let Some(path) = &args.file {
+        let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+        h.update(b"\0file\0");
+        h.update(&bytes);
+    }
+    Ok(h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>())
 }
 
 /// The job whose manifest has `idempotency_key = key`, if any. Manifests

@@ -197,6 +197,13 @@ pub fn validate_lifecycle(m: &Manifest) -> Result<()> {
             })?;
         }
     }
+    if let Some(d) = &m.request_digest
+        && !(d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(Error::invalid(format!(
+            "request_digest: expected 64 hex digits (SHA-256), got {d:?}"
+        )));
+    }
     if let Some(t) = &m.paused_until {
         t.parse::<jiff::Timestamp>().map_err(|e| {
             Error::invalid(format!(

@@ -124,6 +124,12 @@ pub struct Manifest {
     /// the same key returns this job instead of creating another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// SHA-256 (hex) of the `piar submit` request that created the job with
+    /// its `idempotency_key`: a later submit with the key and another request
+    /// is refused, naming this job (exit 4). Absent on jobs of older piar
+    /// (any request with their key then returns them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_digest: Option<String>,
     /// How many run records to keep (oldest pruned after each run); absent =
     /// [`crate::history::DEFAULT_KEEP_RUNS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -575,3 +575,65 @@ fn list_filters_by_state_selector_and_failure_and_sorts_like_names() {
         piar().args(["rm", n, "--purge"]).run().success();
     }
 }
+
+#[test]
+fn an_idempotency_key_reused_for_another_request_is_refused_naming_the_job() {
+    let mut cases = crate::schemas::Cases::default();
+    let key = unique("key");
+    let name = unique("idem-at");
+    let req = [
+        "submit",
+        "--name",
+        &name,
+        "--at",
+        "in 2h",
+        "--idempotency-key",
+        &key,
+        "--",
+        "true",
+    ];
+    let first = cases.piar("submit.json", &req, 0);
+    assert_eq!(first["deduplicated"], false);
+    // A retry a moment later: `in 2h` is another instant, but the same request.
+    poll_until("the clock to move on by a second", WAIT, || {
+        (jiff::Timestamp::now().as_second()
+            > first["next_run"]
+                .as_str()
+                .unwrap()
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .as_second()
+                - 7200)
+            .then_some(())
+    });
+    let again = cases.piar("submit.json", &req, 0);
+    assert_eq!(again["deduplicated"], true, "{again}");
+    assert_eq!(again["name"], name.as_str());
+    // Another request with the key: exit 4, the error names the job.
+    let e = cases.piar_error(
+        &[
+            "submit",
+            "--name",
+            &name,
+            "--at",
+            "in 3h",
+            "--idempotency-key",
+            &key,
+            "--",
+            "true",
+        ],
+        4,
+    );
+    assert_eq!(e["error"]["code"], "conflict");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains(&name),
+        "{e}"
+    );
+    // show exposes the key (JSON: in the manifest; text: a `key:` line).
+    let shown = cases.piar("show.json", &["show", &name], 0);
+    assert_eq!(shown["manifest"]["idempotency_key"], key.as_str());
+    let text = Piar::new().args(["show", &name]).run().success().stdout;
+    assert!(text.contains(&format!("key:         {key}")), "{text}");
+    cases.check();
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
