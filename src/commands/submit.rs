@@ -36,6 +36,57 @@ struct DryRunView {
     name: String,
     manifest: String,
     units: BTreeMap<String, String>,
+    /// The first of `next_runs`, if any.
+    next_run: Option<String>,
+    /// The next [`PREVIEW_RUNS`] runs if the job were submitted now (RFC 3339,
+    /// UTC; empty for a manual, `@reboot` or pending-approval job).
+    next_runs: Vec<String>,
+}
+
+/// How many upcoming runs `submit --dry-run` and `edit` preview.
+pub(super) const PREVIEW_RUNS: usize = 5;
+
+/// The next `n` runs of `job` from `now`, as systemd computes its timer
+/// (`crate::schedule::preview::next_elapses`, i.e. `systemd-analyze
+/// calendar`): empty while the timer is not wanted (paused, pending
+/// approval), for a manual job and for an `@reboot` one. `fresh`: the job is
+/// being submitted, so an interval job's first run is now (submit starts it).
+/// Errors: `systemd-analyze` missing or failing (exit 1).
+pub(super) fn next_runs(
+    job: &manifest::Job,
+    now: jiff::Timestamp,
+    n: usize,
+    fresh: bool,
+) -> Result<Vec<String>> {
+    use crate::schedule::Schedule;
+    if !job.manifest.timer_wanted() || n == 0 {
+        return Ok(Vec::new());
+    }
+    let now = now.round(jiff::Unit::Second).unwrap_or(now);
+    let Some(timer) = job.schedule.timer_spec_from(now) else {
+        return Ok(Vec::new());
+    };
+    let runs: Vec<jiff::Timestamp> = match &job.schedule {
+        Schedule::Every { .. } if !timer.on_calendar.is_empty() => {
+            let mut runs = if fresh { vec![now] } else { vec![] };
+            runs.extend(crate::schedule::preview::next_elapses(
+                &timer.on_calendar,
+                n,
+                Some(now),
+            )?);
+            runs.truncate(n);
+            runs
+        }
+        // OnBootSec= + OnUnitActiveSec=: at once when started, then every interval.
+        Schedule::Every { interval, .. } => {
+            let step = jiff::SignedDuration::try_from(*interval).unwrap_or_default();
+            (0..i32::try_from(n).unwrap_or(i32::MAX))
+                .filter_map(|i| now.checked_add(step * i).ok())
+                .collect()
+        }
+        _ => crate::schedule::preview::next_elapses(&timer.on_calendar, n, Some(now))?,
+    };
+    Ok(runs.into_iter().map(|t| t.to_string()).collect())
 }
 
 /// Run `piar submit`.
@@ -91,12 +142,15 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         if let Some(t) = &rendered.timer {
             units.insert(rendered.timer_name.clone(), t.clone());
         }
+        let next_runs = next_runs(&job, now, PREVIEW_RUNS, true)?;
         if ctx.out.json {
             ctx.out.json(&DryRunView {
                 dry_run: true,
                 name: job.name().to_string(),
                 manifest: text,
                 units,
+                next_run: next_runs.first().cloned(),
+                next_runs,
             })?;
         } else {
             ctx.out.line(format!(

@@ -637,3 +637,118 @@ fn an_idempotency_key_reused_for_another_request_is_refused_naming_the_job() {
     cases.check();
     Piar::new().args(["rm", &name, "--purge"]).run().success();
 }
+
+#[test]
+fn dry_runs_preview_the_next_runs_as_systemd_computes_them() {
+    let mut cases = crate::schemas::Cases::default();
+    let name = unique("preview");
+    let v = cases.piar(
+        "submit-dry-run.json",
+        &[
+            "submit",
+            "--dry-run",
+            "--name",
+            &name,
+            "--cron",
+            "0 9 * * 1-5",
+            "--tz",
+            "UTC",
+            "--",
+            "true",
+        ],
+        0,
+    );
+    let runs = v["next_runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 5, "{v}");
+    let want = crate::support::parse_systemd_utc(&crate::support::systemd_analyze_next(
+        &["Mon..Fri *-*-* 09:00:00 UTC".to_string()],
+        None,
+    ));
+    assert_eq!(
+        runs[0]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
+        want,
+        "{v}"
+    );
+    assert_eq!(v["next_run"], runs[0]);
+    // An interval job runs at once when submitted, then every interval.
+    let v = cases.piar(
+        "submit-dry-run.json",
+        &["submit", "--dry-run", "--every", "1h", "--", "true"],
+        0,
+    );
+    let runs: Vec<jiff::Timestamp> = v["next_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(runs.len(), 5, "{v}");
+    assert!(
+        (jiff::Timestamp::now() - runs[0]).get_seconds().abs() < 30,
+        "{v}"
+    );
+    assert_eq!((runs[2] - runs[1]).get_seconds(), 3600, "{v}");
+    // Manual and pending-approval jobs: nothing runs by itself.
+    for extra in [
+        &["--manual"][..],
+        &["--every", "1h", "--require-approval"][..],
+    ] {
+        let mut args = vec!["submit", "--dry-run"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--", "true"]);
+        let v = cases.piar("submit-dry-run.json", &args, 0);
+        assert_eq!(v["next_runs"], serde_json::json!([]), "{v}");
+        assert_eq!(v["next_run"], Value::Null, "{v}");
+    }
+    // edit --dry-run: the runs of the job as edited.
+    Piar::new()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "0 3 * * *",
+            "--tz",
+            "UTC",
+            "--",
+            "true",
+        ])
+        .run()
+        .success();
+    let v = cases.piar(
+        "edit.json",
+        &[
+            "edit",
+            &name,
+            "--dry-run",
+            "--cron",
+            "30 4 * * *",
+            "--tz",
+            "UTC",
+        ],
+        0,
+    );
+    let want = crate::support::parse_systemd_utc(&crate::support::systemd_analyze_next(
+        &["*-*-* 04:30:00 UTC".to_string()],
+        None,
+    ));
+    assert_eq!(
+        v["next_runs"][0]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
+        want,
+        "{v}"
+    );
+    assert_eq!(v["next_runs"].as_array().unwrap().len(), 5, "{v}");
+    let v = cases.piar("edit.json", &["edit", &name, "--timeout", "5m"], 0);
+    assert_eq!(v["next_runs"].as_array().unwrap().len(), 5, "{v}");
+    assert_eq!(v["next_run"], v["next_runs"][0], "{v}");
+    cases.check();
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
