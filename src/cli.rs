@@ -112,6 +112,11 @@ pub enum Command {
     #[command(after_help = CALENDAR_EXAMPLES)]
     Calendar(CalendarArgs),
     /// Start a run now: the trigger the job's timer runs, in a unit of its own.
+    ///
+    /// --date/--scheduled-for render the job's templates (stdin, args, output path)
+    /// as if for that slot (a backfill; the record's scheduled_for is that slot);
+    /// --dry-run prints the rendered run and starts nothing.
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Show a job's log lines from the journal.
     Logs(LogsArgs),
@@ -641,7 +646,29 @@ pub struct RunArgs {
     /// printed and the exit status is 0.
     #[arg(long, short = 'w')]
     pub wait: bool,
+
+    /// Run nothing: print what the run would get (its argv, standard input and
+    /// artifact path, templates rendered for the slot of --date/--scheduled-for or now).
+    #[arg(long, conflicts_with = "wait")]
+    pub dry_run: bool,
+
+    /// Render the templates as if for the job's slot on this day (YYYY-MM-DD in
+    /// the job's zone: its first scheduled time that day, else midnight): a backfill.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "scheduled_for")]
+    pub date: Option<String>,
+
+    /// Render the templates as if the timer was due at TIME (RFC 3339, or
+    /// 'YYYY-MM-DD HH:MM[:SS]' in the job's zone): a backfill of that slot.
+    #[arg(long, value_name = "TIME")]
+    pub scheduled_for: Option<String>,
 }
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  piar run brief                          # start now, return at once
+  piar run brief --wait --json            # start and wait; exit with the job's status
+  piar run brief --dry-run --date 2026-11-30 --json   # what the 30 Nov slot gets
+  piar run brief --date 2026-11-30 --wait # backfill the 30 Nov brief";
 
 /// `piar logs`.
 #[derive(Debug, Args)]

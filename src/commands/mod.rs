@@ -16,6 +16,7 @@ mod pause;
 mod poll;
 mod rm;
 mod run;
+mod run_preview;
 mod show;
 mod stop;
 mod submit;
@@ -84,7 +85,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Reject(args) => approve::reject(&ctx, &args.name, args.reason),
         Command::Stop(args) => stop::stop(&ctx, &args.target),
         Command::History(args) => history::history(&ctx, &args.name, args.lines),
-        Command::Run(args) => run::run(&ctx, &args.name, args.wait),
+        Command::Run(args) if args.dry_run => run_preview::preview(&ctx, &args),
+        Command::Run(args) => {
+            let slot = run_preview::backfill_slot(&ctx, &args)?;
+            run::run(&ctx, &args.name, args.wait, slot)
+        }
         Command::Logs(args) => logs::logs(&ctx, &args),
         Command::Pause(args) => pause::pause(
             &ctx,

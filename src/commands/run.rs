@@ -54,7 +54,15 @@ fn manual_id() -> String {
 /// `forbid` run was still active, the `skipped` record, exit 0.
 /// Errors: the job is missing (3), pending approval (4), its service unit
 /// file is gone or the trigger wrote no record (1).
-pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
+///
+/// `slot` (`--date`/`--scheduled-for`): the trigger renders the templates and
+/// records `scheduled_for` as for that slot (a backfill, `super::run_preview`).
+pub(super) fn run(
+    ctx: &Ctx,
+    name: &str,
+    wait: bool,
+    slot: Option<jiff::Timestamp>,
+) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     crate::manifest::approval::check_may_run(&job.manifest)?;
     let service = crate::units::names::service(name);
@@ -69,7 +77,11 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
         )));
     }
     let sd = ctx.systemd()?;
-    let exe = SelfExe::current(sd.scope)?;
+    let mut exe = SelfExe::current(sd.scope)?;
+    if let Some(t) = slot {
+        exe.env
+            .push(format!("{}={t}", super::run_preview::BACKFILL_ENV));
+    }
     let props = manual_trigger_properties(&exe, name, wait);
     // Records that exist before the start cannot be this start's.
     let before: std::collections::HashSet<String> = match wait {

@@ -752,3 +752,99 @@ fn dry_runs_preview_the_next_runs_as_systemd_computes_them() {
     cases.check();
     Piar::new().args(["rm", &name, "--purge"]).run().success();
 }
+
+#[test]
+fn run_dry_run_renders_a_slot_and_date_backfills_it() {
+    let mut cases = crate::schemas::Cases::default();
+    let name = unique("backfill");
+    let out_dir = format!("/var/lib/piar-test-{name}");
+    Piar::new()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--cron",
+            "0 6 * * *",
+            "--tz",
+            "UTC",
+        ])
+        .args(["--stdin", "brief for {{ date }} at {{ scheduled_for }}"])
+        .args(["--output", &format!("{out_dir}/{{{{ date }}}}.md")])
+        .args(["--template-args", "--", "sh", "-c", "cat; echo {{ date }}"])
+        .run()
+        .success();
+    let v = cases.piar(
+        "run-dry-run.json",
+        &["run", &name, "--dry-run", "--date", "2026-11-30"],
+        0,
+    );
+    assert_eq!(v["scheduled_for"], "2026-11-30T06:00:00Z", "{v}");
+    assert_eq!(
+        v["stdin"], "brief for 2026-11-30 at 2026-11-30T06:00:00+00:00",
+        "{v}"
+    );
+    assert_eq!(v["output"], format!("{out_dir}/2026-11-30.md"), "{v}");
+    assert_eq!(
+        v["command"],
+        serde_json::json!(["sh", "-c", "cat; echo 2026-11-30"]),
+        "{v}"
+    );
+    let v = cases.piar(
+        "run-dry-run.json",
+        &[
+            "run",
+            &name,
+            "--dry-run",
+            "--scheduled-for",
+            "2026-11-29 07:15",
+        ],
+        0,
+    );
+    assert_eq!(v["scheduled_for"], "2026-11-29T07:15:00Z", "{v}");
+    // Nothing ran, nothing was written.
+    let h = cases.piar("history.json", &["history", &name], 0);
+    assert_eq!(h["runs"], serde_json::json!([]), "{h}");
+    assert!(!std::path::Path::new(&out_dir).exists());
+    // Bad slots name the flag.
+    let e = cases.piar_error(&["run", &name, "--dry-run", "--date", "30.11.2026"], 2);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("--date"),
+        "{e}"
+    );
+    let e = cases.piar_error(&["run", &name, "--scheduled-for", "soon"], 2);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("--scheduled-for"),
+        "{e}"
+    );
+
+    // A real backfill: the run renders and records the slot.
+    let rec = Piar::new()
+        .args(["--json", "run", &name, "--date", "2026-11-30", "--wait"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(rec["status"], "succeeded", "{rec}");
+    assert!(
+        rec["scheduled_for"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            == "2026-11-30T06:00:00Z".parse::<jiff::Timestamp>().unwrap(),
+        "{rec}"
+    );
+    let artifact = std::fs::read_to_string(format!("{out_dir}/2026-11-30.md")).unwrap();
+    assert_eq!(
+        artifact,
+        "brief for 2026-11-30 at 2026-11-30T06:00:00+00:002026-11-30\n"
+    );
+    cases.check();
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+    let _ = std::fs::remove_dir_all(&out_dir);
+}
