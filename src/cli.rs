@@ -781,6 +781,12 @@ pub struct TemplateArgs {
     /// run writes PATH.failed instead.
     #[arg(long, value_name = "PATH_TEMPLATE")]
     pub output: Option<String>,
+
+    /// Count a run that wrote nothing to stdout as failed (needs --output): the
+    /// record says `failed` with the reason, PATH.failed is written, retries apply.
+    /// `--fail-on-empty-output=false` turns it off again (edit).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub fail_on_empty_output: Option<bool>,
 }
 
 /// `piar secret`.

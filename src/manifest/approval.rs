@@ -197,6 +197,12 @@ pub fn validate_lifecycle(m: &Manifest) -> Result<()> {
             })?;
         }
     }
+    if m.fail_on_empty_output && m.output.is_none() {
+        return Err(Error::invalid(
+            "fail_on_empty_output: needs output (stdout is measured where it is saved)",
+        )
+        .with_hint("add --output PATH, or drop --fail-on-empty-output"));
+    }
     if let Some(d) = &m.request_digest
         && !(d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()))
     {

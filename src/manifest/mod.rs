@@ -116,6 +116,11 @@ pub struct Manifest {
     /// Template variables `vars.KEY` (`--var KEY=VALUE`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
+    /// A run that succeeds but writes nothing to stdout is recorded as
+    /// `failed` (`--fail-on-empty-output`; needs `output`, whose capture is
+    /// what is measured).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fail_on_empty_output: bool,
     /// Approval gate (`submit --require-approval`); absent = no approval
     /// needed. Maintained by `piar approve`/`piar reject` (see [`approval`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]

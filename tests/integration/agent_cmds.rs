@@ -848,3 +848,70 @@ fn run_dry_run_renders_a_slot_and_date_backfills_it() {
     Piar::new().args(["rm", &name, "--purge"]).run().success();
     let _ = std::fs::remove_dir_all(&out_dir);
 }
+
+#[test]
+fn fail_on_empty_output_records_a_silent_run_as_failed() {
+    let name = unique("empty-out");
+    let dir = format!("/var/lib/piar-test-{name}");
+    let out = format!("{dir}/out.txt");
+    // Without --output there is nothing to measure: invalid input naming the field.
+    let bad = Piar::new()
+        .args([
+            "--json",
+            "submit",
+            "--manual",
+            "--fail-on-empty-output",
+            "--",
+            "true",
+        ])
+        .run()
+        .code(2);
+    assert!(
+        error_of(&bad.stderr)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("fail_on_empty_output")
+    );
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual", "--output", &out])
+        .args(["--fail-on-empty-output", "--", "true"])
+        .run()
+        .success();
+    let rec = Piar::new()
+        .args(["--json", "run", &name, "--wait"])
+        .run()
+        .code(1)
+        .json_value();
+    assert_eq!(rec["status"], "failed", "{rec}");
+    assert!(
+        rec["error"].as_str().unwrap().contains("empty output"),
+        "{rec}"
+    );
+    assert_eq!(rec["artifact"], format!("{out}.failed"), "{rec}");
+    assert!(!std::path::Path::new(&out).exists());
+    // Turned off again: the same silent run succeeds.
+    Piar::new()
+        .args(["edit", &name, "--fail-on-empty-output=false"])
+        .run()
+        .success();
+    let rec = Piar::new()
+        .args(["--json", "run", &name, "--wait"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(rec["status"], "succeeded", "{rec}");
+    // A run that writes something is not affected.
+    Piar::new()
+        .args(["edit", &name, "--fail-on-empty-output", "--", "echo", "hi"])
+        .run()
+        .success();
+    let rec = Piar::new()
+        .args(["--json", "run", &name, "--wait"])
+        .run()
+        .success()
+        .json_value();
+    assert_eq!(rec["status"], "succeeded", "{rec}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "hi\n");
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+    let _ = std::fs::remove_dir_all(&dir);
+}
