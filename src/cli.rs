@@ -76,8 +76,8 @@ pub enum Command {
     /// Create a job: write its manifest and units, enable and start its timer.
     #[command(after_help = SUBMIT_EXAMPLES)]
     Submit(SubmitArgs),
-    /// List jobs with their schedule, next and last run.
-    #[command(visible_alias = "ls")]
+    /// List jobs with their schedule, next and last run, sorted by name.
+    #[command(visible_alias = "ls", after_help = LIST_EXAMPLES)]
     List(ListArgs),
     /// Show one job: manifest, generated units, next runs, last runs.
     Show(NameArgs),
@@ -89,7 +89,14 @@ pub enum Command {
     #[command(after_help = EDIT_EXAMPLES)]
     Edit(EditArgs),
     /// Approve a job submitted with --require-approval: enable its timer.
-    Approve(NameArgs),
+    ///
+    /// Only a job that requires approval can be approved (exit 4 otherwise). Who may
+    /// decide: root; the `approvers` listed in the scope's config file
+    /// (/etc/piar/config.toml, ~/.config/piar/config.toml); without that list anyone
+    /// but the account that submitted the job (exit 6). A one-shot whose time has
+    /// passed is refused (exit 4) unless --run-now.
+    #[command(after_help = APPROVE_EXAMPLES)]
+    Approve(ApproveArgs),
     /// Reject a job pending approval: remove its units, keep it listed as rejected.
     Reject(RejectArgs),
     /// Stop a running run of a job (or one run by id); it is recorded as `canceled`.
@@ -112,15 +119,25 @@ pub enum Command {
     ///
     /// Prints the run (its id) as soon as it is recorded: status `running`, or
     /// `skipped` when an overlap=forbid run is still active (exit 0 either way).
+    /// --date/--scheduled-for render the job's templates (stdin, args, output path)
+    /// as if for that slot (a backfill; the record's scheduled_for is that slot);
+    /// --dry-run prints the rendered run and starts nothing.
+    #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
     /// Show a job's log lines from the journal.
     Logs(LogsArgs),
     /// Stop and disable a job's timer; the manifest remembers it is paused.
-    Pause(NameArgs),
+    ///
+    /// With --until TIME the job resumes by itself then (a transient timer runs
+    /// `piar resume`; no daemon).
+    #[command(after_help = PAUSE_EXAMPLES)]
+    Pause(PauseArgs),
     /// Re-enable and start a paused job's timer.
     ///
     /// The job runs at its next scheduled time; runs missed while paused are not caught
-    /// up. `--now` also runs it once at once.
+    /// up (also for interval jobs). `--now` also runs it once at once; `--at TIME` keeps
+    /// it paused and resumes it then.
+    #[command(after_help = PAUSE_EXAMPLES)]
     Resume(ResumeArgs),
     /// Remove a job: stop it, disable and delete its units and manifest.
     #[command(visible_alias = "remove")]
@@ -359,6 +376,43 @@ pub struct EditArgs {
     pub command: Vec<String>,
 }
 
+/// `piar approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Also run the job once now: the way to approve a one-shot whose time has passed.
+    #[arg(long)]
+    pub run_now: bool,
+}
+
+const APPROVE_EXAMPLES: &str = "\
+Examples:
+  piar approve backup                  # a person approves an agent's job
+  piar approve remind --run-now        # its --at time passed while it waited: run it now
+  # /etc/piar/config.toml (system) or ~/.config/piar/config.toml (user):
+  approvers = [\"alice\", \"group:ops\"]";
+
+const PAUSE_EXAMPLES: &str = "\
+Examples:
+  piar pause backup                         # until `piar resume backup`
+  piar pause backup --until 'tomorrow 8am'  # resumes by itself then
+  piar resume backup --at 'in 2h'           # a paused job: resume it later
+  piar resume backup --now --json           # resume and run once now";
+
+/// `piar pause`.
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// The job's name.
+    pub name: String,
+
+    /// Resume by itself at this time ('tomorrow 8am', 'in 2h', RFC 3339; as --at
+    /// reads it, in the system's zone).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
 /// `piar resume`.
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
@@ -366,8 +420,13 @@ pub struct ResumeArgs {
     pub name: String,
 
     /// Also run the job once now (by default it runs at its next scheduled time).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "at")]
     pub now: bool,
+
+    /// Do not resume now: keep the job paused and resume it at this time (as --at
+    /// reads it).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
 }
 
 /// `piar reject`.
@@ -428,13 +487,35 @@ pub struct ScheduleArgs {
     pub manual: bool,
 }
 
+const LIST_EXAMPLES: &str = "\
+Examples:
+  piar list --state paused --state pending-approval
+  piar list --selector owner=agent --selector task=4711 --json
+  piar list --failed --json            # jobs whose last run failed
+  piar list --names                    # names only, no systemd query";
+
 /// `piar list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Print only the job names, one per line, sorted (reads the manifests
     /// only, no systemd query: for scripts and shell completion).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["state", "selector", "failed"])]
     pub names: bool,
+
+    /// Only jobs in this state (repeat for several: any of them): waiting, running,
+    /// paused, manual, pending-approval, rejected, completed, failed, done, inactive,
+    /// invalid.
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+
+    /// Only jobs whose metadata KEY equals VALUE (set with --meta); repeat for
+    /// several (all must match).
+    #[arg(long, short = 'l', value_name = "KEY=VALUE")]
+    pub selector: Vec<String>,
+
+    /// Only jobs whose last run failed (status failed, timed_out or lost).
+    #[arg(long)]
+    pub failed: bool,
 }
 
 const CALENDAR_EXAMPLES: &str = "\
@@ -579,7 +660,29 @@ pub struct RunArgs {
     /// printed and the exit status is 0.
     #[arg(long, short = 'w')]
     pub wait: bool,
+
+    /// Run nothing: print what the run would get (its argv, standard input and
+    /// artifact path, templates rendered for the slot of --date/--scheduled-for or now).
+    #[arg(long, conflicts_with = "wait")]
+    pub dry_run: bool,
+
+    /// Render the templates as if for the job's slot on this day (YYYY-MM-DD in
+    /// the job's zone: its first scheduled time that day, else midnight): a backfill.
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "scheduled_for")]
+    pub date: Option<String>,
+
+    /// Render the templates as if the timer was due at TIME (RFC 3339, or
+    /// 'YYYY-MM-DD HH:MM[:SS]' in the job's zone): a backfill of that slot.
+    #[arg(long, value_name = "TIME")]
+    pub scheduled_for: Option<String>,
 }
+
+const RUN_EXAMPLES: &str = "\
+Examples:
+  piar run brief                          # start now, return at once
+  piar run brief --wait --json            # start and wait; exit with the job's status
+  piar run brief --dry-run --date 2026-11-30 --json   # what the 30 Nov slot gets
+  piar run brief --date 2026-11-30 --wait # backfill the 30 Nov brief";
 
 /// `piar logs`.
 #[derive(Debug, Args)]
@@ -692,6 +795,12 @@ pub struct TemplateArgs {
     /// run writes PATH.failed instead.
     #[arg(long, value_name = "PATH_TEMPLATE")]
     pub output: Option<String>,
+
+    /// Count a run that wrote nothing to stdout as failed (needs --output): the
+    /// record says `failed` with the reason, PATH.failed is written, retries apply.
+    /// `--fail-on-empty-output=false` turns it off again (edit).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub fail_on_empty_output: Option<bool>,
 }
 
 /// `piar secret`.

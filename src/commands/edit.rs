@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::Ctx;
-use super::submit::{check, toml_text};
+use super::submit::{PREVIEW_RUNS, check, next_runs, toml_text};
 use crate::cli::EditArgs;
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::manifest::Manifest;
@@ -30,7 +30,11 @@ struct EditView {
     units_changed: Vec<String>,
     /// Unified diff of the manifest and unit files (`--dry-run`; else empty).
     diff: String,
+    /// The timer's next elapse (after the edit; with --dry-run the first of `next_runs`).
     next_run: Option<String>,
+    /// The next runs of the job as edited (RFC 3339, UTC; empty while paused
+    /// or pending approval, and for manual jobs).
+    next_runs: Vec<String>,
 }
 
 /// Run `piar edit`. Errors: no option given (exit 2), a rejected job or a
@@ -118,13 +122,15 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             .map(|(path, old, new)| unified_diff(path, old, new))
             .collect();
         if ctx.out.json {
+            let next_runs = next_runs(&new_job, now, PREVIEW_RUNS, false)?;
             ctx.out.json(&EditView {
                 name: name.to_string(),
                 dry_run: true,
                 changed,
                 units_changed,
                 diff,
-                next_run: None,
+                next_run: next_runs.first().cloned(),
+                next_runs,
             })?;
         } else if diff.is_empty() {
             ctx.out.line(format!("{name}: no change (dry run)"))?;
@@ -159,6 +165,7 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             units_changed,
             diff: String::new(),
             next_run: summary.next_run,
+            next_runs: next_runs(&new_job, jiff::Timestamp::now(), PREVIEW_RUNS, false)?,
         })?;
     } else if !changed {
         ctx.out.line(format!("{name}: no change"))?;

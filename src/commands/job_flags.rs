@@ -136,6 +136,9 @@ pub(super) fn apply_template(args: &TemplateArgs, m: &mut Manifest) -> Result<()
     if let Some(out) = &args.output {
         m.output = Some(out.clone());
     }
+    if let Some(on) = args.fail_on_empty_output {
+        m.fail_on_empty_output = on;
+    }
     Ok(())
 }
 

@@ -1,9 +1,103 @@
 //! `piar list`.
 
+use serde::Serialize;
+
 use super::Ctx;
-use crate::error::{ExitStatus, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::ops::status::{JobSummary, Live, summarize_all};
 use crate::printer::human_time;
+
+/// Every state `piar list` reports (`--state` accepts these).
+const STATES: &[&str] = &[
+    "waiting",
+    "running",
+    "paused",
+    "manual",
+    "pending-approval",
+    "rejected",
+    "completed",
+    "failed",
+    "done",
+    "inactive",
+    "invalid",
+];
+
+/// Last-run statuses that count as failed for `list --failed`.
+const FAILED_STATUSES: &[&str] = &["failed", "timed_out", "lost"];
+
+/// One row of `piar list --json` (docs/schemas/list.json): the job summary
+/// plus what an agent filters and correlates on.
+#[derive(Debug, Serialize)]
+struct ListRow {
+    #[serde(flatten)]
+    summary: JobSummary,
+    /// `system` or `user`.
+    scope: &'static str,
+    /// Whether the timer is wanted: not paused, not pending approval, not rejected.
+    enabled: bool,
+    /// The manifest's `[metadata]` table (`--meta KEY=VALUE`).
+    metadata: toml::Table,
+    /// `submit --idempotency-key`, if any.
+    idempotency_key: Option<String>,
+}
+
+/// The filters of `piar list`, checked before anything is read.
+struct Filter {
+    states: Vec<String>,
+    selectors: Vec<(String, String)>,
+    failed: bool,
+}
+
+impl Filter {
+    /// Errors (exit 2, naming the flag): an unknown state, a selector without `=`.
+    fn parse(args: &crate::cli::ListArgs) -> Result<Filter> {
+        for s in &args.state {
+            if !STATES.contains(&s.as_str()) {
+                return Err(Error::invalid(format!(
+                    "--state: expected one of {}, got {s:?}",
+                    STATES.join(", ")
+                )));
+            }
+        }
+        let selectors = args
+            .selector
+            .iter()
+            .map(|kv| match kv.split_once('=') {
+                Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+                _ => Err(Error::invalid(format!(
+                    "--selector: expected KEY=VALUE, got {kv:?}"
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Filter {
+            states: args.state.clone(),
+            selectors,
+            failed: args.failed,
+        })
+    }
+
+    /// Whether `row` passes: its state is one of `--state` (if any), every
+    /// selector's key holds that value (a string as is, other TOML values as
+    /// written: `3`, `true`), and with `--failed` its last run failed.
+    fn keep(&self, row: &ListRow) -> bool {
+        let state_ok = self.states.is_empty() || self.states.iter().any(|s| s == row.summary.state);
+        let meta_ok = self
+            .selectors
+            .iter()
+            .all(|(k, v)| match row.metadata.get(k) {
+                Some(toml::Value::String(s)) => s == v,
+                Some(other) => other.to_string() == *v,
+                None => false,
+            });
+        let failed_ok = !self.failed
+            || row
+                .summary
+                .last_run
+                .as_deref()
+                .is_some_and(|r| FAILED_STATUSES.contains(&r.status.as_str()));
+        state_ok && meta_ok && failed_ok
+    }
+}
 
 /// `piar list --names`: the names of the stored manifests, one per line
 /// (`--json`: an array of strings). No D-Bus, no validation: fast enough for
@@ -29,7 +123,16 @@ pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus>
     if args.names {
         return names(ctx, &store);
     }
-    let jobs = store.load_all()?;
+    let filter = Filter::parse(args)?;
+    let mut jobs = store.load_all()?;
+    // The order of `--names`: byte order of the names.
+    jobs.sort_by(|a, b| {
+        let name = |e: &std::result::Result<crate::model::manifest::Job, (String, Error)>| match e {
+            Ok(j) => j.name().to_string(),
+            Err((n, _)) => n.clone(),
+        };
+        name(a).cmp(&name(b))
+    });
     let sd = ctx.systemd()?;
     let live = Live::query(&ctx.paths, &sd)?;
     let valid: Vec<_> = jobs
@@ -38,13 +141,20 @@ pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus>
         .cloned()
         .collect();
     let mut summaries = summarize_all(&sd, &live, &ctx.paths, &valid)?.into_iter();
-    let mut rows: Vec<JobSummary> = Vec::with_capacity(jobs.len());
+    let mut rows: Vec<ListRow> = Vec::with_capacity(jobs.len());
+    let scope = ctx.scope.as_str();
     for entry in jobs {
         match entry {
-            Ok(_) => rows.extend(summaries.next()),
+            Ok(job) => rows.extend(summaries.next().map(|summary| ListRow {
+                summary,
+                scope,
+                enabled: job.manifest.timer_wanted(),
+                metadata: job.manifest.metadata.clone(),
+                idempotency_key: job.manifest.idempotency_key.clone(),
+            })),
             Err((name, e)) => {
                 log::warn!("{name}: {e}");
-                rows.push(JobSummary {
+                let summary = JobSummary {
                     name,
                     schedule: "-".into(),
                     kind: "invalid",
@@ -53,12 +163,25 @@ pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus>
                     last_run: None,
                     state: "invalid",
                     description: e.message.clone(),
+                };
+                rows.push(ListRow {
+                    summary,
+                    scope,
+                    enabled: false,
+                    metadata: toml::Table::new(),
+                    idempotency_key: None,
                 });
             }
         }
     }
+    rows.retain(|r| filter.keep(r));
     if ctx.out.json {
         ctx.out.json(&rows)?;
+        return Ok(ExitStatus::Success);
+    }
+    let filtered = !args.state.is_empty() || !args.selector.is_empty() || args.failed;
+    if rows.is_empty() && filtered {
+        ctx.out.line("no job matches the filters")?;
         return Ok(ExitStatus::Success);
     }
     if rows.is_empty() {
@@ -76,6 +199,7 @@ pub(super) fn list(ctx: &Ctx, args: &crate::cli::ListArgs) -> Result<ExitStatus>
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
+            let r = &r.summary;
             vec![
                 r.name.clone(),
                 // Readable rather than raw: `piar show` and --json have the text as written.

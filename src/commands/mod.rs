@@ -16,6 +16,7 @@ mod pause;
 mod poll;
 mod rm;
 mod run;
+mod run_preview;
 mod show;
 mod stop;
 mod submit;
@@ -80,14 +81,28 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::List(args) => list::list(&ctx, &args),
         Command::Show(args) => show::show(&ctx, &args.name),
         Command::Edit(args) => edit::edit(&ctx, args),
-        Command::Approve(args) => approve::approve(&ctx, &args.name),
+        Command::Approve(args) => approve::approve(&ctx, &args.name, args.run_now),
         Command::Reject(args) => approve::reject(&ctx, &args.name, args.reason),
         Command::Stop(args) => stop::stop(&ctx, &args.target),
         Command::History(args) => history::history(&ctx, &args.name, args.lines),
-        Command::Run(args) => run::run(&ctx, &args.name, args.wait),
+        Command::Run(args) if args.dry_run => run_preview::preview(&ctx, &args),
+        Command::Run(args) => {
+            let slot = run_preview::backfill_slot(&ctx, &args)?;
+            run::run(&ctx, &args.name, args.wait, slot)
+        }
         Command::Logs(args) => logs::logs(&ctx, &args),
-        Command::Pause(args) => pause::pause(&ctx, &args.name, false, false),
-        Command::Resume(args) => pause::pause(&ctx, &args.name, true, args.now),
+        Command::Pause(args) => pause::pause(
+            &ctx,
+            &args.name,
+            pause::Action::Pause,
+            args.until.as_deref(),
+        ),
+        Command::Resume(args) => pause::pause(
+            &ctx,
+            &args.name,
+            pause::Action::Resume { now: args.now },
+            args.at.as_deref(),
+        ),
         Command::Rm(args) => rm::rm(&ctx, &args.name, args.purge),
         Command::Trigger(args) => trigger::trigger(&ctx, &args),
         Command::Secret(args) => callbacks::secret(&ctx, args.action),

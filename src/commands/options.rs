@@ -26,6 +26,7 @@ impl crate::cli::TemplateArgs {
             || !self.vars.is_empty()
             || self.template_args
             || self.output.is_some()
+            || self.fail_on_empty_output.is_some()
     }
 }
 

@@ -1,53 +1,215 @@
-//! `piar pause` and `piar resume`.
+//! `piar pause [--until TIME]` and `piar resume [--now | --at TIME]`.
+//!
+//! A timed pause needs no daemon: a transient timer
+//! `piar-<job>.resume-<unix-seconds>.timer` (`crate::units::names::resume_stem`,
+//! a [`SelfTimer`]) runs `piar resume <job>` at that time, and the manifest
+//! records the time as `paused_until`. Every pause and resume first stops the
+//! job's pending resume timers, so at most one is armed. Transient timers do
+//! not survive a reboot: after one, a `paused_until` in the past is reported
+//! by `show`/`pause --json`, and `piar resume` (or `piar sync` when the lead
+//! wires it) resumes the job.
+
+use std::time::Duration;
+
+use serde::Serialize;
 
 use super::Ctx;
-use crate::error::{ExitStatus, Result};
+use crate::error::{Error, ExitStatus, Result};
+use crate::model::manifest::Job;
 use crate::ops::apply;
+use crate::systemd::Systemd;
+use crate::units::names::{Family, resume_stem};
+use crate::units::self_exe::SelfTimer;
 
-/// Pause (`resume == false`) or resume a job: the manifest's `enabled` is
-/// updated first and restored if the manager refuses. Resuming does not run the job
-/// (missed slots are not caught up) unless `now`, which starts one run as `piar run`
-/// would, also when the job was not paused.
-pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<ExitStatus> {
+/// What `pause` and `resume` print with `--json` (docs/schemas/pause.json).
+#[derive(Debug, Serialize)]
+struct PauseView {
+    name: String,
+    /// Whether the timer is now enabled (false after pause, true after resume;
+    /// false for a job pending approval).
+    enabled: bool,
+    /// The job's state as `piar list` shows it (`paused`, `waiting`, ...).
+    state: &'static str,
+    /// When the timer fires next (RFC 3339, UTC), if it does.
+    next_run: Option<String>,
+    /// When the paused job resumes by itself (`--until`/`--at`), if it does.
+    resume_at: Option<String>,
+    /// `resume --now`: a run was started.
+    run_started: bool,
+}
+
+/// What the caller asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Action {
+    /// `pause`, with `--until` when the time is given.
+    Pause,
+    /// `resume`; `now`: also start one run.
+    Resume {
+        /// `--now`.
+        now: bool,
+    },
+}
+
+/// Pause or resume a job: the manifest's `enabled` (and `paused_until`) is
+/// updated first and restored if the manager refuses. Resuming does not run
+/// the job (missed slots are not caught up) unless `--now`, which starts one
+/// run as `piar run` would, also when the job was not paused. `at` is
+/// `pause --until` / `resume --at`: the job stays (or becomes) paused and a
+/// transient timer resumes it then. Errors: `at` unparsable or not in the
+/// future (exit 2); `resume --at` of a job that is not paused, resuming a job
+/// that is pending approval or rejected (exit 4).
+pub(super) fn pause(ctx: &Ctx, name: &str, action: Action, at: Option<&str>) -> Result<ExitStatus> {
     crate::model::manifest::validate::validate_name(name)?;
+    let now_ts = jiff::Timestamp::now();
+    let flag = match action {
+        Action::Pause => "--until",
+        Action::Resume { .. } => "--at",
+    };
+    let at = at
+        .map(|t| {
+            crate::schedule::at::resolve_at(t, &crate::schedule::at::system_tz_name(), now_ts)
+                .map_err(|e| e.context(flag))
+        })
+        .transpose()?;
     let store = ctx.store();
     // Lock first, then connect: a command waiting for the lock holds no bus connection
     // (dbus allows 256 per user; issue 12 point 6).
     let _lock = store.lock()?;
     let sd = ctx.systemd()?;
     let job = store.load(name)?;
-    if resume {
+    let resume_now = matches!(action, Action::Resume { .. }) && at.is_none();
+    if matches!(action, Action::Resume { .. }) {
         crate::model::manifest::approval::check_may_run(&job.manifest)?;
+        if at.is_some() && job.manifest.enabled {
+            return Err(Error::conflict(format!(
+                "cannot resume job {name:?} later: it is not paused"
+            ))
+            .with_hint(format!(
+                "`piar pause {name} --until TIME` pauses it until then"
+            )));
+        }
     }
-    let verb = if resume { "resumed" } else { "paused" };
-    if job.manifest.enabled != resume {
-        let mut m = job.manifest.clone();
-        m.enabled = resume;
+    let mut m = job.manifest.clone();
+    m.enabled = resume_now;
+    m.paused_until = at.map(|t| t.to_string());
+    if m != job.manifest {
         m.updated = Some(crate::printer::now_rfc3339());
         store.save(&m)?;
-        crate::failpoint::hit(if resume {
+        crate::failpoint::hit(if resume_now {
             "resume.after-manifest-write"
         } else {
             "pause.after-manifest-write"
         });
-        let applied = if resume {
-            apply::resume(&sd, &ctx.paths, name)
-        } else {
-            apply::pause(&sd, &ctx.paths, name)
-        };
-        if let Err(e) = applied {
+    }
+    let applied = (|| {
+        cancel_resume_timers(&sd, &ctx.paths, name);
+        if job.manifest.enabled != resume_now {
+            if resume_now {
+                apply::resume(&sd, &ctx.paths, name)?;
+            } else {
+                apply::pause(&sd, &ctx.paths, name)?;
+            }
+        }
+        if let Some(t) = at {
+            arm_resume(&sd, name, t, now_ts)?;
+        }
+        Ok::<(), Error>(())
+    })();
+    if let Err(e) = applied {
+        if m != job.manifest {
             store.save(&job.manifest)?;
-            return Err(e);
+        }
+        return Err(e);
+    }
+    let mut run_started = false;
+    if let Action::Resume { now: true } = action {
+        apply::start_run_now(&sd, name)?;
+        run_started = true;
+    }
+    drop(_lock);
+    let job = store.load(name)?;
+    print(ctx, &sd, &job, resume_now, run_started)
+}
+
+fn print(
+    ctx: &Ctx,
+    sd: &Systemd,
+    job: &Job,
+    resumed: bool,
+    run_started: bool,
+) -> Result<ExitStatus> {
+    let name = job.name();
+    let live = crate::ops::status::Live::query_job(&ctx.paths, sd, name)?;
+    let summary = crate::ops::status::summarize(sd, &live, &ctx.paths, job)?;
+    if ctx.out.json {
+        ctx.out.json(&PauseView {
+            name: name.to_string(),
+            enabled: job.manifest.timer_wanted(),
+            state: summary.state,
+            next_run: summary.next_run,
+            resume_at: job.manifest.paused_until.clone(),
+            run_started,
+        })?;
+        return Ok(ExitStatus::Success);
+    }
+    let mut text = if resumed {
+        format!("resumed {name}")
+    } else {
+        format!("paused {name}")
+    };
+    if let Some(t) = &job.manifest.paused_until {
+        let when = t
+            .parse::<jiff::Timestamp>()
+            .map(crate::printer::human_time)
+            .unwrap_or_else(|_| t.clone());
+        text.push_str(&format!(" until {when}"));
+    } else if let Some(t) = &summary.next_run {
+        let when = t
+            .parse::<jiff::Timestamp>()
+            .map(crate::printer::human_time)
+            .unwrap_or_else(|_| t.clone());
+        text.push_str(&format!(" (next run {when})"));
+    }
+    if run_started {
+        text.push_str(" (run started)");
+    }
+    ctx.out.line(text)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Stop every pending resume timer of `name` (best effort: a timer that is
+/// gone meanwhile is fine; others are logged).
+pub(super) fn cancel_resume_timers(sd: &Systemd, paths: &crate::state::layout::Paths, name: &str) {
+    let family = Family::resumes(name);
+    let units = match sd.list_units(&[], &family.globs()) {
+        Ok(units) => units,
+        Err(e) => {
+            log::warn!("{name}: cannot list resume timers: {e}");
+            return;
+        }
+    };
+    let is_unit_file = |u: &str| paths.unit_file(u).exists();
+    for u in family.select(units.iter().map(|u| u.0.as_str()), is_unit_file) {
+        if let Err(e) = sd.stop(&u.unit) {
+            log::warn!("{name}: cannot stop {}: {e}", u.unit);
         }
     }
-    if resume && now {
-        apply::start_run_now(&sd, name)?;
+}
+
+/// Start the transient timer that runs `piar resume <name>` at `at`.
+fn arm_resume(sd: &Systemd, name: &str, at: jiff::Timestamp, now: jiff::Timestamp) -> Result<()> {
+    let secs = u32::try_from(at.as_second())
+        .map_err(|_| Error::invalid(format!("{at} is out of range for a resume time")))?;
+    let delay = Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO);
+    SelfTimer {
+        stem: resume_stem(name, secs),
+        delay,
+        accuracy: Duration::from_secs(1),
+        args: vec!["resume".into(), name.to_string()],
+        env: Vec::new(),
+        service_description: format!("piar job {name}: resume (paused until {at})"),
+        timer_description: format!("piar job {name}: resume at {at}"),
     }
-    if ctx.out.json {
-        ctx.out
-            .json(&serde_json::json!({ "name": name, "enabled": resume }))?;
-    } else {
-        ctx.out.line(format!("{verb} {name}"))?;
-    }
-    Ok(ExitStatus::Success)
+    .start(sd)?;
+    Ok(())
 }

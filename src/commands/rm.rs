@@ -34,6 +34,8 @@ pub(super) fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
     // units are gone, and sync would bring the removed job back.
     store.remove(name)?;
     crate::failpoint::hit("rm.after-manifest-remove");
+    crate::state::approvals::remove_decision(&ctx.paths, name)?;
+    super::pause::cancel_resume_timers(&sd, &ctx.paths, name);
     let removed = apply::uninstall(&sd, &ctx.paths, name)?;
     let runs = ctx.paths.runs_dir(name);
     if purge && runs.exists() {

@@ -52,7 +52,15 @@ fn manual_id() -> String {
 ///
 /// Errors: the job is missing (3), pending approval (4), its service unit
 /// file is gone or the trigger ended without recording the run (1).
-pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
+///
+/// `slot` (`--date`/`--scheduled-for`): the trigger renders the templates and
+/// records `scheduled_for` as for that slot (a backfill, `super::run_preview`).
+pub(super) fn run(
+    ctx: &Ctx,
+    name: &str,
+    wait: bool,
+    slot: Option<jiff::Timestamp>,
+) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
     crate::model::manifest::approval::check_may_run(&job.manifest)?;
     let service = crate::units::names::service(name);
@@ -67,7 +75,11 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
         )));
     }
     let sd = ctx.systemd()?;
-    let exe = SelfExe::current(sd.scope)?;
+    let mut exe = SelfExe::current(sd.scope)?;
+    if let Some(t) = slot {
+        exe.env
+            .push(format!("{}={t}", super::run_preview::BACKFILL_ENV));
+    }
     let mut run_id = record::new_run_id();
     while record::record_path(&ctx.paths, name, &run_id).exists() {
         run_id = record::new_run_id();

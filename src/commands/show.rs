@@ -43,7 +43,7 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         .map(|s| s.on_calendar.clone())
         .unwrap_or_default();
     let next_runs: Vec<jiff::Timestamp> = match &job.schedule {
-        _ if !job.manifest.enabled => vec![],
+        _ if !job.manifest.timer_wanted() => vec![],
         Schedule::Every { interval, .. } => summary
             .next_run
             .as_deref()
@@ -79,7 +79,8 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
         ctx.out.json(&ShowView {
             summary,
             scope: ctx.scope.as_str(),
-            enabled: job.manifest.enabled,
+            // false while paused, pending approval or rejected: nothing fires.
+            enabled: job.manifest.timer_wanted(),
             command: job.manifest.command.clone(),
             manifest_path: ctx.paths.manifest(name).display().to_string(),
             manifest: job.manifest.clone(),
@@ -123,6 +124,9 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
         out.line(format!("  approval:    {}{by}{why}", a.state.as_str()))?;
+    }
+    if let Some(key) = &job.manifest.idempotency_key {
+        out.line(format!("  key:         {key}"))?;
     }
     if job.manifest.require_synced_clock {
         out.line("  clock:       runs only on an NTP-synchronised clock (else deferred)")?;

@@ -36,6 +36,57 @@ struct DryRunView {
     name: String,
     manifest: String,
     units: BTreeMap<String, String>,
+    /// The first of `next_runs`, if any.
+    next_run: Option<String>,
+    /// The next [`PREVIEW_RUNS`] runs if the job were submitted now (RFC 3339,
+    /// UTC; empty for a manual, `@reboot` or pending-approval job).
+    next_runs: Vec<String>,
+}
+
+/// How many upcoming runs `submit --dry-run` and `edit` preview.
+pub(super) const PREVIEW_RUNS: usize = 5;
+
+/// The next `n` runs of `job` from `now`, as systemd computes its timer
+/// (`crate::schedule::preview::next_elapses`, i.e. `systemd-analyze
+/// calendar`): empty while the timer is not wanted (paused, pending
+/// approval), for a manual job and for an `@reboot` one. `fresh`: the job is
+/// being submitted, so an interval job's first run is now (submit starts it).
+/// Errors: `systemd-analyze` missing or failing (exit 1).
+pub(super) fn next_runs(
+    job: &manifest::Job,
+    now: jiff::Timestamp,
+    n: usize,
+    fresh: bool,
+) -> Result<Vec<String>> {
+    use crate::schedule::Schedule;
+    if !job.manifest.timer_wanted() || n == 0 {
+        return Ok(Vec::new());
+    }
+    let now = now.round(jiff::Unit::Second).unwrap_or(now);
+    let Some(timer) = job.schedule.timer_spec_from(now) else {
+        return Ok(Vec::new());
+    };
+    let runs: Vec<jiff::Timestamp> = match &job.schedule {
+        Schedule::Every { .. } if !timer.on_calendar.is_empty() => {
+            let mut runs = if fresh { vec![now] } else { vec![] };
+            runs.extend(crate::schedule::preview::next_elapses(
+                &timer.on_calendar,
+                n,
+                Some(now),
+            )?);
+            runs.truncate(n);
+            runs
+        }
+        // OnBootSec= + OnUnitActiveSec=: at once when started, then every interval.
+        Schedule::Every { interval, .. } => {
+            let step = jiff::SignedDuration::try_from(*interval).unwrap_or_default();
+            (0..i32::try_from(n).unwrap_or(i32::MAX))
+                .filter_map(|i| now.checked_add(step * i).ok())
+                .collect()
+        }
+        _ => crate::schedule::preview::next_elapses(&timer.on_calendar, n, Some(now))?,
+    };
+    Ok(runs.into_iter().map(|t| t.to_string()).collect())
 }
 
 /// Run `piar submit`.
@@ -61,11 +112,14 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
             manifest.env.insert(k, v);
         }
     }
-    if args.require_approval {
-        manifest.approval = Some(Approval::pending());
+    // An `[approval]` table from --file only asks for approval: its state is not trusted
+    // (the decision is recorded by `piar approve`, see crate::state::approvals).
+    if args.require_approval || manifest.approval.is_some() {
+        manifest.approval = Some(Approval::requested_now());
     }
     if let Some(key) = &args.idempotency_key {
         manifest.idempotency_key = Some(key.clone());
+        manifest.request_digest = Some(request_digest(&args)?);
     }
     let stamp = crate::printer::now_rfc3339();
     manifest.created = manifest.created.or_else(|| Some(stamp.clone()));
@@ -88,12 +142,15 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
         if let Some(t) = &rendered.timer {
             units.insert(rendered.timer_name.clone(), t.clone());
         }
+        let next_runs = next_runs(&job, now, PREVIEW_RUNS, true)?;
         if ctx.out.json {
             ctx.out.json(&DryRunView {
                 dry_run: true,
                 name: job.name().to_string(),
                 manifest: text,
                 units,
+                next_run: next_runs.first().cloned(),
+                next_runs,
             })?;
         } else {
             ctx.out.line(format!(
@@ -118,6 +175,18 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     if let Some(key) = &manifest.idempotency_key
         && let Some(existing) = find_by_key(&store, key)?
     {
+        // Jobs of older piar have no digest: any request with their key returns them.
+        if let Some(d) = &existing.manifest.request_digest
+            && manifest.request_digest.as_ref() != Some(d)
+        {
+            let other = existing.name();
+            return Err(Error::conflict(format!(
+                "idempotency key {key:?} was already used for job {other:?} with a different request"
+            ))
+            .with_hint(format!(
+                "repeat the same request to get job {other:?} back, use a new key for a new job,                  or `piar show {other}`"
+            )));
+        }
         drop(_lock);
         return print_submitted(ctx, &sd, &existing, false, true);
     }
@@ -135,21 +204,47 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
                     "use --replace to change it, `piar rm {name}` to remove it, or pick another --name"
                 )));
         }
-        // Keep the original creation time; replacing a job that awaits
-        // approval does not approve it.
+        // Keep the original creation time; replacing a job that required approval
+        // requires it again (whatever its decision was): an agent cannot swap the
+        // command of an approved job, nor drop the gate of a pending one.
         if let Ok(old) = toml::from_str::<Manifest>(old_text) {
-            if old.approval_state() == ApprovalState::Pending {
-                job.manifest.approval = old.approval.clone();
+            if old.approval.is_some() {
+                job.manifest.approval = Some(Approval::requested_now());
             }
             job.manifest.created = old.created;
         }
     }
+    // A decision is about one submission: a new or replacing submit starts without one
+    // (a replaced job that required approval requires it again).
+    crate::state::approvals::remove_decision(&ctx.paths, &name)?;
     install_job(ctx, &sd, &job, previous.as_deref())?;
     if previous.is_none() {
         apply::start_first_run(&sd, &job)?;
     }
     drop(_lock);
     print_submitted(ctx, &sd, &job, previous.is_some(), false)
+}
+
+/// SHA-256 (hex) of a submit request: every flag and the command as given
+/// (their `Debug` form, so a relative `--at 'in 2h'` is the same request when
+/// retried later), plus the contents of `--file`. `--dry-run` and `--json`
+/// are not part of it (the first never reaches the check, the second is global).
+fn request_digest(args: &SubmitArgs) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut a = format!("{args:?}");
+    // dry_run is a preview flag, not part of the request.
+    a = a.replace("dry_run: true", "dry_run: false");
+    h.update(a.as_bytes());
+    if let Some(path) = &args.file {
+        let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+        h.update(b"\0file\0");
+        h.update(&bytes);
+    }
+    Ok(h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>())
 }
 
 /// The job whose manifest has `idempotency_key = key`, if any. Manifests
@@ -287,7 +382,9 @@ pub(super) fn check_callback_secret(
 
 /// TOML text of a manifest.
 pub(super) fn toml_text(m: &Manifest) -> Result<String> {
-    toml::to_string(m).map_err(|e| Error::failed(format!("cannot encode manifest: {e}")))
+    let mut m = m.clone();
+    crate::state::approvals::normalize(&mut m);
+    toml::to_string(&m).map_err(|e| Error::failed(format!("cannot encode manifest: {e}")))
 }
 
 /// Read a manifest from `--file` (its `name` may be omitted when --name is given).

@@ -16,6 +16,10 @@ pub struct Target {
     pub dest: PathBuf,
     /// The capture file the run unit writes, in the same directory.
     pub capture: PathBuf,
+    /// `fail_on_empty_output`: a succeeded run whose capture is empty is
+    /// recorded as failed (`crate::ops::trigger::artifact::finish_target`).
+    #[serde(default)]
+    pub fail_if_empty: bool,
 }
 
 impl Target {
@@ -35,7 +39,11 @@ impl Target {
             .ok_or_else(|| Error::invalid(format!("output: {rendered:?} names no file")))?;
         let dir = dest.parent().unwrap_or(Path::new("/"));
         let capture = dir.join(format!(".{file}.piar-{run_id}.part"));
-        Ok(Target { dest, capture })
+        Ok(Target {
+            dest,
+            capture,
+            fail_if_empty: false,
+        })
     }
 
     /// `<dest>.failed`.

@@ -191,7 +191,9 @@ pub fn prepare(
         }
         if let Some(text) = &m.output {
             let rendered = r.render("output", text)?;
-            input.output = Some(Target::new(artifacts_dir, &rendered, run_id)?);
+            let mut target = Target::new(artifacts_dir, &rendered, run_id)?;
+            target.fail_if_empty = m.fail_on_empty_output;
+            input.output = Some(target);
         }
     }
     input.command = command;

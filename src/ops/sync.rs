@@ -153,7 +153,14 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     let dropins = fs::toml_files(&dir)?;
     for (stem, path) in &dropins {
         let manifest = match read_dropin(path, stem) {
-            Ok(m) => m,
+            Ok(mut m) => {
+                // A drop-in's [approval] table only asks for approval: the decision is
+                // recorded by `piar approve` (crate::state::approvals), never read from it.
+                if m.approval.is_some() {
+                    m.approval = Some(crate::model::manifest::approval::Approval::requested_now());
+                }
+                m
+            }
             Err(e) => {
                 act(stem, "invalid", e.message);
                 continue;
@@ -174,6 +181,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
             .and_then(|o| o.created.clone())
             .or_else(|| Some(now.clone()));
         manifest.updated = Some(now);
+        crate::state::approvals::overlay(paths, &mut manifest)?;
         let job = validate::validate(manifest, None)?;
         let rendered = apply::render(&job, paths)?;
         store.save(&job.manifest)?;

@@ -33,6 +33,8 @@ pub struct Store {
     pub dir: PathBuf,
     /// `<state>/lock`.
     pub lock_path: PathBuf,
+    /// The scope's paths (for the approval decisions laid over manifests).
+    paths: Paths,
 }
 
 /// An exclusive lock on the whole store; released on drop.
@@ -46,6 +48,7 @@ impl Store {
         Store {
             dir: paths.jobs_dir(),
             lock_path: paths.lock_file(),
+            paths: paths.clone(),
         }
     }
 
@@ -83,7 +86,8 @@ impl Store {
         self.path(name).is_ok_and(|p| p.is_file())
     }
 
-    /// Load and validate one job. Errors: not found (exit 3), unparsable or
+    /// Load and validate one job, its `[approval]` table replaced by the
+    /// recorded decision ([`crate::state::approvals::overlay`]). Errors: not found (exit 3), unparsable or
     /// invalid manifest (exit 2, naming the file and field), and a manifest
     /// whose `name` differs from its file name (exit 2).
     pub fn load(&self, name: &str) -> Result<Job> {
@@ -95,8 +99,10 @@ impl Store {
             ))
             .with_hint("`piar list` shows the jobs"));
         };
-        let manifest = toml::from_str::<Manifest>(&text)
+        let mut manifest = toml::from_str::<Manifest>(&text)
             .map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
+        // The decision comes from piar's own record, never from the manifest text.
+        crate::state::approvals::overlay(&self.paths, &mut manifest)?;
         if manifest.name != name {
             return Err(Error::invalid(format!(
                 "{}: name = {:?} does not match the file name (expected {name:?})",
@@ -140,8 +146,13 @@ impl Store {
     }
 
     /// Write a manifest atomically (temp file in the same directory, fsync,
-    /// rename, fsync the directory). Caller holds the lock.
+    /// rename, fsync the directory). Caller holds the lock. An `[approval]`
+    /// table is stored as the requirement only
+    /// ([`crate::state::approvals::normalize`]): decisions live elsewhere.
     pub fn save(&self, manifest: &Manifest) -> Result<()> {
+        let mut manifest = manifest.clone();
+        crate::state::approvals::normalize(&mut manifest);
+        let manifest = &manifest;
         let text = toml::to_string(manifest).map_err(|e| {
             Error::failed(format!(
                 "cannot write manifest of job {:?} as TOML: {e}",

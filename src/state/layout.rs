@@ -5,6 +5,11 @@
 //! | unit files      | `/etc/systemd/system`       | `$XDG_CONFIG_HOME/systemd/user` (`~/.config/systemd/user`) |
 //! | state (jobs, runs) | `/var/lib/piar`          | `$XDG_STATE_HOME/piar` (`~/.local/state/piar`) |
 //!
+//! | config (`approvers`) | `/etc/piar/config.toml` | `$XDG_CONFIG_HOME/piar/config.toml` (`~/.config/piar/config.toml`) |
+//! | approval decisions | `/var/lib/piar/approvals/<job>.json` | `$XDG_STATE_HOME/piar/approvals/<job>.json` |
+//!
+//! `PIAR_CONFIG` overrides the config file (tests, and a deliberate choice of
+//! the caller; it grants nothing the caller could not write anyway).
 //! `PIAR_STATE_DIR` overrides the state directory (used by tests that do not
 //! talk to systemd); unit directories are never overridden, because systemd
 //! only reads its own search path (systemd.unit(5), "Unit File Load Path").
@@ -96,6 +101,41 @@ impl Paths {
     /// `<state>/artifacts`: where relative `output` paths of artifacts go.
     pub fn artifacts_dir(&self) -> PathBuf {
         self.state_dir.join("artifacts")
+    }
+
+    /// `<state>/approvals`: one `<name>.json` decision per approved or rejected
+    /// job, written only by `piar approve`/`piar reject`
+    /// (`crate::state::approvals`). A manifest's `[approval]` table only says
+    /// that approval is required; the decision is never read from it.
+    pub fn approvals_dir(&self) -> PathBuf {
+        self.state_dir.join("approvals")
+    }
+
+    /// `<state>/approvals/<name>.json`: the recorded decision of job `name`.
+    pub fn approval_decision(&self, name: &str) -> PathBuf {
+        self.approvals_dir().join(format!("{name}.json"))
+    }
+
+    /// The scope's config file: `$PIAR_CONFIG` if set (absolute), else
+    /// `/etc/piar/config.toml` (system) or `$XDG_CONFIG_HOME/piar/config.toml`
+    /// (user; `~/.config/piar/config.toml`). `None` in user scope without
+    /// `HOME`/`XDG_CONFIG_HOME`. Read at call time, from the environment.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        let env_dir = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+        };
+        if let Some(p) = env_dir("PIAR_CONFIG") {
+            return Some(p);
+        }
+        match self.scope {
+            Scope::System => Some(PathBuf::from("/etc/piar/config.toml")),
+            Scope::User => env_dir("XDG_CONFIG_HOME")
+                .or_else(|| env_dir("HOME").map(|h| h.join(".config")))
+                .map(|c| c.join("piar/config.toml")),
+        }
     }
 
     /// Path of a unit file in this scope's unit directory.

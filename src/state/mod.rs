@@ -1,6 +1,7 @@
 //! Everything under piar's state directory (and the primitives it is
 //! written with).
 
+pub mod approvals;
 pub mod fs;
 pub mod jobs;
 pub mod layout;

@@ -11,6 +11,7 @@
 //! | retry | `piar-<job>.retry-<first-run-id>-<k>.timer`/`.service` | `--retries` |
 //! | defer | `piar-<job>.defer-<n>.timer`/`.service` | `require_synced_clock` |
 //! | callback | `piar-<job>.cb-<run-id>-<event>-<n>.timer`/`.service` | webhook retries |
+//! | resume | `piar-<job>.resume-<unix-seconds>.timer`/`.service` | `pause --until`, `resume --at` |
 //!
 //! Job names match `[a-z0-9][a-z0-9_-]{0,62}` and never contain `.`, so the
 //! first `.` after `piar-` ends the job name and what follows names the kind:
@@ -76,6 +77,11 @@ pub enum Kind {
         key: String,
         /// 1-based attempt number.
         n: u32,
+    },
+    /// The timer that runs `piar resume <job>` at `at` (`pause --until`, `resume --at`).
+    Resume {
+        /// When, in seconds since the Unix epoch.
+        at: u32,
     },
 }
 
@@ -147,6 +153,12 @@ pub fn defer_stem(job: &str, n: u32) -> String {
 /// delivery `key` (`<run-id>-<event>`, see [`Kind::Callback`]).
 pub fn callback_stem(job: &str, key: &str, n: usize) -> String {
     format!("{PREFIX}{job}.cb-{key}-{n}")
+}
+
+/// `piar-<job>.resume-<at>`: the stem of the timer (and its service) that
+/// resumes a paused job at `at` (Unix seconds): `pause --until`, `resume --at`.
+pub fn resume_stem(job: &str, at: u32) -> String {
+    format!("{PREFIX}{job}.resume-{at}")
 }
 
 /// Whether `s` is a job name's character set (`[a-z0-9_-]+`, first not `-`/`_`).
@@ -226,6 +238,7 @@ pub fn parse(unit: &str) -> Option<UnitName> {
             }
         }
         "defer" => Kind::Defer { n: number(arg)? },
+        "resume" => Kind::Resume { at: number(arg)? },
         "cb" => {
             let (key, n) = arg.rsplit_once('-')?;
             is_run_id(key).then_some(())?;
@@ -319,6 +332,7 @@ enum Tag {
     Retry,
     Defer,
     Callback,
+    Resume,
 }
 
 impl Tag {
@@ -331,6 +345,7 @@ impl Tag {
             Kind::Retry { .. } => Some(Tag::Retry),
             Kind::Defer { .. } => Some(Tag::Defer),
             Kind::Callback { .. } => Some(Tag::Callback),
+            Kind::Resume { .. } => Some(Tag::Resume),
         }
     }
 }
@@ -421,6 +436,16 @@ impl Family {
             format!("{PREFIX}{job}-defer-*.timer"),
         ];
         Family::new(Tag::Defer, Some(job), globs)
+    }
+
+    /// Every resume timer of `job` (`pause --until`, `resume --at`). A new
+    /// kind: there is no legacy form.
+    pub fn resumes(job: &str) -> Family {
+        Family::new(
+            Tag::Resume,
+            Some(job),
+            vec![format!("{PREFIX}{job}.resume-*.timer")],
+        )
     }
 
     /// Every unit (timer or service) of the callback delivery `key` of `job`.

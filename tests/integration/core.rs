@@ -23,6 +23,10 @@ struct ListRow {
     last_run: Option<serde_json::Value>,
     state: String,
     description: String,
+    scope: String,
+    enabled: bool,
+    metadata: serde_json::Map<String, serde_json::Value>,
+    idempotency_key: Option<String>,
 }
 
 /// Mirror of a run record (`run --wait --json`, `show --json` last_runs).

@@ -231,9 +231,10 @@ fn reject_removes_the_units_and_keeps_a_record() {
 fn idempotency_key_creates_one_job_under_20_concurrent_submits() {
     let key = unique("idem-key");
     let base = unique("idem");
+    // The same request 20 times at once (a retry storm): one job.
     let handles: Vec<_> = (0..20)
-        .map(|i| {
-            let (key, name) = (key.clone(), format!("{base}-{i}"));
+        .map(|_| {
+            let (key, name) = (key.clone(), format!("{base}-0"));
             std::thread::spawn(move || {
                 Piar::new()
                     .args(["submit", "--name", &name, "--every", "1h"])
@@ -262,9 +263,10 @@ fn idempotency_key_creates_one_job_under_20_concurrent_submits() {
         .filter(|n| n.starts_with(&format!("{base}-")))
         .collect();
     assert_eq!(ours, vec![winner.as_str()]);
-    // A later submit with the same key and another body changes nothing.
+    // A later submit with the same key and another body is refused, naming the job, and
+    // changes nothing (issue 13: it used to return the old job silently).
     let before = std::fs::read_to_string(&created[0].manifest).unwrap();
-    let again: Submitted = Piar::new()
+    let refused = Piar::new()
         .args([
             "submit",
             "--name",
@@ -273,6 +275,21 @@ fn idempotency_key_creates_one_job_under_20_concurrent_submits() {
             "0 1 * * *",
         ])
         .args(["--idempotency-key", &key, "--json", "--", "false"])
+        .run()
+        .code(4);
+    assert!(
+        refused.stderr.contains(winner.as_str()),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        !std::path::Path::new(&format!("/var/lib/piar/jobs/{base}-x.toml")).exists(),
+        "the refused request created a job"
+    );
+    // The same request again still returns the job.
+    let again: Submitted = Piar::new()
+        .args(["submit", "--name", &format!("{base}-0"), "--every", "1h"])
+        .args(["--idempotency-key", &key, "--json", "--", "true"])
         .run()
         .success()
         .json();

@@ -12,6 +12,7 @@
 
 mod support;
 
+mod agent_cmds;
 mod agent_flow;
 mod box_health;
 mod callbacks;

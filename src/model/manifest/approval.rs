@@ -2,7 +2,14 @@
 //! (`submit --require-approval`, `piar approve`, `piar reject`), the
 //! idempotency key and the run-record retention, with their validation.
 //!
-//! A job whose `[approval]` table says `pending` has its unit files written
+//! The `[approval]` table of a manifest only says that approval is required
+//! (and who submitted the job, `submitted_uid`); whatever `state` it holds is
+//! not trusted. The decision is recorded by `piar approve`/`piar reject` in
+//! the state directory (`<state>/approvals/<job>.json`) and laid over the
+//! table when the manifest is loaded (`crate::state::approvals::overlay`), so a
+//! table written by hand (an edited manifest, a drop-in) cannot approve a job.
+//!
+//! A job that is pending approval has its unit files written
 //! but its timer disabled and stopped, and `piar trigger` (so `piar run` and a
 //! hand-started `piar-<name>.service`) refuses it: nothing can fire before
 //! `piar approve`. A `rejected` job has no units at all; its manifest stays
@@ -63,6 +70,11 @@ pub struct Approval {
     /// `piar reject --reason`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The real uid of the `piar submit` (or `piar sync`) that stored the job;
+    /// by default that account may not approve it (`crate::state::approvals`).
+    /// Absent in manifests written before piar recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_uid: Option<u32>,
 }
 
 impl Approval {
@@ -74,6 +86,25 @@ impl Approval {
             decided_uid: None,
             decided_at: None,
             reason: None,
+            submitted_uid: None,
+        }
+    }
+
+    /// A `pending` table submitted by the calling process's real uid.
+    pub fn requested_now() -> Approval {
+        Approval {
+            // SAFETY: getuid(2) cannot fail and touches no memory.
+            submitted_uid: Some(unsafe { libc::getuid() }),
+            ..Approval::pending()
+        }
+    }
+
+    /// What a manifest stores: `pending` (= approval required) and the
+    /// submitter; the decision fields are dropped (they live in the state dir).
+    pub fn requirement(&self) -> Approval {
+        Approval {
+            submitted_uid: self.submitted_uid,
+            ..Approval::pending()
         }
     }
 
@@ -92,6 +123,7 @@ impl Approval {
             decided_uid: Some(uid),
             decided_at: Some(crate::printer::now_rfc3339()),
             reason,
+            submitted_uid: None,
         }
     }
 }
@@ -164,6 +196,26 @@ pub fn validate_lifecycle(m: &Manifest) -> Result<()> {
                 ))
             })?;
         }
+    }
+    if m.fail_on_empty_output && m.output.is_none() {
+        return Err(Error::invalid(
+            "fail_on_empty_output: needs output (stdout is measured where it is saved)",
+        )
+        .with_hint("add --output PATH, or drop --fail-on-empty-output"));
+    }
+    if let Some(d) = &m.request_digest
+        && !(d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(Error::invalid(format!(
+            "request_digest: expected 64 hex digits (SHA-256), got {d:?}"
+        )));
+    }
+    if let Some(t) = &m.paused_until {
+        t.parse::<jiff::Timestamp>().map_err(|e| {
+            Error::invalid(format!(
+                "paused_until: expected an RFC 3339 time, got {t:?}: {e}"
+            ))
+        })?;
     }
     if let Some(n) = m.keep_runs
         && !(1..=KEEP_RUNS_MAX).contains(&n)

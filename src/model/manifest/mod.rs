@@ -30,7 +30,8 @@
 //! secret = "hook"
 //!
 //! [approval]                   # optional: submit --require-approval
-//! state = "pending"            # pending | approved | rejected
+//! state = "pending"            # = approval required; the decision is in <state>/approvals/
+//! submitted_uid = 1000         # who submitted it (may not approve it by default)
 //! ```
 //!
 //! Templated input and artifacts (see [`crate::model::template`]): `stdin`,
@@ -76,6 +77,11 @@ pub struct Manifest {
     /// `false` while paused.
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// When a paused job resumes by itself (RFC 3339, UTC): `pause --until`,
+    /// `resume --at`. A transient timer runs `piar resume` then; cleared by
+    /// every resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<String>,
     /// When the job was first submitted (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
@@ -109,6 +115,11 @@ pub struct Manifest {
     /// Template variables `vars.KEY` (`--var KEY=VALUE`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub vars: BTreeMap<String, String>,
+    /// A run that succeeds but writes nothing to stdout is recorded as
+    /// `failed` (`--fail-on-empty-output`; needs `output`, whose capture is
+    /// what is measured).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fail_on_empty_output: bool,
     /// Approval gate (`submit --require-approval`); absent = no approval
     /// needed. Maintained by `piar approve`/`piar reject` (see [`approval`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,6 +128,12 @@ pub struct Manifest {
     /// the same key returns this job instead of creating another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// SHA-256 (hex) of the `piar submit` request that created the job with
+    /// its `idempotency_key`: a later submit with the key and another request
+    /// is refused, naming this job (exit 4). Absent on jobs of older piar
+    /// (any request with their key then returns them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_digest: Option<String>,
     /// How many run records to keep (oldest pruned after each run); absent =
     /// [`crate::history::DEFAULT_KEEP_RUNS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]

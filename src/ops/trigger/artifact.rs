@@ -98,6 +98,16 @@ pub fn take_target(paths: &Paths, job: &str, run_id: &str) -> Option<Target> {
 
 /// [`finish`] for one target.
 pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
+    // fail_on_empty_output: a run that "succeeded" without writing anything failed.
+    if rec.status == RunStatus::Succeeded
+        && t.fail_if_empty
+        && std::fs::metadata(&t.capture).map_or(0, |m| m.len()) == 0
+    {
+        rec.status = RunStatus::Failed;
+        rec.error = Some(
+            "empty output: the run wrote nothing to stdout (fail_on_empty_output)".to_string(),
+        );
+    }
     let result = if rec.status == RunStatus::Succeeded {
         save(t, &t.dest).map(|()| t.dest.clone())
     } else {
@@ -301,6 +311,7 @@ mod tests {
     fn save_caps_renames_and_drops_a_stale_note() {
         let dir = tempfile::tempdir().unwrap();
         let t = Target {
+            fail_if_empty: false,
             dest: dir.path().join("out.txt"),
             capture: dir.path().join(".out.txt.piar-r.part"),
         };

@@ -6,6 +6,12 @@ use jiff::Timestamp;
 use crate::model::manifest::Job;
 use crate::systemd::Systemd;
 
+/// Environment variable of the manual trigger unit of `piar run --date D` /
+/// `--scheduled-for T` (a backfill): the slot (RFC 3339) the run renders its
+/// templates for and records as `scheduled_for`. Read only in a trigger that
+/// `piar run` started (`PIAR_MANUAL_START` set).
+pub const BACKFILL_ENV: &str = "PIAR_BACKFILL_FOR";
+
 /// When the timer that started this run was due, if a timer started it.
 ///
 /// The trigger compares the timer's `LastTriggerUSec` with the moment its own
@@ -14,7 +20,7 @@ use crate::systemd::Systemd;
 /// 5 s means the timer started this run. A trigger that `piar run` started
 /// runs in a manual trigger unit of its own with
 /// `PIAR_MANUAL_START=1` (`crate::units::self_exe::MANUAL_START_ENV`): it
-/// never has a `scheduled_for`. `$TRIGGER_UNIT` and
+/// has a `scheduled_for` only as a backfill ([`BACKFILL_ENV`]). `$TRIGGER_UNIT` and
 /// `$TRIGGER_TIMER_REALTIME_USEC` (systemd >= 250) are not used: on 252 a
 /// manual start of a service that a timer started before still carries the
 /// old values. The value is the moment the timer elapsed, which can be later
@@ -33,7 +39,10 @@ pub fn scheduled_for(sd: &Systemd, job: &Job) -> Option<Timestamp> {
     // by the timer.
     std::env::var_os("INVOCATION_ID")?;
     if std::env::var_os(crate::units::self_exe::MANUAL_START_ENV).is_some() {
-        return None;
+        // `piar run --date/--scheduled-for`: the backfill's slot.
+        return std::env::var(BACKFILL_ENV)
+            .ok()
+            .and_then(|t| t.parse::<Timestamp>().ok());
     }
     let timer_path = sd.loaded_unit(&timer).ok()??;
     let last = sd.timer(&timer_path).ok()?.last_trigger_usec().ok()?;

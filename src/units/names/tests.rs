@@ -225,6 +225,10 @@ fn names_round_trip() {
             Kind::Defer { n: 12 },
         ),
         (
+            format!("{}.timer", resume_stem("a-b", 1_800_000_000)),
+            Kind::Resume { at: 1_800_000_000 },
+        ),
+        (
             format!(
                 "{}.timer",
                 callback_stem("a-b", &format!("{id}-timed-out"), 2)
