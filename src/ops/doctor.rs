@@ -137,11 +137,11 @@ fn interrupted_check(paths: &Paths) -> Check {
                 "{} run(s) left unfinished by a crashed trigger: {}",
                 runs.len(),
                 runs.iter()
-                    .map(|(job, id)| format!("{job} {id}"))
+                    .map(|(job, id, says)| format!("{job} {id} ({says})"))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Some("run `piar sync` to record them as lost (once their run unit has ended) and queue their callbacks".into()),
+            Some("run `piar recover` (or `piar sync`) to record their outcome from the journal, or lost when it has none, and queue their callbacks and retries".into()),
         ),
         Err(e) => check(
             "interrupted-runs",

@@ -6,7 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{Piar, poll_until, unique};
+use crate::support::{Piar, PrivateState, poll_until, unique, unit_active_state};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -212,4 +212,285 @@ fn many_concurrent_commands_all_succeed() {
         failed.first()
     );
     Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
+
+// ---- point 4: recovery without a person (`piar recover`, piar-recover.service) ----
+
+/// Start `piar trigger NAME` in `state`, wait until its run is recorded `running` and its
+/// run unit is active, then SIGKILL the trigger (as a crash would). Returns the run unit.
+fn kill_trigger_mid_run(state: &PrivateState, name: &str) -> String {
+    let mut child = Command::new(crate::support::piar_bin())
+        .args(["trigger", name])
+        .env("PIAR_STATE_DIR", &state.dir)
+        .env("PIAR_DROPIN_DIR", state.dropins())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn piar trigger");
+    let unit = poll_until(&format!("a running run of {name}"), WAIT, || {
+        let runs = state.runs(name);
+        let rec = runs.last()?;
+        let unit = rec["unit"].as_str()?.to_string();
+        (rec["status"] == "running" && unit_active_state(&unit) == "active").then_some(unit)
+    });
+    child.kill().expect("SIGKILL the trigger");
+    child.wait().expect("reap the trigger");
+    unit
+}
+
+/// `piar doctor --json`'s `interrupted-runs` check in `state`.
+fn interrupted_check(state: &PrivateState) -> serde_json::Value {
+    let doc = state.piar().args(["doctor", "--json"]).run().json_value();
+    doc["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "interrupted-runs")
+        .cloned()
+        .expect("an interrupted-runs check")
+}
+
+/// Install the shipped units/piar-recover.service with ExecStart= pointing at the binary
+/// under test and a drop-in setting `PIAR_STATE_DIR` to `state`.
+fn install_recover_unit(state: &PrivateState) -> Vec<std::path::PathBuf> {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(repo.join("units/piar-recover.service"))
+        .expect("units/piar-recover.service");
+    assert!(
+        text.contains("ExecStart=/usr/bin/piar --system recover"),
+        "{text}"
+    );
+    let bin = crate::support::piar_bin();
+    let unit = std::path::PathBuf::from("/etc/systemd/system/piar-recover.service");
+    std::fs::write(
+        &unit,
+        text.replace("/usr/bin/piar", &bin.display().to_string()),
+    )
+    .expect("install unit");
+    let dropin_dir = std::path::PathBuf::from("/etc/systemd/system/piar-recover.service.d");
+    std::fs::create_dir_all(&dropin_dir).expect("drop-in dir");
+    let dropin = dropin_dir.join("test.conf");
+    std::fs::write(
+        &dropin,
+        format!(
+            "[Service]\nEnvironment=PIAR_STATE_DIR={}\nEnvironment=PIAR_DROPIN_DIR={}\n",
+            state.dir.display(),
+            state.dropins().display()
+        ),
+    )
+    .expect("install drop-in");
+    // ConditionPathIsDirectory=/var/lib/piar: piar's default state dir exists once piar
+    // has run in system scope.
+    std::fs::create_dir_all("/var/lib/piar").expect("/var/lib/piar");
+    daemon_reload();
+    vec![dropin, dropin_dir, unit]
+}
+
+/// Issue 12 point 4: a run whose `piar trigger` was SIGKILLed mid-run is finished by the
+/// shipped piar-recover.service (`piar recover`) with its TRUE outcome, read from the
+/// journal: exit 3 is `failed` with exit code 3, exit 0 is `succeeded` (before: both
+/// `lost`, the outcome unknown); a run whose unit never started is `lost` with the reason.
+/// `doctor` reports each with what the journal says until then; a second recover changes
+/// nothing.
+#[test]
+fn recover_records_the_true_outcome_of_a_killed_trigger() {
+    let state = PrivateState::new("recover");
+    let fail = unique("recfail");
+    let ok = unique("recok");
+    let never = unique("recnever");
+    for (name, script) in [
+        (&fail, "sleep 2; exit 3"),
+        (&ok, "sleep 2"),
+        (&never, "true"),
+    ] {
+        state
+            .piar()
+            .args([
+                "submit", "--name", name, "--manual", "--", "/bin/sh", "-c", script,
+            ])
+            .run()
+            .success();
+    }
+    let fail_unit = kill_trigger_mid_run(&state, &fail);
+    let ok_unit = kill_trigger_mid_run(&state, &ok);
+    state
+        .piar()
+        .args(["trigger", &never])
+        .env("PIAR_FAILPOINT", "trigger.after-running-record")
+        .run()
+        .code(86);
+    for unit in [&fail_unit, &ok_unit] {
+        poll_until(&format!("{unit} to end"), WAIT, || {
+            (!matches!(
+                unit_active_state(unit).as_str(),
+                "active" | "activating" | "deactivating"
+            ))
+            .then_some(())
+        });
+    }
+    // doctor: each dead trigger's run with what the journal says, and the fix
+    let c = interrupted_check(&state);
+    assert_eq!(c["status"], "warn", "{c}");
+    let msg = c["message"].as_str().unwrap();
+    assert!(msg.contains(&format!("{fail} ")), "{c}");
+    assert!(msg.contains("the journal says failed (exit code 3)"), "{c}");
+    assert!(
+        msg.contains("the journal says succeeded (exit code 0)"),
+        "{c}"
+    );
+    assert!(msg.contains("lost: the journal has no entry"), "{c}");
+    assert!(c["fix"].as_str().unwrap().contains("piar recover"), "{c}");
+
+    // the shipped unit, as at boot
+    let installed = install_recover_unit(&state);
+    let st = Command::new("systemctl")
+        .args(["start", "piar-recover.service"])
+        .status()
+        .expect("systemctl start");
+    assert!(st.success(), "piar-recover.service failed: see its journal");
+    let logged = crate::support::journal(&["-u", "piar-recover.service"]);
+    for p in &installed {
+        let _ = std::fs::remove_file(p).or_else(|_| std::fs::remove_dir(p));
+    }
+    daemon_reload();
+
+    let rec = |name: &str| state.runs(name).pop().expect("a run record");
+    let r = rec(&fail);
+    assert_eq!(r["status"], "failed", "{r}\n{logged}");
+    assert_eq!(r["exit_code"], 3, "{r}");
+    assert_eq!(r["result"], "exit-code", "{r}");
+    assert!(r["reason"].as_str().unwrap().contains("journal"), "{r}");
+    let ms = r["duration_ms"].as_u64().unwrap();
+    assert!(
+        (1500..15_000).contains(&ms),
+        "duration from the unit's own times: {r}"
+    );
+    let r = rec(&ok);
+    assert_eq!(r["status"], "succeeded", "{r}\n{logged}");
+    assert_eq!(r["exit_code"], 0, "{r}");
+    let r = rec(&never);
+    assert_eq!(r["status"], "lost", "{r}");
+    assert!(r["error"].as_str().unwrap().contains("no entry"), "{r}");
+
+    let c = interrupted_check(&state);
+    assert_eq!(c["status"], "ok", "{c}");
+    let again = state
+        .piar()
+        .args(["recover", "--json"])
+        .run()
+        .success()
+        .json_value();
+    let mine: Vec<_> = again["repairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| [&fail, &ok, &never].iter().any(|n| r["job"] == n.as_str()))
+        .collect();
+    assert!(mine.is_empty(), "second recover repaired again: {mine:?}");
+    for n in [&fail, &ok, &never] {
+        state.piar().args(["rm", n]).run().success();
+    }
+}
+
+/// Issue 12 point 4: transient retry timers do not survive a reboot. A failed run with
+/// retries left whose retry timer is gone gets it back from `piar recover` (once); a timer
+/// whose enablement link vanished is re-enabled and started.
+#[test]
+fn recover_rearms_a_vanished_retry_and_a_missing_timer_link() {
+    let state = PrivateState::new("recretry");
+    let name = unique("recretry");
+    state
+        .piar()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--manual",
+            "--retries",
+            "2",
+            "--retry-delay",
+            "1h",
+            "--",
+            "false",
+        ])
+        .run()
+        .success();
+    state.piar().args(["trigger", &name]).run().code(1);
+    let first = state.runs(&name)[0]["run_id"].as_str().unwrap().to_string();
+    let timer = format!("piar-{name}.retry-{first}-2.timer");
+    assert_eq!(unit_active_state(&timer), "active", "the retry was armed");
+    let st = Command::new("systemctl")
+        .args(["stop", &timer])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert_ne!(unit_active_state(&timer), "active");
+    let out = state
+        .piar()
+        .args(["recover", "--json"])
+        .run()
+        .success()
+        .json_value();
+    let repairs = out["repairs"].as_array().unwrap();
+    assert!(
+        repairs.iter().any(|r| r["job"] == name.as_str()
+            && r["action"] == "retry-rearmed"
+            && r["detail"] == timer.as_str()),
+        "{out}"
+    );
+    assert_eq!(unit_active_state(&timer), "active", "re-armed");
+    let out = state
+        .piar()
+        .args(["recover", "--json"])
+        .run()
+        .success()
+        .json_value();
+    assert!(
+        !out["repairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["job"] == name.as_str()),
+        "armed twice: {out}"
+    );
+    state.piar().args(["rm", &name]).run().success();
+
+    // a calendar job whose timers.target.wants/ link was lost
+    let cal = unique("reclink");
+    state
+        .piar()
+        .args([
+            "submit",
+            "--name",
+            &cal,
+            "--cron",
+            "0 3 1 1 *",
+            "--tz",
+            "UTC",
+            "--",
+            "true",
+        ])
+        .run()
+        .success();
+    let link = format!("/etc/systemd/system/timers.target.wants/piar-{cal}.timer");
+    std::fs::remove_file(&link).expect("remove the link");
+    let out = state
+        .piar()
+        .args(["recover", "--json"])
+        .run()
+        .success()
+        .json_value();
+    assert!(
+        out["repairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["job"] == cal.as_str() && r["action"] == "repaired"),
+        "{out}"
+    );
+    assert!(
+        std::path::Path::new(&link).symlink_metadata().is_ok(),
+        "link restored"
+    );
+    state.piar().args(["rm", &cal]).run().success();
 }
