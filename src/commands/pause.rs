@@ -39,6 +39,12 @@ pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<Ex
             store.save(&job.manifest)?;
             return Err(e);
         }
+    } else {
+        // Already paused/resumed in the manifest: a re-run after a crash half-way must
+        // still leave the timer as the manifest says (issue 12 point 3).
+        for what in crate::ops::recover::converge(&sd, &ctx.paths, &job)? {
+            log::warn!("{name}: repaired: {what}");
+        }
     }
     if resume && now {
         apply::start_run_now(&sd, name)?;

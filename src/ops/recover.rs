@@ -337,57 +337,145 @@ fn remove_if_free(lock: &std::path::Path) {
     }
 }
 
-/// Make every timer agree with its manifest's `enabled`: enabled jobs get
-/// their timer enabled and started, paused ones stopped and disabled.
-/// Returns `(job, what was done)` per job changed. One-shot (`at`) jobs whose
-/// time has passed are not started again.
+/// Make every timer agree with its manifest: [`timer_state`] with `fix` for every job.
+/// Returns `(job, what was done)` per job changed.
 pub fn enablement(sd: &Systemd, paths: &Paths) -> Result<Vec<(String, String)>> {
-    let live: std::collections::HashMap<String, String> = sd
+    let live = live_timers(sd)?;
+    let mut done = Vec::new();
+    for job in Store::new(paths).load_all()?.into_iter().flatten() {
+        if let Some(what) = timer_state(sd, paths, &job, &live, true)? {
+            done.push((job.name().to_string(), what));
+        }
+    }
+    Ok(done)
+}
+
+/// The `ActiveState` of every loaded `piar-*.timer`, by name.
+pub fn live_timers(sd: &Systemd) -> Result<std::collections::HashMap<String, String>> {
+    Ok(sd
         .list_units(&[], &["piar-*.timer"])?
         .into_iter()
         .map(|u| (u.0, u.3))
-        .collect();
-    let mut done = Vec::new();
-    for job in Store::new(paths).load_all()?.into_iter().flatten() {
-        let timer = crate::units::names::timer(job.name());
-        if job.schedule == Schedule::Manual || !paths.unit_file(&timer).exists() {
-            continue;
+        .collect())
+}
+
+/// Whether `job`'s timer agrees with its manifest: a timer that is wanted
+/// (`enabled` and approved) is enabled (its `timers.target.wants/` link exists) and active
+/// (an `@reboot` timer only enabled, see [`apply::boot_only`]); an unwanted one is neither.
+/// One-shot (`at`) jobs whose time has passed and jobs without a timer file are left alone.
+/// `live`: [`live_timers`]. With `fix`, enables and starts, or stops and disables, and
+/// returns what was done (`piar-x.timer enabled and started`); without, changes nothing and
+/// returns the disagreement (`piar-x.timer is not enabled, not active, but the manifest
+/// says enabled`). `None`: they agree.
+pub fn timer_state(
+    sd: &Systemd,
+    paths: &Paths,
+    job: &crate::manifest::Job,
+    live: &std::collections::HashMap<String, String>,
+    fix: bool,
+) -> Result<Option<String>> {
+    let timer = crate::units::names::timer(job.name());
+    let path = paths.unit_file(&timer);
+    if job.schedule == Schedule::Manual || !path.exists() {
+        return Ok(None);
+    }
+    let linked = apply::enablement_link(paths, &timer)
+        .symlink_metadata()
+        .is_ok();
+    let active = live.get(&timer).is_some_and(|s| s == "active");
+    let wanted = job.manifest.timer_wanted();
+    let mut what = Vec::new();
+    let mut wrong = Vec::new();
+    if wanted {
+        if let Schedule::At { at, .. } = &job.schedule
+            && *at < jiff::Timestamp::now()
+        {
+            return Ok(None);
         }
-        let linked = apply::enablement_link(paths, &timer)
-            .symlink_metadata()
-            .is_ok();
-        let active = live.get(&timer).is_some_and(|s| s == "active");
-        let mut what = Vec::new();
-        if job.manifest.enabled {
-            if let Schedule::At { at, .. } = &job.schedule
-                && *at < jiff::Timestamp::now()
-            {
-                continue;
-            }
-            if !linked {
+        let boot_only = apply::boot_only(&std::fs::read_to_string(&path).unwrap_or_default());
+        if !linked {
+            wrong.push("not enabled");
+            if fix {
                 sd.enable(&[&timer])?;
                 what.push("enabled");
             }
-            if !active {
+        }
+        if !active && !boot_only {
+            wrong.push("not active");
+            if fix {
                 sd.start(&timer)?;
                 what.push("started");
             }
-        } else {
-            if active {
+        }
+    } else {
+        if active {
+            wrong.push("active");
+            if fix {
                 sd.stop(&timer)?;
                 what.push("stopped");
             }
-            if linked {
+        }
+        if linked {
+            wrong.push("enabled");
+            if fix {
                 sd.disable(&[&timer])?;
                 what.push("disabled");
             }
         }
-        if !what.is_empty() {
-            done.push((
-                job.name().to_string(),
-                format!("{timer} {}", what.join(" and ")),
-            ));
-        }
+    }
+    if wrong.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(if fix {
+        format!("{timer} {}", what.join(" and "))
+    } else {
+        format!(
+            "{timer} is {} but the manifest says {}",
+            wrong.join(", "),
+            if wanted {
+                "enabled"
+            } else if job.manifest.enabled {
+                "awaiting approval"
+            } else {
+                "paused"
+            }
+        )
+    }))
+}
+
+/// Converge one job to its manifest, so that re-running a command interrupted at any point
+/// repairs what the crash left (issue 12 point 3): unit files that are missing, changed or
+/// stale are rewritten and applied ([`crate::ops::drift::job_drift`], [`apply::apply`],
+/// which also enables/starts or stops/disables the timer); otherwise units systemd has not
+/// reloaded are reloaded and the timer is made to agree ([`timer_state`]). Call with the
+/// store lock held. Returns what was repaired (empty: nothing to do).
+pub fn converge(sd: &Systemd, paths: &Paths, job: &crate::manifest::Job) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    if job.manifest.is_rejected() {
+        return Ok(done);
+    }
+    let drift = crate::ops::drift::job_drift(paths, job)?;
+    if !drift.is_empty() {
+        let rendered = apply::render(job, paths)?;
+        apply::apply(sd, paths, job, &rendered)?;
+        done.push(format!(
+            "rewrote {}",
+            drift
+                .iter()
+                .map(|d| format!("{} ({})", d.unit, d.problem))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        return Ok(done);
+    }
+    let service = crate::units::names::service(job.name());
+    let timer = crate::units::names::timer(job.name());
+    if sd.needs_reload(&[&service, &timer])? {
+        sd.reload()?;
+        done.push("reloaded systemd (units changed on disk)".to_string());
+    }
+    if let Some(what) = timer_state(sd, paths, job, &live_timers(sd)?, true)? {
+        done.push(what);
     }
     Ok(done)
 }

@@ -494,3 +494,273 @@ fn recover_rearms_a_vanished_retry_and_a_missing_timer_link() {
     );
     state.piar().args(["rm", &cal]).run().success();
 }
+
+// ---- point 3: convergent re-runs ----
+
+/// Calendar schedule that never fires during a test (03:00 UTC on 1 January).
+const NEVER: &[&str] = &["--cron", "0 3 1 1 *", "--tz", "UTC"];
+
+/// Issue 12 point 3: every mutating command crashed at each of its steps
+/// (`PIAR_FAILPOINT`, src/failpoint.rs) and simply run AGAIN converges: the job's unit
+/// files, enablement link and timer activation agree with its manifest. Before, a re-run
+/// of a crashed `pause` printed "paused" with the timer still active, a re-run `edit`
+/// said "no change" with the timer disabled, and a re-run `submit` exited 4 leaving the job
+/// without units. `submit` still exits 4 on the re-run (the job exists), after repairing.
+#[test]
+fn a_crashed_command_run_again_converges() {
+    use crate::support::JobState;
+    let cron_edit = ["--cron", "45 5 2 2 *"];
+    // (setup: paused?, argv after the name is filled in, failpoint, re-run exit, expected)
+    type Case = (
+        Option<bool>,
+        &'static str,
+        &'static str,
+        i32,
+        Option<JobState>,
+    );
+    let cases: &[Case] = &[
+        (
+            None,
+            "submit",
+            "submit.after-manifest-write",
+            4,
+            Some(JobState::Enabled),
+        ),
+        (
+            None,
+            "submit",
+            "apply.after-unit-files",
+            4,
+            Some(JobState::Enabled),
+        ),
+        (
+            None,
+            "submit",
+            "apply.after-reload",
+            4,
+            Some(JobState::Enabled),
+        ),
+        (
+            None,
+            "submit",
+            "apply.after-enable",
+            4,
+            Some(JobState::Enabled),
+        ),
+        (
+            Some(false),
+            "pause",
+            "pause.after-manifest-write",
+            0,
+            Some(JobState::Paused),
+        ),
+        (
+            Some(false),
+            "pause",
+            "pause.after-timer-stop",
+            0,
+            Some(JobState::Paused),
+        ),
+        (
+            Some(true),
+            "resume",
+            "resume.after-manifest-write",
+            0,
+            Some(JobState::Enabled),
+        ),
+        (
+            Some(true),
+            "resume",
+            "resume.after-enable",
+            0,
+            Some(JobState::Enabled),
+        ),
+        (
+            Some(false),
+            "edit",
+            "edit.after-manifest-write",
+            0,
+            Some(JobState::Enabled),
+        ),
+        (
+            Some(false),
+            "edit",
+            "apply.after-unit-files",
+            0,
+            Some(JobState::Enabled),
+        ),
+        (
+            Some(false),
+            "edit",
+            "apply.after-reload",
+            0,
+            Some(JobState::Enabled),
+        ),
+        (
+            Some(false),
+            "edit",
+            "apply.after-enable",
+            0,
+            Some(JobState::Enabled),
+        ),
+        (
+            Some(false),
+            "rm",
+            "rm.after-manifest-remove",
+            0,
+            Some(JobState::Gone),
+        ),
+        (
+            Some(false),
+            "rm",
+            "uninstall.after-timer-stop",
+            0,
+            Some(JobState::Gone),
+        ),
+        (
+            Some(false),
+            "rm",
+            "uninstall.after-disable",
+            0,
+            Some(JobState::Gone),
+        ),
+    ];
+    let state = PrivateState::new("converge");
+    let mut failures = Vec::new();
+    for (i, (setup, verb, point, rerun_exit, expect)) in cases.iter().enumerate() {
+        let name = format!("conv-{i}-{}", unique("j").replace('_', "-"));
+        let submit = || {
+            let mut argv = vec!["submit", "--name", &name];
+            argv.extend(NEVER);
+            argv.extend(["--", "true"]);
+            argv.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        };
+        match setup {
+            None => {}
+            Some(paused) => {
+                state.piar().args(submit()).run().success();
+                if *paused {
+                    state.piar().args(["pause", &name]).run().success();
+                }
+            }
+        }
+        let argv: Vec<String> = match *verb {
+            "submit" => submit(),
+            "edit" => {
+                let mut v = vec!["edit".to_string(), name.clone()];
+                v.extend(cron_edit.iter().map(|s| s.to_string()));
+                v
+            }
+            v => vec![v.to_string(), name.clone()],
+        };
+        state
+            .piar()
+            .args(&argv)
+            .env("PIAR_FAILPOINT", point)
+            .run()
+            .code(86);
+        let again = state.piar().args(&argv).run();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            again.code(*rerun_exit);
+            let got = state.assert_consistent(&name);
+            assert_eq!(Some(got), *expect, "state after the re-run");
+            if *verb == "edit" {
+                let m = std::fs::read_to_string(state.manifest(&name)).expect("manifest");
+                assert!(m.contains("45 5 2 2 *"), "edited schedule: {m}");
+            }
+        }));
+        if let Err(e) = result {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            failures.push(format!("{verb} crashed at {point}, run again: {msg}"));
+        }
+        let _ = state.piar().args(["rm", &name]).run();
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Issue 12 point 3: `doctor` reports a timer that disagrees with its manifest and a
+/// temporary file left by an interrupted write; `piar sync` repairs the first and removes
+/// the second.
+#[test]
+fn doctor_reports_timer_drift_and_leftover_tmp_files_until_sync() {
+    let state = PrivateState::new("convdoc");
+    let name = unique("convdoc");
+    let mut argv = vec!["submit", "--name", &name];
+    argv.extend(NEVER);
+    argv.extend(["--", "true"]);
+    state.piar().args(&argv).run().success();
+    state
+        .piar()
+        .args(["pause", &name])
+        .env("PIAR_FAILPOINT", "pause.after-manifest-write")
+        .run()
+        .code(86);
+    let tmp = state.dir.join("jobs/.tmpAbCdEf");
+    std::fs::write(&tmp, "half a manifest").unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(600);
+    std::fs::File::options()
+        .write(true)
+        .open(&tmp)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let doctor = || state.piar().args(["doctor", "--json"]).run().json_value();
+    let find = |doc: &serde_json::Value, n: &str| {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {n} check: {doc}"))
+    };
+    let doc = doctor();
+    let timers = find(&doc, "timers");
+    assert_eq!(timers["status"], "warn", "{timers}");
+    let msg = timers["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!(
+            "piar-{name}.timer is active, enabled but the manifest says paused"
+        )),
+        "{timers}"
+    );
+    let tmps = find(&doc, "tmp-files");
+    assert_eq!(tmps["status"], "warn", "{tmps}");
+    assert!(
+        tmps["message"].as_str().unwrap().contains(".tmpAbCdEf"),
+        "{tmps}"
+    );
+    let out = state
+        .piar()
+        .args(["sync", "--json"])
+        .run()
+        .success()
+        .json_value();
+    let actions = out["actions"].as_array().unwrap();
+    assert!(
+        actions.iter().any(|a| a["action"] == "tmp-removed"),
+        "{out}"
+    );
+    assert!(!tmp.exists());
+    let doc = doctor();
+    let timers = find(&doc, "timers");
+    assert!(
+        !timers["message"].as_str().unwrap().contains(&name),
+        "{timers}"
+    );
+    assert_eq!(find(&doc, "tmp-files")["status"], "ok");
+    assert_eq!(
+        state.assert_consistent(&name),
+        crate::support::JobState::Paused
+    );
+    state.piar().args(["rm", &name]).run().success();
+}
