@@ -142,3 +142,40 @@ fn limits() {
     // 100 * 14000 bytes > 1 MiB
     assert!(err(&m).contains("renders to"), "{}", err(&m));
 }
+
+#[test]
+fn the_slot_of_an_elapse_is_the_latest_slot_at_or_before_it() {
+    let ts = |s: &str| s.parse::<Timestamp>().unwrap();
+    let daily = vec!["*-*-* 03:00:00 UTC".to_string()];
+    // on time (1 s accuracy lag): the nominal slot
+    assert_eq!(
+        last_slot_at_or_before(&daily, ts("2026-03-10T03:00:00.8Z")).unwrap(),
+        Some(ts("2026-03-10T03:00:00Z"))
+    );
+    // caught up at boot two days later, at 07:12: the newest missed slot, that day 03:00
+    assert_eq!(
+        last_slot_at_or_before(&daily, ts("2026-03-12T07:12:09Z")).unwrap(),
+        Some(ts("2026-03-12T03:00:00Z"))
+    );
+    // caught up before that day's slot: yesterday's
+    assert_eq!(
+        last_slot_at_or_before(&daily, ts("2026-03-12T01:00:00Z")).unwrap(),
+        Some(ts("2026-03-11T03:00:00Z"))
+    );
+    // a fast interval: many slots per window
+    let every = vec!["*-*-* *:*:00/15 UTC".to_string()];
+    assert_eq!(
+        last_slot_at_or_before(&every, ts("2026-03-12T07:12:09Z")).unwrap(),
+        Some(ts("2026-03-12T07:12:00Z"))
+    );
+    // yearly
+    let yearly = vec!["*-01-01 00:00:00 UTC".to_string()];
+    assert_eq!(
+        last_slot_at_or_before(&yearly, ts("2026-12-02T10:00:00Z")).unwrap(),
+        Some(ts("2026-01-01T00:00:00Z"))
+    );
+    assert_eq!(
+        last_slot_at_or_before(&[], ts("2026-01-01T00:00:00Z")).unwrap(),
+        None
+    );
+}

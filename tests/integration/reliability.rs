@@ -764,3 +764,71 @@ fn doctor_reports_timer_drift_and_leftover_tmp_files_until_sync() {
     );
     state.piar().args(["rm", &name]).run().success();
 }
+
+// ---- point 5: catch-up runs say which slot they catch up ----
+
+/// Issue 12 point 5: a run started by a `Persistent=` catch-up (the timer's stamp says its
+/// last run was three slots ago, as after a power cut) records the MISSED slot as
+/// `scheduled_for`, not the catch-up time. Before: the time the timer fired (here at least
+/// 5 minutes after the slot). Systemd's own catch-up: the stamp in
+/// /var/lib/systemd/timers is read when the timer starts (systemd.timer(5), Persistent=).
+#[test]
+fn a_caught_up_run_records_the_missed_slot() {
+    let name = unique("catchup");
+    let now = jiff::Timestamp::now().as_second();
+    let slot = (now - 300).div_euclid(60) * 60; // the newest slot <= now of the spec below
+    let minute = slot.div_euclid(60).rem_euclid(60);
+    let spec = format!("*-*-* *:{minute:02}:00 UTC");
+    Piar::new()
+        .args([
+            "submit",
+            "--name",
+            &name,
+            "--on-calendar",
+            &spec,
+            "--",
+            "true",
+        ])
+        .run()
+        .success();
+    let timer = format!("piar-{name}.timer");
+    assert!(runs(&name).is_empty(), "no run at submit");
+    let st = Command::new("systemctl")
+        .args(["stop", &timer])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // The machine was off for three slots: the timer's last trigger was 3 h before `slot`.
+    let stamp = format!("/var/lib/systemd/timers/stamp-{timer}");
+    std::fs::create_dir_all("/var/lib/systemd/timers").unwrap();
+    let f = std::fs::File::create(&stamp).expect("stamp");
+    let then = std::time::UNIX_EPOCH + Duration::from_secs((slot - 3 * 3600) as u64);
+    f.set_times(
+        std::fs::FileTimes::new()
+            .set_accessed(then)
+            .set_modified(then),
+    )
+    .expect("stamp time");
+    drop(f);
+    let st = Command::new("systemctl")
+        .args(["start", &timer])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let rec = poll_until("the caught-up run", WAIT, || {
+        runs(&name).into_iter().find(|r| r["status"] == "succeeded")
+    });
+    let got: jiff::Timestamp = rec["scheduled_for"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no scheduled_for: {rec}"))
+        .parse()
+        .unwrap();
+    assert_eq!(
+        got.as_second(),
+        slot,
+        "scheduled_for must be the missed slot {}, not the catch-up time: {rec}",
+        jiff::Timestamp::from_second(slot).unwrap()
+    );
+    assert_eq!(runs(&name).len(), 1, "caught up once");
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}
