@@ -209,7 +209,7 @@ pub fn prepare(
 /// never has a `scheduled_for`. `$TRIGGER_UNIT` and
 /// `$TRIGGER_TIMER_REALTIME_USEC` (systemd >= 250) are not used: on 252 a
 /// manual start of a service that a timer started before still carries the
-/// old values. The value is the calendar slot the elapse stands for ([`slot_of`]): the
+/// old values. The value is the calendar slot the elapse stands for ([`last_slot_at_or_before`]): the
 /// nominal time of an on-time elapse, the missed slot of a `Persistent=` catch-up at boot.
 /// Returns `None` when not started by the job's timer, or when the manager cannot be
 /// asked.
