@@ -124,7 +124,11 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
                 "{unit} finished ({}) but wrote no run record",
                 outcome.result
             ))
-            .with_hint(format!("see `journalctl -u {unit}`"))
+            .with_hint(format!(
+                "see `journalctl -u {unit}` for why (a full or read-only {}? `piar doctor` \
+                 checks the free space)",
+                ctx.paths.state_dir.display()
+            ))
         })?;
     // A detached run (overlap allow/replace) is recorded by its watcher; a
     // record still `running` after its unit ended belongs to a trigger (or
@@ -132,8 +136,22 @@ pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
     let path = record::record_path(&ctx.paths, name, &rec.run_id);
     let mut rec = rec;
     loop {
-        if let Ok(Some(new)) = crate::ops::recover::settle(&ctx.paths, &rec, Some(&sd), ctx.scope) {
-            rec = new;
+        match crate::ops::recover::settle(&ctx.paths, &rec, Some(&sd), ctx.scope) {
+            Ok(Some(new)) => rec = new,
+            Ok(None) => {}
+            // The trigger is gone and its outcome cannot be written either (a full or
+            // read-only state dir): say so instead of waiting forever (issue 12 point 6).
+            Err(e) => {
+                let dir = ctx.paths.state_dir.display();
+                return Err(Error::failed(format!(
+                    "run {} of {name} ended, but its outcome cannot be recorded: {}",
+                    rec.run_id, e.message
+                ))
+                .with_hint(format!(
+                    "free space in {dir} (`df -h {dir}`), then run `piar recover`: it records \
+                     the run's outcome from the journal"
+                )));
+            }
         }
         if rec.status != record::RunStatus::Running {
             break;

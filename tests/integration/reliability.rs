@@ -832,3 +832,102 @@ fn a_caught_up_run_records_the_missed_slot() {
     assert_eq!(runs(&name).len(), 1, "caught up once");
     Piar::new().args(["rm", &name, "--purge"]).run().success();
 }
+
+// ---- point 6: bad inputs that could hang ----
+
+/// Issue 12 point 6: a nested-loop template (10^10 iterations) made `piar submit` spin
+/// forever holding the store lock. Now rendering has a fuel limit: submit fails at once
+/// (exit 2, naming the field) and leaves nothing behind.
+#[test]
+fn a_hostile_template_fails_fast_instead_of_hanging() {
+    let state = PrivateState::new("fuel");
+    let name = unique("fuel");
+    let t0 = std::time::Instant::now();
+    let out = state
+        .piar()
+        .args(["submit", "--name", &name, "--manual", "--stdin"])
+        .arg("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}")
+        .args(["--", "cat"])
+        .timeout(Duration::from_secs(30))
+        .run()
+        .code(2);
+    assert!(t0.elapsed() < Duration::from_secs(15), "{:?}", t0.elapsed());
+    assert!(out.stderr.contains("stdin"), "{}", out.stderr);
+    assert!(out.stderr.contains("too much work"), "{}", out.stderr);
+    assert!(!state.manifest(&name).exists());
+    // the store lock is free: another command goes through at once
+    state
+        .piar()
+        .args(["submit", "--name", &name, "--manual", "--", "true"])
+        .timeout(Duration::from_secs(15))
+        .run()
+        .success();
+    state.piar().args(["rm", &name]).run().success();
+}
+
+/// Issue 12 point 6: with a full state directory `piar run --wait` never returned (the
+/// final record could not be written, and it waited for it forever). The state dir here is
+/// a 1 MiB tmpfs that the job itself fills: `run --wait` must end within a bounded time
+/// with a clear error naming the state directory and the cause; once space is freed,
+/// `piar recover` records the run's TRUE outcome (succeeded), not `lost`.
+#[test]
+fn run_wait_on_a_full_state_dir_fails_clearly() {
+    let dir = std::path::PathBuf::from(format!("/var/lib/piar-test-full-{}", unique("f")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let st = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs"])
+        .arg(&dir)
+        .status()
+        .expect("mount");
+    assert!(st.success(), "mount a tmpfs in the box");
+    let piar = || {
+        Piar::new()
+            .env("PIAR_STATE_DIR", &dir)
+            .env("PIAR_DROPIN_DIR", dir.join("jobs.d"))
+    };
+    let name = unique("full");
+    let fill = dir.join("fill");
+    piar()
+        .args(["submit", "--name", &name, "--manual", "--", "/bin/sh", "-c"])
+        .arg(format!(
+            "dd if=/dev/zero of={} bs=4k 2>/dev/null; exit 0",
+            fill.display()
+        ))
+        .run()
+        .success();
+    let t0 = std::time::Instant::now();
+    let out = piar()
+        .args(["run", "--wait", &name])
+        .timeout(Duration::from_secs(90))
+        .run();
+    let took = t0.elapsed();
+    let cleanup = || {
+        let _ = std::fs::remove_file(&fill);
+    };
+    cleanup();
+    assert_eq!(out.status, 1, "{out:?}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+    assert!(
+        out.stderr.contains("No space left on device"),
+        "the cause: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("piar recover"),
+        "the way out: {}",
+        out.stderr
+    );
+    // space again: the run's true outcome is recorded
+    piar().args(["recover"]).run().success();
+    let v = piar()
+        .args(["history", &name, "--json"])
+        .run()
+        .success()
+        .json_value();
+    let runs = v["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 1, "{v}");
+    assert_eq!(runs[0]["status"], "succeeded", "{v}");
+    piar().args(["rm", &name, "--purge"]).run().success();
+    let _ = Command::new("umount").arg(&dir).status();
+    let _ = std::fs::remove_dir(&dir);
+}
