@@ -184,6 +184,18 @@ pub enum Command {
     /// is invalid (the others are still applied). piar-sync.path runs it on
     /// every change.
     Sync,
+    /// Repair what a crash or power cut left, with no person needed (run at boot).
+    ///
+    /// Finishes runs whose `piar trigger` died with their TRUE outcome, read from
+    /// the journal by the run unit's name and invocation id (`succeeded`, `failed`
+    /// with the exit code, ...), or `lost` with the reason when the journal has no
+    /// end; re-arms retries, clock-sync deferrals and callbacks whose transient
+    /// timers vanished; re-enables and starts timers whose enablement link or
+    /// activation is missing (stops paused ones); removes temporary files of
+    /// interrupted writes. Does not touch drop-ins or unit files (that is `piar
+    /// sync`, which also does all of this). Idempotent. piar-recover.service runs
+    /// `piar --system recover` at boot.
+    Recover,
     /// Check systemd, permissions, lingering, clock sync, drift and disk space.
     ///
     /// Each check prints OK, WARN or FAIL with a fix. Exits 0 when no check

@@ -153,6 +153,12 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
             return Err(e);
         }
         crate::failpoint::hit("edit.after-apply");
+    } else {
+        // Nothing to change in the manifest or the unit files: a re-run after a crash
+        // half-way must still leave the timer as the manifest says (issue 12 point 3).
+        for what in crate::ops::recover::converge(&sd, &ctx.paths, &new_job)? {
+            log::warn!("{name}: repaired: {what}");
+        }
     }
     drop(lock);
     let live = crate::ops::status::Live::query_job(&ctx.paths, &sd, name)?;

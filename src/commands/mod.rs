@@ -14,6 +14,7 @@ mod logs;
 mod options;
 mod pause;
 mod poll;
+mod recover;
 mod rm;
 mod run;
 mod run_preview;
@@ -112,6 +113,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Wait(args) => poll::wait(&ctx, &args),
         Command::Result(args) => poll::result(&ctx, &args.run),
         Command::Sync => sync::sync(&ctx),
+        Command::Recover => recover::recover(&ctx),
         Command::Doctor => doctor::doctor(&ctx),
         Command::Generate(args) => generate::generate(ctx.out, &args.what),
         Command::Import(args) => import::import(&ctx, args),

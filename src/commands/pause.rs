@@ -109,6 +109,12 @@ pub(super) fn pause(ctx: &Ctx, name: &str, action: Action, at: Option<&str>) -> 
             } else {
                 apply::pause(&sd, &ctx.paths, name)?;
             }
+        } else {
+            // Already paused/resumed in the manifest: a re-run after a crash half-way must
+            // still leave the timer as the manifest says (issue 12 point 3).
+            for what in crate::ops::recover::converge(&sd, &ctx.paths, &job)? {
+                log::warn!("{name}: repaired: {what}");
+            }
         }
         if let Some(t) = at {
             arm_resume(&sd, name, t, now_ts)?;

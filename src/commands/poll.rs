@@ -68,16 +68,35 @@ pub(super) fn result(ctx: &Ctx, id: &str) -> Result<ExitStatus> {
 /// A record younger than [`SETTLE_AFTER`] is left alone: a detached run's
 /// trigger lets its run lock go before its watcher takes it.
 fn settle(ctx: &Ctx, rec: RunRecord) -> RunRecord {
+    let fallback = rec.clone();
+    try_settle(ctx, rec).unwrap_or(fallback)
+}
+
+/// [`settle`], but an outcome that cannot be written (a full or read-only
+/// state directory) is an error naming the cause, so a wait does not poll a
+/// record that can never change (issue 12 point 6).
+fn try_settle(ctx: &Ctx, rec: RunRecord) -> Result<RunRecord> {
     let young = rec.started_at.parse::<jiff::Timestamp>().is_ok_and(|t| {
         jiff::Timestamp::now().duration_since(t)
             < jiff::SignedDuration::try_from(SETTLE_AFTER).unwrap_or_default()
     });
     if young {
-        return rec;
+        return Ok(rec);
     }
     match crate::ops::recover::settle(&ctx.paths, &rec, None, ctx.scope) {
-        Ok(Some(new)) => new,
-        _ => rec,
+        Ok(Some(new)) => Ok(new),
+        Ok(None) => Ok(rec),
+        Err(e) => {
+            let dir = ctx.paths.state_dir.display();
+            Err(Error::failed(format!(
+                "run {} of {} ended, but its outcome cannot be recorded: {}",
+                rec.run_id, rec.job, e.message
+            ))
+            .with_hint(format!(
+                "free space in {dir} (`df -h {dir}`), then run `piar recover`: it records \
+                 the run's outcome from the journal"
+            )))
+        }
     }
 }
 
@@ -123,7 +142,7 @@ pub(super) fn follow(
 ) -> Result<Option<RunRecord>> {
     let mut final_since: Option<Instant> = None;
     loop {
-        rec = settle(ctx, rec);
+        rec = try_settle(ctx, rec)?;
         if rec.status != RunStatus::Running {
             let Some((first, next)) = next_attempt(ctx, &rec) else {
                 return Ok(Some(rec));

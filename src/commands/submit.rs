@@ -199,6 +199,14 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     let mut job = job;
     if let Some(old_text) = &previous {
         if !args.replace {
+            // A re-run of a submit that crashed half-way: the job exists, but its units
+            // or timer may not be as its manifest says. Repair them, then refuse as
+            // before (issue 12 point 3).
+            if let Ok(existing) = store.load(&name) {
+                for what in crate::ops::recover::converge(&sd, &ctx.paths, &existing)? {
+                    log::warn!("{name}: repaired: {what}");
+                }
+            }
             return Err(Error::conflict(format!("job {name:?} already exists"))
                 .with_hint(format!(
                     "use --replace to change it, `piar rm {name}` to remove it, or pick another --name"

@@ -34,6 +34,13 @@ use crate::model::output::{RunInput, Target};
 /// Largest `stdin` template, in bytes (64 KiB).
 pub const STDIN_TEMPLATE_MAX: usize = 64 * 1024;
 
+/// Most minijinja instructions one template may execute ("fuel",
+/// `minijinja::Environment::set_fuel`): a rendering that needs more fails (exit 2) instead
+/// of spinning (a nested loop `{% for i in range(100000) %}{% for j in range(100000) %}`
+/// is 10^10 iterations; issue 12 point 6). 1 million takes well under a second and is
+/// thousands of times what a prompt template with a few loops needs.
+pub const TEMPLATE_FUEL: u64 = 1_000_000;
+
 /// Largest rendered standard input, in bytes (1 MiB; systemd itself accepts
 /// up to 64 MiB of `StandardInputData=`). A larger rendering fails the run.
 pub const STDIN_RENDERED_MAX: usize = 1024 * 1024;
@@ -260,6 +267,7 @@ impl<'m> Renderer<'m> {
     fn render(&self, field: &str, source: &str) -> Result<String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.set_syntax(self.syntax.clone());
         let tmpl = env
             .template_from_named_str(field, source)
@@ -300,6 +308,13 @@ impl<'m> Renderer<'m> {
 
 /// An error naming the field and line of a template problem (exit 2).
 fn template_error(field: &str, e: &minijinja::Error) -> Error {
+    if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        return Error::invalid(format!(
+            "{field}: the template does too much work: rendering it needs more than \
+             {TEMPLATE_FUEL} steps (nested loops over large ranges?)"
+        ))
+        .with_hint("keep loops small; a template renders a prompt or a file name, not data");
+    }
     let line = e.line().map(|l| format!(" line {l}:")).unwrap_or_default();
     let what = match e.detail() {
         Some(d) => format!("{}: {d}", e.kind()),

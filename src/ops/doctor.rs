@@ -6,8 +6,9 @@
 //! synchronisation (timedate1 `NTPSynchronized`) and
 //! `systemd-time-wait-sync.service` (calendar timers wait for `time-sync.target`,
 //! which means a synchronised clock only when that service is enabled), drift
-//! between manifests and unit files ([`crate::ops::drift`]), and free space in the
-//! state directory. A check that cannot be carried out is a `warn` saying so.
+//! between manifests and unit files ([`crate::ops::drift`]), runs left by a dead trigger,
+//! timers that disagree with their manifests, units awaiting a daemon-reload and failed piar
+//! units, temporary files of interrupted writes, and free space in the state directory. A check that cannot be carried out is a `warn` saying so.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -56,7 +57,8 @@ impl Status {
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
     /// Stable identifier: `systemd`, `unit-dir`, `state-dir`, `linger`,
-    /// `clock-sync`, `time-wait-sync`, `drift`, `callbacks`, `disk-space`.
+    /// `clock-sync`, `time-wait-sync`, `drift`, `callbacks`, `interrupted-runs`, `timers`,
+    /// `tmp-files`, `disk-space`.
     pub name: &'static str,
     /// ok, warn or fail.
     pub status: Status,
@@ -116,6 +118,8 @@ pub fn run_checks(paths: &Paths) -> Vec<Check> {
     checks.push(drift_check(paths));
     checks.push(callbacks_check(paths));
     checks.push(interrupted_check(paths));
+    checks.push(timers_check(paths));
+    checks.push(tmp_check(paths));
     checks.push(disk_check(&paths.state_dir));
     checks
 }
@@ -137,11 +141,11 @@ fn interrupted_check(paths: &Paths) -> Check {
                 "{} run(s) left unfinished by a crashed trigger: {}",
                 runs.len(),
                 runs.iter()
-                    .map(|(job, id)| format!("{job} {id}"))
+                    .map(|(job, id, says)| format!("{job} {id} ({says})"))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Some("run `piar sync` to record them as lost (once their run unit has ended) and queue their callbacks".into()),
+            Some("run `piar recover` (or `piar sync`) to record their outcome from the journal, or lost when it has none, and queue their callbacks and retries".into()),
         ),
         Err(e) => check(
             "interrupted-runs",
@@ -151,6 +155,110 @@ fn interrupted_check(paths: &Paths) -> Check {
                 "check that you may read the state directory (system scope: run as root)".into()
             })),
         ),
+    }
+}
+
+/// Jobs whose timer disagrees with the manifest (enablement or activation drift, e.g. after
+/// a crash between writing the manifest and enabling the timer), piar units changed on disk
+/// that systemd has not reloaded, and failed piar units: WARN, fixed by `piar sync` (or the
+/// interrupted command run again; failed units: `systemctl reset-failed`).
+fn timers_check(paths: &Paths) -> Check {
+    const NAME: &str = "timers";
+    let problems = (|| -> crate::error::Result<Vec<String>> {
+        let sd = Systemd::connect(paths.scope)?;
+        let live = crate::ops::recover::live_timers(&sd)?;
+        let mut problems = Vec::new();
+        let mut stale = Vec::new();
+        for job in crate::state::jobs::Store::new(paths)
+            .load_all()?
+            .into_iter()
+            .flatten()
+        {
+            if let Some(p) = crate::ops::recover::timer_state(&sd, paths, &job, &live, false)? {
+                problems.push(p);
+            }
+            let units = [
+                crate::units::names::service(job.name()),
+                crate::units::names::timer(job.name()),
+            ];
+            for u in units {
+                if paths.unit_file(&u).exists() && sd.needs_reload(&[&u])? {
+                    stale.push(u);
+                }
+            }
+        }
+        if !stale.is_empty() {
+            problems.push(format!(
+                "changed on disk but not reloaded by systemd: {}",
+                stale.join(", ")
+            ));
+        }
+        let failed: Vec<String> = sd
+            .list_units(&["failed"], &["piar-*"])?
+            .into_iter()
+            .map(|u| u.0)
+            .collect();
+        if !failed.is_empty() {
+            problems.push(format!("failed units: {}", failed.join(", ")));
+        }
+        Ok(problems)
+    })();
+    match problems {
+        Ok(p) if p.is_empty() => check(
+            NAME,
+            Status::Ok,
+            "every timer is enabled and active as its manifest says".into(),
+            None,
+        ),
+        Ok(p) => check(
+            NAME,
+            Status::Warn,
+            p.join("; "),
+            Some(
+                "run `piar sync` (or the interrupted command again) to enable/start or \
+                 stop/disable timers as their manifests say and reload systemd; see failed \
+                 units with `systemctl status UNIT`, clear them with `systemctl reset-failed`"
+                    .into(),
+            ),
+        ),
+        Err(e) => check(
+            NAME,
+            Status::Warn,
+            format!(
+                "cannot compare the timers with their manifests: {}",
+                e.message
+            ),
+            e.hint,
+        ),
+    }
+}
+
+/// Temporary files left by interrupted atomic writes ([`crate::ops::recover::leftover_tmp`]):
+/// WARN, removed by `piar sync` / `piar recover`.
+fn tmp_check(paths: &Paths) -> Check {
+    const NAME: &str = "tmp-files";
+    match crate::ops::recover::leftover_tmp(paths, crate::ops::recover::TMP_MIN_AGE) {
+        Ok(found) if found.is_empty() => check(
+            NAME,
+            Status::Ok,
+            "no temporary files left by interrupted writes".into(),
+            None,
+        ),
+        Ok(found) => check(
+            NAME,
+            Status::Warn,
+            format!(
+                "{} temporary file(s) left by interrupted writes: {}",
+                found.len(),
+                found
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some("run `piar sync` or `piar recover` to remove them".into()),
+        ),
+        Err(e) => check(NAME, Status::Warn, e.message, e.hint),
     }
 }
 

@@ -129,25 +129,37 @@ pub fn scan(paths: &Paths) -> Result<Report> {
         if job.manifest.is_rejected() {
             continue;
         }
-        let rendered = apply::render(&job, paths)?;
-        let mut check = |unit: &str, want: Option<&str>| {
-            let have = std::fs::read_to_string(paths.unit_file(unit)).ok();
-            let problem = match (want, have) {
-                (Some(_), None) => "missing",
-                (Some(w), Some(h)) if without_version(w) != without_version(&h) => "changed",
-                (None, Some(_)) => "stale",
-                _ => return,
-            };
-            report.drifted.push(JobDrift {
-                job: job.name().to_string(),
-                unit: unit.to_string(),
-                problem,
-            });
-        };
-        check(&rendered.service_name, Some(&rendered.service));
-        check(&rendered.timer_name, rendered.timer.as_deref());
+        report.drifted.extend(job_drift(paths, &job)?);
     }
     Ok(report)
+}
+
+/// The unit files of one job that are missing, differ from what piar renders for its
+/// manifest, or are stale (a timer of a manual job); empty when they match (the version on
+/// the first line aside). A rejected job has no units by design: always empty.
+pub fn job_drift(paths: &Paths, job: &crate::model::manifest::Job) -> Result<Vec<JobDrift>> {
+    let mut drifted = Vec::new();
+    if job.manifest.is_rejected() {
+        return Ok(drifted);
+    }
+    let rendered = apply::render(job, paths)?;
+    let mut check = |unit: &str, want: Option<&str>| {
+        let have = std::fs::read_to_string(paths.unit_file(unit)).ok();
+        let problem = match (want, have) {
+            (Some(_), None) => "missing",
+            (Some(w), Some(h)) if without_version(w) != without_version(&h) => "changed",
+            (None, Some(_)) => "stale",
+            _ => return,
+        };
+        drifted.push(JobDrift {
+            job: job.name().to_string(),
+            unit: unit.to_string(),
+            problem,
+        });
+    };
+    check(&rendered.service_name, Some(&rendered.service));
+    check(&rendered.timer_name, rendered.timer.as_deref());
+    Ok(drifted)
 }
 
 #[cfg(test)]

@@ -79,11 +79,10 @@ pub struct Action {
     /// `created`, `updated` (from a drop-in), `removed` (its drop-in is
     /// gone), `orphan-removed` (units without a manifest), `repaired` (units
     /// rewritten to match the manifest, or a timer enabled/started/stopped/
-    /// disabled as its manifest says), `run-lost` (a `running` run whose
-    /// trigger died, now `lost`), `callback-queued` (a finished run's missing
-    /// outbox entry), `callback-rearmed` (a pending delivery without a retry
-    /// timer), `invalid` (a drop-in or stored manifest that does not
-    /// validate; left alone).
+    /// disabled as its manifest says), `invalid` (a drop-in or stored manifest that does
+    /// not validate; left alone), and the repairs of [`crate::ops::recover::Repair`]
+    /// (`run-settled`, `run-lost`, `retry-rearmed`, `defer-rearmed`, `callback-queued`,
+    /// `callback-rearmed`, `tmp-removed`).
     pub action: &'static str,
     /// Details: the file, the units, or the error.
     pub detail: String,
@@ -261,38 +260,16 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         }
     }
 
-    // 4) crash recovery (crate::ops::recover): timers as the manifests say, runs
-    // whose trigger died, callbacks never queued or never re-armed
-    for (name, what) in crate::ops::recover::enablement(sd, paths)? {
-        act(&name, "repaired", what);
-    }
-    for rec in crate::ops::recover::lost_runs(paths, sd)? {
-        act(
-            &rec.job,
-            "run-lost",
-            format!("run {} marked lost", rec.run_id),
-        );
-    }
-    for id in crate::ops::recover::missing_callbacks(paths, sd.scope)? {
-        act(&job_of_delivery(&id), "callback-queued", id);
-    }
-    for id in crate::ops::callback::rearm_all(paths, sd)? {
-        act(&job_of_delivery(&id), "callback-rearmed", id);
+    // 4) crash recovery (crate::ops::recover): leftover temporary files, timers as the
+    // manifests say, runs whose trigger died, retries, deferrals and callbacks never
+    // (re-)armed
+    for r in crate::ops::recover::recover_all(sd, paths)? {
+        act(&r.job, r.action, r.detail);
     }
     Ok(Outcome {
         dropin_dir: dir,
         actions,
     })
-}
-
-/// The job of a delivery id (`piar-<job>-<run-id>-<event>`, the run id
-/// being `YYYYMMDD-HHMMSS-xxxx`); the id itself if it has another shape.
-fn job_of_delivery(id: &str) -> String {
-    let parts: Vec<&str> = id.rsplitn(5, '-').collect();
-    match parts.as_slice() {
-        [_, _, _, _, rest] => rest.strip_prefix("piar-").unwrap_or(rest).to_string(),
-        _ => id.to_string(),
-    }
 }
 
 /// `piar-NAME.service` / `piar-NAME.timer` -> `NAME`.
@@ -323,14 +300,5 @@ mod tests {
         assert_eq!(job_of_unit("piar-a-b.service"), Some("a-b"));
         assert_eq!(job_of_unit("other.service"), None);
         assert_eq!(job_of_unit("piar-x.path"), None);
-    }
-
-    #[test]
-    fn delivery_ids_map_back_to_jobs() {
-        assert_eq!(
-            job_of_delivery("piar-a-b-20260101-000000-abcd-completed"),
-            "a-b"
-        );
-        assert_eq!(job_of_delivery("odd"), "odd");
     }
 }

@@ -125,6 +125,7 @@ fn maintenance_commands_match_their_schemas() {
     let mut cases = Cases::default();
     cases.piar("doctor.json", &["doctor"], 0);
     cases.piar("sync.json", &["sync"], 0);
+    cases.piar("recover.json", &["recover"], 0);
     cases.piar("names.json", &["list", "--names"], 0);
     cases.piar("names.json", &["secret", "list"], 0);
     cases.piar("callbacks.json", &["callbacks"], 0);

@@ -134,3 +134,20 @@ fn limits() {
     // 100 * 14000 bytes > 1 MiB
     assert!(err(&m).contains("renders to"), "{}", err(&m));
 }
+
+#[test]
+fn a_nested_loop_template_runs_out_of_fuel_quickly() {
+    let mut m = manifest();
+    m.stdin = Some(
+        "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into(),
+    );
+    let t0 = std::time::Instant::now();
+    let e = validate(&m).expect_err("out of fuel");
+    assert!(e.message.contains("too much work"), "{}", e.message);
+    assert!(e.message.starts_with("stdin"), "{}", e.message);
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        t0.elapsed()
+    );
+}

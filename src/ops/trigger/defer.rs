@@ -146,6 +146,17 @@ pub fn check(paths: &Paths, sd: &Systemd, job: &Job, run_id: Option<&str>) -> Re
     Ok(Decision::Deferred(Some(rec)))
 }
 
+/// Re-arm the deferral of `job` when no deferral timer of it is pending (they are
+/// transient: a reboot drops them): arms `piar-<job>.defer-1.timer`, so the run waits for
+/// a synchronised clock again for the whole budget. Returns the timer armed, or `None`
+/// when one was pending. For `piar recover` ([`crate::ops::recover::lost_deferrals`]).
+pub fn rearm(paths: &Paths, sd: &Systemd, job: &Job) -> Result<Option<String>> {
+    if !pending_timers(paths, sd, job.name())?.is_empty() {
+        return Ok(None);
+    }
+    arm(sd, job, 1).map(Some)
+}
+
 /// Loaded deferral timers of `job` (`piar-<job>.defer-*.timer`, see
 /// [`crate::units::names`]) that have not elapsed.
 fn pending_timers(paths: &Paths, sd: &Systemd, job: &str) -> Result<Vec<String>> {
