@@ -98,6 +98,17 @@ impl Paths {
         self.state_dir.join("artifacts")
     }
 
+    /// `<state>/api`: the HTTP API's state (mode 0700): `tokens.json`.
+    pub fn api_dir(&self) -> PathBuf {
+        self.state_dir.join("api")
+    }
+
+    /// `<state>/api/tokens.json` (mode 0600): the API tokens, each stored as
+    /// the SHA-256 of the token, never the token (`piar token`, docs/api.md).
+    pub fn api_tokens_file(&self) -> PathBuf {
+        self.api_dir().join("tokens.json")
+    }
+
     /// Path of a unit file in this scope's unit directory.
     pub fn unit_file(&self, unit: &str) -> PathBuf {
         self.unit_dir.join(unit)
