@@ -329,10 +329,10 @@ mod tests {
         assert!(verify(&all, "piar_wrong").is_none());
         assert!(verify(&all, "").is_none());
         let e = create(&p, "bot", Scope::Read, None).unwrap_err();
-        assert_eq!(e.exit_status().code(), 4);
+        assert_eq!(e.kind.exit_status().code(), 4);
         remove(&p, "bot").unwrap();
         assert!(load(&p).unwrap().is_empty());
-        assert_eq!(remove(&p, "bot").unwrap_err().exit_status().code(), 3);
+        assert_eq!(remove(&p, "bot").unwrap_err().kind.exit_status().code(), 3);
     }
 
     #[test]

@@ -12,6 +12,8 @@
 
 mod support;
 
+#[cfg(feature = "api")]
+mod api;
 mod box_health;
 mod callbacks;
 mod core;

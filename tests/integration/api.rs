@@ -1,0 +1,647 @@
+//! The HTTP API (`piar serve` / piar-api, docs/api.md), driven with curl in the
+//! box: socket activation by the shipped units (the first request starts the
+//! service, it exits when idle leaving no piar process, the next request starts
+//! it again); bearer tokens (401/403, denials in the journal by name, never the
+//! token); every v1 endpoint with the CLI's shapes and errors; the OpenAPI
+//! document served at /v1/openapi.json matches the routes the server answers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{Piar, journal, piar_bin, poll_until, require_box, unique};
+
+/// One curl request; (HTTP status, JSON body or Null).
+fn curl(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+    extra: &[&str],
+) -> (u16, Value) {
+    let mut c = Command::new("curl");
+    c.args([
+        "-sS",
+        "--max-time",
+        "120",
+        "-X",
+        method,
+        "-o",
+        "-",
+        "-w",
+        "\n%{http_code}",
+    ]);
+    if let Some(t) = token {
+        c.arg("-H").arg(format!("Authorization: Bearer {t}"));
+    }
+    if let Some(b) = body {
+        c.args(["-H", "Content-Type: application/json", "--data-binary"]);
+        c.arg(b.to_string());
+    }
+    for h in extra {
+        c.args(["-H", h]);
+    }
+    c.arg(url);
+    let out = c.stdin(Stdio::null()).output().expect("run curl");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", text.as_str()));
+    let code: u16 = code.trim().parse().unwrap_or_else(|_| {
+        panic!(
+            "curl {method} {url}: no status ({}): {text}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn token(name: &str, scope: &str, prefix: Option<&str>) -> String {
+    let mut p = Piar::new().args(["--system", "token", "create", name, "--scope", scope]);
+    if let Some(pre) = prefix {
+        p = p.args(["--jobs", pre]);
+    }
+    let out = p.arg("--json").run().success();
+    out.json_value()["token"].as_str().unwrap().to_string()
+}
+
+fn systemctl(args: &[&str]) -> String {
+    let out = Command::new("systemctl")
+        .args(args)
+        .output()
+        .expect("systemctl");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Pids of processes running the piar or piar-api binaries under test, other
+/// than this test's own children (`except`).
+fn piar_processes(except: &[u32]) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    let bins = [piar_bin(), piar_bin().with_file_name("piar-api")];
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if except.contains(&pid) {
+            continue;
+        }
+        if let Ok(exe) = std::fs::read_link(e.path().join("exe")) {
+            if bins.iter().any(|b| exe == *b) {
+                let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+                found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+            }
+        }
+    }
+    found
+}
+
+/// Install the shipped units through `piar api enable --listen` (system scope:
+/// the box has no packaged copies, so piar writes them with ExecStart= naming
+/// the binary under test), plus a drop-in for a short idle period.
+fn enable_api(port: u16, idle: u32) -> Vec<PathBuf> {
+    let out = Piar::new()
+        .args(["--system", "--json", "api", "enable", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .run()
+        .success();
+    let v = out.json_value();
+    assert_eq!(v["enabled"], json!(true), "{v}");
+    let service = Path::new("/etc/systemd/system/piar-api.service");
+    let text = std::fs::read_to_string(service).unwrap();
+    assert!(
+        text.contains(&format!(
+            "ExecStart={} --system serve --idle 60",
+            piar_bin().display()
+        )),
+        "{text}"
+    );
+    let socket = std::fs::read_to_string("/etc/systemd/system/piar-api.socket").unwrap();
+    assert!(
+        socket.contains(&format!("ListenStream=127.0.0.1:{port}")),
+        "{socket}"
+    );
+    let dir = Path::new("/etc/systemd/system/piar-api.service.d");
+    std::fs::create_dir_all(dir).unwrap();
+    let dropin = dir.join("test-idle.conf");
+    std::fs::write(
+        &dropin,
+        format!(
+            "[Service]\nExecStart=\nExecStart={} --system serve --idle {idle}\n",
+            piar_bin().display()
+        ),
+    )
+    .unwrap();
+    systemctl(&["daemon-reload"]);
+    assert_eq!(systemctl(&["is-active", "piar-api.socket"]), "active");
+    vec![dropin]
+}
+
+#[test]
+fn socket_activation_starts_on_the_first_request_and_exits_when_idle() {
+    require_box();
+    let port = 18787;
+    let extra = enable_api(port, 3);
+    let reader = token(&unique("sockread"), "read", None);
+    let url = format!("http://127.0.0.1:{port}/v1/jobs");
+    // Nothing runs before the first request.
+    assert_eq!(systemctl(&["is-active", "piar-api.service"]), "inactive");
+    let (code, body) = curl("GET", &url, Some(&reader), None, &[]);
+    assert_eq!(code, 200, "{body}");
+    assert!(body.is_array(), "{body}");
+    let first = systemctl(&["show", "-P", "InvocationID", "piar-api.service"]);
+    assert!(!first.is_empty());
+    // After the idle period the service is gone, and with it every piar process.
+    poll_until(
+        "piar-api.service to exit when idle",
+        Duration::from_secs(30),
+        || (systemctl(&["is-active", "piar-api.service"]) == "inactive").then_some(()),
+    );
+    poll_until("no piar process", Duration::from_secs(10), || {
+        piar_processes(&[]).is_empty().then_some(())
+    });
+    assert_eq!(
+        systemctl(&["show", "-P", "Result", "piar-api.service"]),
+        "success"
+    );
+    // The socket stays and starts it again.
+    let (code, _) = curl("GET", &url, Some(&reader), None, &[]);
+    assert_eq!(code, 200);
+    let second = systemctl(&["show", "-P", "InvocationID", "piar-api.service"]);
+    assert_ne!(
+        first, second,
+        "a new invocation answered the second request"
+    );
+    // Disable: socket stopped, units removed.
+    let out = Piar::new()
+        .args(["--system", "--json", "api", "disable"])
+        .run()
+        .success();
+    assert!(out.json_value()["removed"].as_array().unwrap().len() >= 2);
+    for f in extra {
+        let _ = std::fs::remove_file(f);
+    }
+    systemctl(&["daemon-reload"]);
+    assert_ne!(systemctl(&["is-active", "piar-api.socket"]), "active");
+    assert!(!Path::new("/etc/systemd/system/piar-api.socket").exists());
+    poll_until(
+        "no piar process after disable",
+        Duration::from_secs(10),
+        || piar_processes(&[]).is_empty().then_some(()),
+    );
+}
+
+/// `piar serve --listen` started by the test (killed by its pid at the end).
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Served {
+    fn start(port: u16) -> Served {
+        let child = Command::new(piar_bin())
+            .args(["--system", "serve", "--idle", "0", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start piar serve");
+        let base = format!("http://127.0.0.1:{port}");
+        poll_until("piar serve to listen", Duration::from_secs(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .ok()
+                .map(|_| ())
+        });
+        Served { child, base }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn refuses_a_non_loopback_listener() {
+    require_box();
+    let out = Piar::new()
+        .args([
+            "--system",
+            "serve",
+            "--idle",
+            "1",
+            "--listen",
+            "0.0.0.0:18799",
+        ])
+        .run()
+        .code(1);
+    assert!(
+        out.stderr.contains("refusing to serve plain HTTP"),
+        "{}",
+        out.stderr
+    );
+    let out = Piar::new()
+        .args(["--system", "api", "enable", "--listen", "0.0.0.0:8787"])
+        .run()
+        .code(2);
+    assert!(out.stderr.contains("--listen"), "{}", out.stderr);
+}
+
+#[test]
+fn every_v1_endpoint_through_curl_with_tokens_and_the_cli_errors() {
+    require_box();
+    let srv = Served::start(18788);
+    let b = srv.base.as_str();
+    let tag = unique("apitok");
+    let reader = token(&format!("{tag}-r"), "read", None);
+    let submitter = token(&format!("{tag}-s"), "submit", None);
+    let approver = token(&format!("{tag}-a"), "approve", None);
+    let admin = token(&format!("{tag}-x"), "admin", None);
+    let limited = token(&format!("{tag}-l"), "submit", Some("botjob-"));
+
+    // 401 / 403, logged by name, never the token.
+    assert_eq!(curl("GET", &format!("{b}/v1/jobs"), None, None, &[]).0, 401);
+    let (code, e) = curl("GET", &format!("{b}/v1/jobs"), Some("piar_nope"), None, &[]);
+    assert_eq!(code, 401);
+    assert_eq!(e["error"]["code"], "permission");
+    let name = unique("apijob");
+    let submit = json!({"name": name, "command": ["sh", "-c", "echo api-run-output"], "manual": true,
+                        "description": "via the API", "timeout": "1m"});
+    let (code, e) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&reader),
+        Some(&submit),
+        &[],
+    );
+    assert_eq!(code, 403, "{e}");
+    poll_until("the denial in the journal", Duration::from_secs(10), || {
+        let j = journal(&["-t", "piar", "--since", "-5min"]);
+        j.contains(&format!("token \"{tag}-r\" has scope read"))
+            .then_some(j)
+    });
+    let j = journal(&["--since", "-5min"]);
+    assert!(!j.contains(&reader), "a token was logged");
+
+    // openapi.json: served verbatim, no token needed.
+    let (code, doc) = curl("GET", &format!("{b}/v1/openapi.json"), None, None, &[]);
+    assert_eq!(code, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(doc, file);
+
+    // submit (Idempotency-Key), dedup, list, show, edit.
+    let key = format!("Idempotency-Key: {name}-key");
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&submitter),
+        Some(&submit),
+        &[&key],
+    );
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(v["name"], json!(name));
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&submitter),
+        Some(&submit),
+        &[&key],
+    );
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["deduplicated"], json!(true));
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/jobs?prefix={name}"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200);
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/jobs/{name}"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["description"], "via the API");
+    let (code, v) = curl(
+        "PATCH",
+        &format!("{b}/v1/jobs/{name}"),
+        Some(&submitter),
+        Some(&json!({"description": "edited"})),
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["changed"], json!(true));
+
+    // The CLI's validation and errors, with exit-code statuses.
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&submitter),
+        Some(&json!({"command": ["true"], "cron": "99 9 * * *"})),
+        &[],
+    );
+    assert_eq!(
+        (code, v["error"]["code"].as_str()),
+        (400, Some("invalid")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("cron"),
+        "{v}"
+    );
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&submitter),
+        Some(&json!({"command": ["true"], "manual": true, "bogus": 1})),
+        &[],
+    );
+    assert_eq!(code, 400, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("bogus"),
+        "{v}"
+    );
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&submitter),
+        Some(&submit),
+        &[],
+    );
+    assert_eq!(
+        (code, v["error"]["exit_code"].as_i64()),
+        (409, Some(4)),
+        "{v}"
+    );
+    let (code, _) = curl(
+        "GET",
+        &format!("{b}/v1/jobs/no-such-job-api"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 404);
+    let (code, _) = curl(
+        "GET",
+        &format!("{b}/v1/jobs/Bad!Name"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 400);
+    let (code, _) = curl("PUT", &format!("{b}/v1/jobs"), Some(&reader), None, &[]);
+    assert_eq!(code, 405);
+
+    // run now, wait (long poll), result, history.
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{name}/run"),
+        Some(&submitter),
+        None,
+        &[],
+    );
+    assert_eq!(code, 202, "{v}");
+    let run = v["run_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no run_id: {v}"))
+        .to_string();
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/runs/{run}/wait?timeout=60"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["status"], "succeeded", "{v}");
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/runs/{run}"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(
+        (code, v["status"].as_str()),
+        (200, Some("succeeded")),
+        "{v}"
+    );
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/jobs/{name}/runs?limit=5"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["runs"][0]["run_id"], json!(run), "{v}");
+    let (code, _) = curl(
+        "GET",
+        &format!("{b}/v1/runs/{run}/wait?timeout=9999"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 400);
+
+    // pause / resume.
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{name}/pause"),
+        Some(&submitter),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{name}/resume"),
+        Some(&submitter),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+
+    // approval: pending job; its submitter cannot approve it, another token can.
+    let pending = unique("apipend");
+    let body =
+        json!({"name": pending, "command": ["true"], "manual": true, "require_approval": true});
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&admin),
+        Some(&body),
+        &[],
+    );
+    assert_eq!(code, 201, "{v}");
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{pending}/run"),
+        Some(&admin),
+        None,
+        &[],
+    );
+    assert_eq!(code, 409, "pending approval refuses a run: {v}");
+    let (code, _) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{pending}/approve"),
+        Some(&submitter),
+        None,
+        &[],
+    );
+    assert_eq!(code, 403, "submit scope cannot approve");
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{pending}/approve"),
+        Some(&admin),
+        None,
+        &[],
+    );
+    assert_eq!(code, 403, "the submitter's token cannot approve: {v}");
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{pending}/approve"),
+        Some(&approver),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    let other = unique("apirej");
+    let body =
+        json!({"name": other, "command": ["true"], "manual": true, "require_approval": true});
+    assert_eq!(
+        curl(
+            "POST",
+            &format!("{b}/v1/jobs"),
+            Some(&submitter),
+            Some(&body),
+            &[]
+        )
+        .0,
+        201
+    );
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{other}/reject"),
+        Some(&approver),
+        Some(&json!({"reason": "not today"})),
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+
+    // A prefix-limited token sees and touches only its jobs.
+    let (code, _) = curl(
+        "GET",
+        &format!("{b}/v1/jobs/{name}"),
+        Some(&limited),
+        None,
+        &[],
+    );
+    assert_eq!(code, 403);
+    let (code, v) = curl("GET", &format!("{b}/v1/jobs"), Some(&limited), None, &[]);
+    assert_eq!(code, 200);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["name"].as_str().unwrap().starts_with("botjob-")),
+        "{v}"
+    );
+    let (code, _) = curl(
+        "POST",
+        &format!("{b}/v1/jobs"),
+        Some(&limited),
+        Some(&submit),
+        &[],
+    );
+    assert_eq!(code, 403);
+
+    // calendar preview.
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/calendar?cron=0+9+*+*+1-5&tz=UTC&count=3"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["next_runs"].as_array().unwrap().len(), 3);
+    let (code, _) = curl(
+        "GET",
+        &format!("{b}/v1/calendar?cron=61+*+*+*+*"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 400);
+
+    // delete.
+    for job in [&name, &pending, &other] {
+        let (code, v) = curl(
+            "DELETE",
+            &format!("{b}/v1/jobs/{job}?purge=true"),
+            Some(&admin),
+            None,
+            &[],
+        );
+        assert_eq!(code, 200, "{v}");
+    }
+    assert_eq!(
+        curl(
+            "GET",
+            &format!("{b}/v1/jobs/{name}"),
+            Some(&reader),
+            None,
+            &[]
+        )
+        .0,
+        404
+    );
+
+    // Every path and method of the document is routed (no 404 "no endpoint", no 405).
+    for (path, ops) in file["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            if !["get", "post", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let url = format!(
+                "{b}{}",
+                path.replace("{name}", "no-such-job-api")
+                    .replace("{run_id}", "no-such-run")
+            );
+            let (code, v) = curl(&method.to_uppercase(), &url, Some(&reader), None, &[]);
+            assert!(
+                code != 405
+                    && !(code == 404
+                        && v["error"]["message"]
+                            .as_str()
+                            .unwrap_or("")
+                            .starts_with("no endpoint")),
+                "{method} {path}: {code} {v}"
+            );
+        }
+    }
+    for t in ["r", "s", "a", "x", "l"] {
+        Piar::new()
+            .args(["--system", "token", "rm", &format!("{tag}-{t}")])
+            .run()
+            .success();
+    }
+    assert_eq!(
+        curl("GET", &format!("{b}/v1/jobs"), Some(&reader), None, &[]).0,
+        401,
+        "a removed token is refused"
+    );
+    drop(srv);
+}
