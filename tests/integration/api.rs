@@ -6,7 +6,7 @@
 //! document served at /v1/openapi.json matches the routes the server answers.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -190,35 +190,37 @@ fn socket_activation_starts_on_the_first_request_and_exits_when_idle() {
     );
 }
 
-/// `piar serve --listen` started by the test (killed by its pid at the end).
+/// `piar serve --listen` in a transient service of the test's own (so its log
+/// lines go to the journal as under piar-api.service), stopped at the end.
 struct Served {
-    child: Child,
+    unit: String,
     base: String,
 }
 
 impl Served {
     fn start(port: u16) -> Served {
-        let child = Command::new(piar_bin())
+        let unit = format!("piar-api-test-{}-{port}.service", std::process::id());
+        let status = Command::new("systemd-run")
+            .args(["--quiet", "--collect", "--unit", &unit, "--"])
+            .arg(piar_bin())
             .args(["--system", "serve", "--idle", "0", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start piar serve");
+            .status()
+            .expect("systemd-run piar serve");
+        assert!(status.success());
         let base = format!("http://127.0.0.1:{port}");
         poll_until("piar serve to listen", Duration::from_secs(20), || {
             std::net::TcpStream::connect(("127.0.0.1", port))
                 .ok()
                 .map(|_| ())
         });
-        Served { child, base }
+        Served { unit, base }
     }
 }
 
 impl Drop for Served {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        systemctl(&["stop", &self.unit]);
     }
 }
 
