@@ -85,11 +85,11 @@ fn piar_processes(except: &[u32]) -> Vec<(u32, String)> {
         if except.contains(&pid) {
             continue;
         }
-        if let Ok(exe) = std::fs::read_link(e.path().join("exe")) {
-            if bins.iter().any(|b| exe == *b) {
-                let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-                found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
-            }
+        if let Ok(exe) = std::fs::read_link(e.path().join("exe"))
+            && bins.contains(&exe)
+        {
+            let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
         }
     }
     found
