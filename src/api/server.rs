@@ -271,10 +271,20 @@ struct Req {
     query: Vec<(String, String)>,
     auth: Option<String>,
     idempotency_key: Option<String>,
+    /// Every header: (lowercase name, value).
+    headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Req {
+    fn header(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
+
     fn q(&self, k: &str) -> Option<&str> {
         self.query
             .iter()
@@ -317,6 +327,16 @@ fn handle(app: &App, mut rq: Request) {
             .find(|h| h.field.equiv(name))
             .map(|h| h.value.as_str().to_string())
     };
+    let headers: Vec<(String, String)> = rq
+        .headers()
+        .iter()
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_string(),
+            )
+        })
+        .collect();
     let auth = hdr("Authorization");
     let idempotency_key = hdr("Idempotency-Key");
     let too_big = rq.body_length().is_some_and(|n| n > MAX_BODY);
@@ -349,6 +369,7 @@ fn handle(app: &App, mut rq: Request) {
                     query,
                     auth,
                     idempotency_key,
+                    headers,
                     body,
                 };
                 route(app, &req)
@@ -578,6 +599,7 @@ fn try_route(app: &App, req: &Req) -> Result<Reply, Reply> {
             }
             run_result(app, req, &tok, run)
         }
+        (Post, ["v1", "intake", name]) => intake(app, req, name),
         (Get, ["v1", "calendar"]) => {
             authorize(app, req, TokenScope::Read)?;
             calendar(app, req)
@@ -588,6 +610,7 @@ fn try_route(app: &App, req: &Req) -> Result<Reply, Reply> {
         | (_, ["v1", "runs", _])
         | (_, ["v1", "runs", _, "wait"])
         | (_, ["v1", "calendar"])
+        | (_, ["v1", "intake", _])
         | (_, ["v1", "openapi.json"]) => Err(error(
             405,
             "invalid",
@@ -744,6 +767,67 @@ fn run_result(app: &App, req: &Req, tok: &Token, run: &str) -> Result<Reply, Rep
         cover(req, tok, job)?;
     }
     Ok(Reply::ok(v))
+}
+
+/// `POST /v1/intake/{name}`: the body through intake template `name`
+/// (crate::api::intake). A template with `verify` authenticates the sender by
+/// its signature; one without needs a submit-scope token. The delivery id
+/// (`webhook-id`, `X-GitHub-Delivery` or `Idempotency-Key`) makes a redelivery
+/// change nothing (200, deduplicated).
+fn intake(app: &App, req: &Req, name: &str) -> Result<Reply, Reply> {
+    use super::intake;
+    let t = intake::load(&app.paths, name).map_err(|e| {
+        let status = super::http_status(i32::from(e.kind.exit_status().code()));
+        if status == 500 {
+            log::error!("piar-api: intake {name}: {}", e.message);
+        }
+        Reply {
+            status,
+            body: e.to_json(),
+        }
+    })?;
+    let submitter = match (t.verify, t.secret.as_deref()) {
+        (Some(how), Some(secret)) => {
+            let key = crate::state::secrets::get(&app.paths, secret).map_err(|e| {
+                log::error!("piar-api: intake {name}: secret {secret}: {}", e.message);
+                error(
+                    500,
+                    "failed",
+                    format!("intake {name}: its secret cannot be read"),
+                )
+            })?;
+            let now = jiff::Timestamp::now().as_second();
+            if let Err(why) = intake::verify_signature(how, &key, |h| req.header(h), &req.body, now)
+            {
+                log::warn!("piar-api: denied POST {}: signature: {why}", req.path);
+                return Err(error(401, "permission", format!("signature: {why}")));
+            }
+            format!("intake-{name}")
+        }
+        _ => authorize(app, req, TokenScope::Submit)?.name,
+    };
+    let body: Value = serde_json::from_slice(&req.body)
+        .map_err(|e| error(400, "invalid", format!("body: {e}")))?;
+    let job = t.job(name, &body).map_err(|e| Reply {
+        status: 400,
+        body: e.to_json(),
+    })?;
+    let delivery = req
+        .header("webhook-id")
+        .or_else(|| req.header("X-GitHub-Delivery"))
+        .or_else(|| req.idempotency_key.clone())
+        .map(|id| format!("intake-{name}-{id}"));
+    let args = job
+        .submit_args(&submitter, delivery.as_deref())
+        .map_err(|(f, e)| invalid(&f, &e))?;
+    let out = app.cli(&args, CLI_TIMEOUT)?;
+    let v = out.json_or_error()?;
+    let status = if v["deduplicated"] == json!(true) {
+        200
+    } else {
+        201
+    };
+    Ok(Reply { status, body: v })
 }
 
 fn calendar(app: &App, req: &Req) -> Result<Reply, Reply> {

@@ -109,6 +109,12 @@ impl Paths {
         self.api_dir().join("tokens.json")
     }
 
+    /// `<state>/api/intake/<name>.toml`: the webhook intake template `name`
+    /// (`POST /v1/intake/<name>`, docs/api.md), written by the administrator.
+    pub fn intake_template(&self, name: &str) -> PathBuf {
+        self.api_dir().join("intake").join(format!("{name}.toml"))
+    }
+
     /// Path of a unit file in this scope's unit directory.
     pub fn unit_file(&self, unit: &str) -> PathBuf {
         self.unit_dir.join(unit)

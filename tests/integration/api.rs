@@ -73,23 +73,24 @@ fn systemctl(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Pids of processes running the piar or piar-api binaries under test, other
-/// than this test's own children (`except`).
-fn piar_processes(except: &[u32]) -> Vec<(u32, String)> {
+/// Processes running the piar or piar-api binaries under test whose command
+/// line contains `marker` (other tests run their own servers and CLIs at the
+/// same time: the socket test's service alone has `--idle 3` / `--idle=3`).
+fn piar_processes(marker: &[&str]) -> Vec<(u32, String)> {
     let mut found = Vec::new();
     let bins = [piar_bin(), piar_bin().with_file_name("piar-api")];
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        if except.contains(&pid) {
-            continue;
-        }
         if let Ok(exe) = std::fs::read_link(e.path().join("exe"))
             && bins.contains(&exe)
         {
             let cmd = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-            found.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            if marker.iter().any(|m| cmd.contains(m)) {
+                found.push((pid, cmd));
+            }
         }
     }
     found
@@ -136,6 +137,10 @@ fn enable_api(port: u16, idle: u32) -> Vec<PathBuf> {
     vec![dropin]
 }
 
+/// The command-line marks of the socket test's service (`piar serve --idle 3`,
+/// exec'd as `piar-api --idle=3`).
+const IDLE_MARKERS: &[&str] = &["--idle 3", "--idle=3"];
+
 #[test]
 fn socket_activation_starts_on_the_first_request_and_exits_when_idle() {
     require_box();
@@ -149,6 +154,12 @@ fn socket_activation_starts_on_the_first_request_and_exits_when_idle() {
     assert_eq!(code, 200, "{body}");
     assert!(body.is_array(), "{body}");
     let first = systemctl(&["show", "-P", "InvocationID", "piar-api.service"]);
+    // The check below can see it: right after the request the server still runs.
+    let running = piar_processes(IDLE_MARKERS);
+    assert!(
+        running.iter().any(|(_, cmd)| cmd.contains("--idle=3")),
+        "piar-api of the socket-activated service: {running:?}"
+    );
     assert!(!first.is_empty());
     // After the idle period the service is gone, and with it every piar process.
     poll_until(
@@ -157,8 +168,17 @@ fn socket_activation_starts_on_the_first_request_and_exits_when_idle() {
         || (systemctl(&["is-active", "piar-api.service"]) == "inactive").then_some(()),
     );
     poll_until("no piar process", Duration::from_secs(10), || {
-        piar_processes(&[]).is_empty().then_some(())
+        piar_processes(IDLE_MARKERS).is_empty().then_some(())
     });
+    // ... and the service's cgroup holds no process at all.
+    let cg = Path::new("/sys/fs/cgroup/system.slice/piar-api.service/cgroup.procs");
+    assert!(
+        std::fs::read_to_string(cg)
+            .unwrap_or_default()
+            .trim()
+            .is_empty(),
+        "piar-api.service's cgroup is not empty"
+    );
     assert_eq!(
         systemctl(&["show", "-P", "Result", "piar-api.service"]),
         "success"
@@ -720,7 +740,7 @@ fn schemathesis_finds_no_server_error_and_no_undocumented_response() {
             failures.push(text);
         } else {
             // It really exercised the document: every operation was selected.
-            assert!(text.contains("14 selected / 14 total"), "{text}");
+            assert!(text.contains("15 selected / 15 total"), "{text}");
         }
     }
     for t in ["r", "s"] {
@@ -735,4 +755,213 @@ fn schemathesis_finds_no_server_error_and_no_undocumented_response() {
         "schemathesis failed:\n{}",
         failures.join("\n-----\n")
     );
+}
+
+/// `POST /v1/intake/NAME`: a GitHub-signed and a Standard-Webhooks-signed
+/// delivery become pending jobs through their templates; a redelivery is
+/// deduplicated; a bad signature is 401, a missing field 400; body values are
+/// data (a `{{ ... }}` in them is not rendered); approved, the job runs.
+#[test]
+fn webhook_intake_turns_signed_deliveries_into_pending_jobs() {
+    use hmac::{Hmac, Mac};
+    require_box();
+    let srv = Served::start(18790);
+    let b = srv.base.as_str();
+    let tag = unique("intake");
+    let approver = token(&format!("{tag}-a"), "approve", None);
+    let reader = token(&format!("{tag}-r"), "read", None);
+    let secret = format!("{tag}-gh");
+    Piar::new()
+        .args(["--system", "secret", "set", &secret])
+        .stdin("gh-s3cret\n")
+        .run()
+        .success();
+    let dir = Path::new("/var/lib/piar/api/intake");
+    std::fs::create_dir_all(dir).unwrap();
+    let gh = format!("{tag}-github");
+    std::fs::write(
+        dir.join(format!("{gh}.toml")),
+        format!(
+            r#"name = "{tag}-{{number}}"
+command = ["cat"]
+stdin_template = "Title: {{{{ vars.title }}}}"
+description = "GitHub issue {{number}}"
+timeout = "1m"
+verify = "github"
+secret = "{secret}"
+[vars]
+number = "issue.number"
+title = "issue.title"
+"#
+        ),
+    )
+    .unwrap();
+    let body = json!({"action": "opened", "issue": {"number": 7, "title": "{{ 7*7 }} fix it"}});
+    let raw = body.to_string();
+    let sign = |key: &[u8], data: &[u8]| {
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+        m.update(data);
+        m.finalize()
+            .into_bytes()
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
+    let sig = format!(
+        "X-Hub-Signature-256: sha256={}",
+        sign(b"gh-s3cret", raw.as_bytes())
+    );
+    let delivery = format!("X-GitHub-Delivery: {tag}-d1");
+    let url = format!("{b}/v1/intake/{gh}");
+    let (code, v) = curl("POST", &url, None, Some(&body), &[&sig, &delivery]);
+    assert_eq!(code, 201, "{v}");
+    let job = format!("{tag}-7");
+    assert_eq!(v["name"], json!(job), "{v}");
+    let (code, v) = curl("POST", &url, None, Some(&body), &[&sig, &delivery]);
+    assert_eq!((code, &v["deduplicated"]), (200, &json!(true)), "{v}");
+    let bad = format!(
+        "X-Hub-Signature-256: sha256={}",
+        sign(b"wrong", raw.as_bytes())
+    );
+    let (code, v) = curl("POST", &url, None, Some(&body), &[&bad]);
+    assert_eq!(code, 401, "{v}");
+    let (code, _) = curl("POST", &url, None, Some(&body), &[]);
+    assert_eq!(code, 401, "unsigned");
+    let partial = json!({"issue": {"number": 8}});
+    let psig = format!(
+        "X-Hub-Signature-256: sha256={}",
+        sign(b"gh-s3cret", partial.to_string().as_bytes())
+    );
+    let (code, v) = curl("POST", &url, None, Some(&partial), &[&psig]);
+    assert_eq!(code, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("issue.title"),
+        "{v}"
+    );
+    assert_eq!(
+        curl(
+            "POST",
+            &format!("{b}/v1/intake/no-such-intake"),
+            None,
+            Some(&body),
+            &[]
+        )
+        .0,
+        404
+    );
+
+    // Pending approval; approved, it runs with the title as data.
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/jobs/{job}"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200);
+    assert_eq!(v["state"], "pending-approval", "{v}");
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/jobs/{job}/approve"),
+        Some(&approver),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    let run = Piar::new()
+        .args(["--system", "--json", "run", "--wait", &job])
+        .run()
+        .success()
+        .json_value();
+    let run_id = run["run_id"].as_str().unwrap().to_string();
+    let (code, v) = curl(
+        "GET",
+        &format!("{b}/v1/runs/{run_id}"),
+        Some(&reader),
+        None,
+        &[],
+    );
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["status"], "succeeded", "{v}");
+    assert!(
+        v["output_tail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Title: {{ 7*7 }} fix it"),
+        "{v}"
+    );
+
+    // Standard Webhooks.
+    let sw = format!("{tag}-sw");
+    let sw_secret = format!("{tag}-sws");
+    let whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    Piar::new()
+        .args(["--system", "secret", "set", &sw_secret])
+        .stdin(whsec)
+        .run()
+        .success();
+    std::fs::write(
+        dir.join(format!("{sw}.toml")),
+        format!(
+            "name = \"{tag}-sw-{{id}}\"\ncommand = [\"true\"]\nverify = \"standard-webhooks\"\nsecret = \"{sw_secret}\"\n[vars]\nid = \"data.id\"\n"
+        ),
+    )
+    .unwrap();
+    let body = json!({"type": "task.created", "data": {"id": "t1"}});
+    let raw = body.to_string();
+    let ts = jiff::Timestamp::now().as_second();
+    let key = piar::ops::callback::sign::standard_key(whsec);
+    let sig = piar::ops::callback::sign::standard_signature(&key, "msg_1", ts, raw.as_bytes());
+    let hdrs = [
+        "webhook-id: msg_1".to_string(),
+        format!("webhook-timestamp: {ts}"),
+        format!("webhook-signature: {sig}"),
+    ];
+    let hdrs: Vec<&str> = hdrs.iter().map(String::as_str).collect();
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/v1/intake/{sw}"),
+        None,
+        Some(&body),
+        &hdrs,
+    );
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(v["name"], json!(format!("{tag}-sw-t1")));
+    let old = [
+        "webhook-id: msg_1".to_string(),
+        format!("webhook-timestamp: {}", ts - 3600),
+        format!("webhook-signature: {sig}"),
+    ];
+    let old: Vec<&str> = old.iter().map(String::as_str).collect();
+    assert_eq!(
+        curl(
+            "POST",
+            &format!("{b}/v1/intake/{sw}"),
+            None,
+            Some(&body),
+            &old
+        )
+        .0,
+        401
+    );
+
+    for j in [job, format!("{tag}-sw-t1")] {
+        Piar::new()
+            .args(["--system", "rm", "--purge", &j])
+            .run()
+            .success();
+    }
+    for f in [gh, sw] {
+        let _ = std::fs::remove_file(dir.join(format!("{f}.toml")));
+    }
+    for t in ["a", "r"] {
+        Piar::new()
+            .args(["--system", "token", "rm", &format!("{tag}-{t}")])
+            .run()
+            .success();
+    }
+    drop(srv);
 }
