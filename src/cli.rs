@@ -218,6 +218,108 @@ pub enum Command {
     #[cfg(feature = "mcp")]
     #[command(after_help = MCP_EXAMPLES)]
     Mcp(McpArgs),
+    /// Serve the HTTP API (started by piar-api.socket; see docs/api.md).
+    ///
+    /// Takes the listening socket systemd passes (socket activation) or
+    /// --listen, answers JSON requests authenticated by bearer tokens (`piar
+    /// token`), and exits after --idle seconds without a request: between
+    /// bursts no piar process runs. Plain HTTP on loopback only; put a TLS
+    /// reverse proxy in front for other hosts.
+    #[cfg(feature = "api")]
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
+    /// Manage the HTTP API's bearer tokens.
+    #[command(after_help = TOKEN_EXAMPLES)]
+    Token(TokenArgs),
+    /// Install or remove the HTTP API's socket and service units.
+    #[cfg(feature = "api")]
+    Api(ApiArgs),
+}
+
+#[cfg(feature = "api")]
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  systemctl enable --now piar-api.socket         # system scope (the .deb ships the units)
+  piar --user api enable                         # user scope: install and start the socket
+  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8787/v1/jobs
+  piar --user serve --listen 127.0.0.1:8787 --idle 0   # by hand, without systemd";
+
+const TOKEN_EXAMPLES: &str = "\
+Examples:
+  piar token create chat-bot --scope submit --jobs bot-   # prints the token once
+  piar token create alice --scope approve
+  piar token list
+  piar token rm chat-bot";
+
+/// `piar serve`.
+#[cfg(feature = "api")]
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Exit after this many seconds without a request (0: never).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub idle: u64,
+    /// Listen on this loopback address (e.g. 127.0.0.1:8787) instead of the
+    /// socket systemd passes.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+/// `piar token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: TokenAction,
+}
+
+/// `piar token` actions.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print it once (it is stored only hashed).
+    Create {
+        /// Token name, [a-z0-9][a-z0-9_-]{0,62}: what logs and approvals show.
+        name: String,
+        /// What it may do: read, submit (read + change jobs), approve (read +
+        /// approve/reject) or admin (everything).
+        #[arg(long, value_name = "SCOPE")]
+        scope: String,
+        /// Limit it to jobs whose name starts with PREFIX.
+        #[arg(long = "jobs", value_name = "PREFIX")]
+        jobs: Option<String>,
+    },
+    /// List the tokens (names, scopes, prefixes; never the tokens).
+    #[command(visible_alias = "ls")]
+    List,
+    /// Remove a token: requests with it are refused from then on.
+    Rm {
+        /// The token's name.
+        name: String,
+    },
+}
+
+/// `piar api`.
+#[cfg(feature = "api")]
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: ApiAction,
+}
+
+/// `piar api` actions.
+#[cfg(feature = "api")]
+#[derive(Debug, Subcommand)]
+pub enum ApiAction {
+    /// Install piar-api.socket and piar-api.service for this scope and start
+    /// the socket (user scope: into ~/.config/systemd/user; system scope: the
+    /// package ships them, this enables them).
+    Enable {
+        /// The address systemd listens on (ListenStream=), loopback only.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+        listen: String,
+    },
+    /// Stop and disable the socket; user scope: remove the installed units.
+    Disable,
 }
 
 #[cfg(feature = "mcp")]

@@ -8,6 +8,7 @@
 //! Flow of one invocation: parse (clap) -> logging -> dispatch -> render the
 //! error -> exit code ([`error::ExitStatus`]).
 
+pub mod api;
 pub mod argv;
 pub mod cli;
 pub mod commands;

@@ -1,5 +1,7 @@
 //! One module per verb; glue between the CLI, the domain modules and the printer.
 
+#[cfg(feature = "api")]
+mod api;
 mod approve;
 mod calendar;
 mod callbacks;
@@ -18,10 +20,13 @@ mod recover;
 mod rm;
 mod run;
 mod run_preview;
+#[cfg(feature = "api")]
+mod serve;
 mod show;
 mod stop;
 mod submit;
 mod sync;
+mod token;
 mod trigger;
 
 use crate::cli::{Cli, Command};
@@ -75,7 +80,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         paths: Paths::for_scope(scope)?,
         out: Printer { json: cli.json },
     };
-    #[cfg(feature = "mcp")]
+    #[cfg(any(feature = "mcp", feature = "api"))]
     let verbose = cli.verbose;
     match cli.command {
         Command::Submit(args) => submit::submit(&ctx, args),
@@ -120,6 +125,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
         Command::Calendar(args) => calendar::calendar(ctx.out, &args),
         #[cfg(feature = "mcp")]
         Command::Mcp(args) => crate::mcp::exec_server(ctx.scope, args.allow_approval, verbose),
+        #[cfg(feature = "api")]
+        Command::Serve(args) => serve::serve(&ctx, &args, verbose),
+        Command::Token(args) => token::token(&ctx, args.action),
+        #[cfg(feature = "api")]
+        Command::Api(args) => api::api(&ctx, args.action),
     }
 }
 

@@ -138,6 +138,23 @@ impl Paths {
         }
     }
 
+    /// `<state>/api`: the HTTP API's state (mode 0700): `tokens.json`.
+    pub fn api_dir(&self) -> PathBuf {
+        self.state_dir.join("api")
+    }
+
+    /// `<state>/api/tokens.json` (mode 0600): the API tokens, each stored as
+    /// the SHA-256 of the token, never the token (`piar token`, docs/api.md).
+    pub fn api_tokens_file(&self) -> PathBuf {
+        self.api_dir().join("tokens.json")
+    }
+
+    /// `<state>/api/intake/<name>.toml`: the webhook intake template `name`
+    /// (`POST /v1/intake/<name>`, docs/api.md), written by the administrator.
+    pub fn intake_template(&self, name: &str) -> PathBuf {
+        self.api_dir().join("intake").join(format!("{name}.toml"))
+    }
+
     /// Path of a unit file in this scope's unit directory.
     pub fn unit_file(&self, unit: &str) -> PathBuf {
         self.unit_dir.join(unit)

@@ -14,6 +14,8 @@ mod support;
 
 mod agent_cmds;
 mod agent_flow;
+#[cfg(feature = "api")]
+mod api;
 mod box_health;
 mod callbacks;
 mod core;

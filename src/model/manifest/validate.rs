@@ -31,9 +31,9 @@ pub const DESCRIPTION_MAX: usize = 512;
 /// Maximum size of the `metadata` table serialized as TOML, in bytes (64 KiB).
 pub const METADATA_MAX_BYTES: usize = 64 * 1024;
 
-/// Names whose units piar itself ships (`units/piar-sync.*`, `units/piar-recover.service`):
-/// a job of that name would shadow them.
-pub const RESERVED_NAMES: &[&str] = &["sync", "recover"];
+/// Names whose units piar itself ships (`units/piar-sync.*`, `units/piar-recover.service`,
+/// `units/piar-api.*`): a job of that name would shadow them.
+pub const RESERVED_NAMES: &[&str] = &["sync", "recover", "api"];
 
 /// The name rule, as quoted in errors.
 const NAME_RULE: &str = "[a-z0-9][a-z0-9_-]{0,62}";
@@ -65,7 +65,7 @@ pub fn validate_name(name: &str) -> Result<()> {
     }
     if RESERVED_NAMES.contains(&name) {
         return fail(format!(
-            "it is reserved: piar ships its own piar-{name}.path/.service units"
+            "it is reserved: piar ships its own piar-{name}.* units"
         ));
     }
     if name.len() > NAME_MAX {
