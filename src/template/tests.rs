@@ -59,7 +59,7 @@ fn known_variables_render() {
         "brief 20260301-053002-abcd 2026-03-01 2026-03-01T06:30:02+01:00 \
          2026-03-01T06:30:00+01:00 ops WEATHER\n"
     );
-    assert_eq!(input.scheduled_for, "2026-03-01T05:30:00Z");
+    assert_eq!(input.scheduled_for, "2026-03-01T05:30:00.000Z");
     assert_eq!(input.command, vec!["cat".to_string()]);
 }
 
@@ -77,7 +77,7 @@ fn date_is_in_the_job_zone() {
     let t: Timestamp = "2026-03-01T23:30:00Z".parse().unwrap();
     let input = prepare(&paths, &job, "r", None, t).unwrap();
     assert_eq!(input.stdin.unwrap(), b"2026-03-02");
-    assert_eq!(input.scheduled_for, "2026-03-01T23:30:00Z");
+    assert_eq!(input.scheduled_for, "2026-03-01T23:30:00.000Z");
 }
 
 #[test]

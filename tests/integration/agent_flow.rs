@@ -249,3 +249,65 @@ fn run_wait_follows_retries_to_the_final_attempt() {
     let _ = std::fs::remove_file(&count);
     cases.check();
 }
+
+#[test]
+fn the_output_cap_holds_while_the_run_writes() {
+    use std::os::unix::fs::MetadataExt;
+    let name = unique("agent-cap");
+    let dir = std::path::PathBuf::from(format!("/var/lib/piar/artifacts/{name}"));
+    // 60 MiB over ~2 s, then a pause: well past the 16 MiB cap while still running.
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual"])
+        .args(["--output", "{{ job }}/out.bin", "--"])
+        .args([
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 60 ]; do head -c 1048576 /dev/zero; sleep 0.03; i=$((i+1)); done; sleep 2",
+        ])
+        .run()
+        .success();
+    let started = Piar::new()
+        .args(["run", &name, "--json"])
+        .run()
+        .success()
+        .json_value();
+    let id = started["id"].as_str().unwrap().to_string();
+    // While it runs: the capture file's disk use stays near the cap.
+    let mut most = 0u64;
+    let finished = poll_until("the run to end", WAIT, || {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().ends_with(".part")
+                && let Ok(m) = e.metadata()
+            {
+                most = most.max(m.blocks() * 512);
+            }
+        }
+        let r = Piar::new()
+            .args(["result", &id, "--json"])
+            .run()
+            .success()
+            .json_value();
+        (r["status"] != "running").then_some(r)
+    });
+    eprintln!("most disk use of the capture while running: {most} bytes");
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert!(most > 0, "the capture file was never seen");
+    assert!(
+        most < 24 << 20,
+        "capture used {most} bytes on disk while running"
+    );
+    let saved = std::fs::read(dir.join("out.bin")).unwrap();
+    let cap = 16usize << 20;
+    assert!(
+        saved.len() > cap && saved.len() < cap + 200,
+        "{}",
+        saved.len()
+    );
+    let marker = String::from_utf8_lossy(&saved[cap..]).into_owned();
+    assert!(
+        marker.contains("output truncated at 16777216 bytes"),
+        "{marker}"
+    );
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+    let _ = std::fs::remove_dir_all(&dir);
+}
