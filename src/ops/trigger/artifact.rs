@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn the_capper_keeps_a_growing_capture_within_the_cap() {
-        use std::io::{Seek, SeekFrom};
+        use std::io::Seek;
         let dir = tempfile::tempdir().unwrap();
         let capture = dir.path().join(".out.piar-r.part");
         let capper = Capper::start(capture.clone());
@@ -409,7 +409,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         f.flush().unwrap();
-        let end = f.seek(SeekFrom::Current(0)).unwrap();
+        let end = f.stream_position().unwrap();
         assert_eq!(end, 40 << 20);
         let seen = capper.finish();
         assert!(seen > ARTIFACT_MAX, "{seen}");
