@@ -22,7 +22,7 @@ struct HistoryView {
 /// Run `piar history NAME -n N`. Works for a removed job whose records were
 /// kept (`rm` without `--purge`); exit 3 if there is neither job nor record.
 pub(super) fn history(ctx: &Ctx, name: &str, n: usize) -> Result<ExitStatus> {
-    crate::manifest::validate::validate_name(name)?;
+    crate::model::manifest::validate::validate_name(name)?;
     let mut metadata = None;
     let keep_runs = match ctx.store().load(name) {
         Ok(job) => {

@@ -89,7 +89,7 @@ fn next_attempt(ctx: &Ctx, rec: &RunRecord) -> Option<(String, u32)> {
         return None;
     }
     let job = ctx.store().load(&rec.job).ok()?;
-    let policy = crate::policy::parse(&job.manifest).ok()?;
+    let policy = crate::model::policy::parse(&job.manifest).ok()?;
     let attempt = rec.attempt.unwrap_or(1);
     if attempt > policy.retries {
         return None;
@@ -190,7 +190,7 @@ pub(super) fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
         ),
         None => None,
     };
-    let job = match crate::manifest::validate::validate_name(&args.target) {
+    let job = match crate::model::manifest::validate::validate_name(&args.target) {
         Ok(()) if ctx.store().exists(&args.target) => Some(ctx.store().load(&args.target)?),
         _ => None,
     };
@@ -267,7 +267,7 @@ pub(super) fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
 /// the time passed over [`ONE_SHOT_GRACE`] ago and no such run exists (the
 /// job will not run again). `None` for other jobs, or while the time has
 /// not come.
-fn one_shot_done(ctx: &Ctx, job: &crate::manifest::Job) -> Result<Option<RunRecord>> {
+fn one_shot_done(ctx: &Ctx, job: &crate::model::manifest::Job) -> Result<Option<RunRecord>> {
     let Schedule::At { at, .. } = &job.schedule else {
         return Ok(None);
     };

@@ -169,7 +169,7 @@ pub fn serve(scope: Scope, allow_approval: bool) -> Result<ExitStatus> {
     log::info!("mcp: serving on stdio ({scope:?} scope, approval tools: {allow_approval})");
     let outcome = rt.block_on(async {
         let running = server
-            .serve(rmcp::transport::stdio())
+            .serve((tokio::io::stdin(), tokio::io::stdout()))
             .await
             .map_err(|e| Error::failed(format!("MCP handshake failed: {e}")))?;
         let reason = running.waiting().await;
