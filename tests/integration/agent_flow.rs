@@ -311,3 +311,77 @@ fn the_output_cap_holds_while_the_run_writes() {
     Piar::new().args(["rm", &name, "--purge"]).run().success();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn stdout_and_stderr_are_kept_and_told_apart() {
+    let mut cases = Cases::default();
+    let name = unique("agent-streams");
+    let dir = std::path::PathBuf::from(format!("/var/lib/piar/artifacts/{name}"));
+    // A failing run with output: stdout goes to the capture, a 6000-byte line to stderr.
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual"])
+        .args(["--output", "{{ job }}/out.txt", "--"])
+        .args([
+            "sh",
+            "-c",
+            "echo out-line; head -c 6000 /dev/zero | tr '\\0' e >&2; echo >&2; exit 3",
+        ])
+        .run()
+        .success();
+    let rec = Piar::new()
+        .args(["run", "--wait", "--json", &name])
+        .run()
+        .code(3)
+        .json_value();
+    cases.add("piar run --wait (failed, output)", "run.json", rec.clone());
+    let id = rec["id"].as_str().unwrap().to_string();
+    assert_eq!(rec["status"], "failed", "{rec}");
+    let note = dir.join("out.txt.failed");
+    assert_eq!(rec["output"]["artifact"], note.to_str().unwrap(), "{rec}");
+    // The failed run's stdout is kept, not lost.
+    let kept = std::fs::read_to_string(dir.join("out.txt.failed.stdout")).unwrap();
+    assert_eq!(kept, "out-line\n");
+    let tail = rec["output"]["tail"].as_array().unwrap();
+    let stream = |s: &str| {
+        tail.iter()
+            .find(|t| t["stream"] == s)
+            .unwrap_or_else(|| panic!("no {s} tail in {rec}"))["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(stream("stdout"), "out-line\n");
+    assert!(!stream("stderr").contains("out-line"), "{rec}");
+    // logs --json: stream and run id on every line; the long line is whole.
+    let logs = poll_until("the long stderr line in the journal", WAIT, || {
+        let out = Piar::new()
+            .args(["logs", &name, "--run", &id, "--json"])
+            .run()
+            .success()
+            .stdout;
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        lines
+            .iter()
+            .any(|l| l["message"].as_str().is_some_and(|m| m.len() == 6000))
+            .then_some(lines)
+    });
+    for l in &logs {
+        assert_eq!(l["run_id"], id.as_str(), "{l}");
+        cases.add("piar logs --run --json", "log-line.json", l.clone());
+    }
+    let long = logs
+        .iter()
+        .find(|l| l["message"].as_str().is_some_and(|m| m.len() == 6000))
+        .unwrap();
+    assert_eq!(long["stream"], "stderr", "{long}");
+    assert!(
+        logs.iter().any(|l| l["stream"] == "piar"),
+        "the trigger's own lines carry the run id too: {logs:?}"
+    );
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+    let _ = std::fs::remove_dir_all(&dir);
+    cases.check();
+}
