@@ -76,6 +76,21 @@ impl RunLock {
     }
 }
 
+/// Whether some process holds the job's lock (`<state>/locks/<job>.lock`,
+/// taken by `piar trigger` while it decides on and starts a run).
+fn job_lock_held(paths: &Paths, job: &str) -> Result<bool> {
+    let path = paths.job_lock_file(job);
+    match File::open(&path) {
+        Ok(f) => match f.try_lock() {
+            Ok(()) => Ok(false),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", &path, e)),
+        },
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io("cannot open", &path, e)),
+    }
+}
+
 /// If `rec` is `running` but its trigger is gone and its run unit is not
 /// active, mark it `lost` on disk and return the new record; else `None`.
 /// Cheap for finished records (no I/O) and for live triggers (one flock
@@ -109,6 +124,13 @@ pub fn settle(
     let mut fresh = record::load(&path)?;
     if fresh.status != RunStatus::Running {
         return Ok(Some(fresh));
+    }
+    // A trigger that holds the job's lock is still starting runs of it: a
+    // detached (allow/replace) run's trigger lets the run lock go before its
+    // watcher takes it over, and keeps the job lock until the watcher has
+    // it, so a fast run that already ended is not lost in that gap.
+    if job_lock_held(paths, &rec.job)? {
+        return Ok(None);
     }
     let owned;
     let sd = match sd {

@@ -249,3 +249,139 @@ fn run_wait_follows_retries_to_the_final_attempt() {
     let _ = std::fs::remove_file(&count);
     cases.check();
 }
+
+#[test]
+fn the_output_cap_holds_while_the_run_writes() {
+    use std::os::unix::fs::MetadataExt;
+    let name = unique("agent-cap");
+    let dir = std::path::PathBuf::from(format!("/var/lib/piar/artifacts/{name}"));
+    // 60 MiB over ~2 s, then a pause: well past the 16 MiB cap while still running.
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual"])
+        .args(["--output", "{{ job }}/out.bin", "--"])
+        .args([
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 60 ]; do head -c 1048576 /dev/zero; sleep 0.03; i=$((i+1)); done; sleep 2",
+        ])
+        .run()
+        .success();
+    let started = Piar::new()
+        .args(["run", &name, "--json"])
+        .run()
+        .success()
+        .json_value();
+    let id = started["id"].as_str().unwrap().to_string();
+    // While it runs: the capture file's disk use stays near the cap.
+    let mut most = 0u64;
+    let finished = poll_until("the run to end", WAIT, || {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().ends_with(".part")
+                && let Ok(m) = e.metadata()
+            {
+                most = most.max(m.blocks() * 512);
+            }
+        }
+        let r = Piar::new()
+            .args(["result", &id, "--json"])
+            .run()
+            .success()
+            .json_value();
+        (r["status"] != "running").then_some(r)
+    });
+    eprintln!("most disk use of the capture while running: {most} bytes");
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert!(most > 0, "the capture file was never seen");
+    assert!(
+        most < 24 << 20,
+        "capture used {most} bytes on disk while running"
+    );
+    let saved = std::fs::read(dir.join("out.bin")).unwrap();
+    let cap = 16usize << 20;
+    assert!(
+        saved.len() > cap && saved.len() < cap + 200,
+        "{}",
+        saved.len()
+    );
+    let marker = String::from_utf8_lossy(&saved[cap..]).into_owned();
+    assert!(
+        marker.contains("output truncated at 16777216 bytes"),
+        "{marker}"
+    );
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stdout_and_stderr_are_kept_and_told_apart() {
+    let mut cases = Cases::default();
+    let name = unique("agent-streams");
+    let dir = std::path::PathBuf::from(format!("/var/lib/piar/artifacts/{name}"));
+    // A failing run with output: stdout goes to the capture, a 6000-byte line to stderr.
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual"])
+        .args(["--output", "{{ job }}/out.txt", "--"])
+        .args([
+            "sh",
+            "-c",
+            "echo out-line; head -c 6000 /dev/zero | tr '\\0' e >&2; echo >&2; exit 3",
+        ])
+        .run()
+        .success();
+    let rec = Piar::new()
+        .args(["run", "--wait", "--json", &name])
+        .run()
+        .code(3)
+        .json_value();
+    cases.add("piar run --wait (failed, output)", "run.json", rec.clone());
+    let id = rec["id"].as_str().unwrap().to_string();
+    assert_eq!(rec["status"], "failed", "{rec}");
+    let note = dir.join("out.txt.failed");
+    assert_eq!(rec["output"]["artifact"], note.to_str().unwrap(), "{rec}");
+    // The failed run's stdout is kept, not lost.
+    let kept = std::fs::read_to_string(dir.join("out.txt.failed.stdout")).unwrap();
+    assert_eq!(kept, "out-line\n");
+    let tail = rec["output"]["tail"].as_array().unwrap();
+    let stream = |s: &str| {
+        tail.iter()
+            .find(|t| t["stream"] == s)
+            .unwrap_or_else(|| panic!("no {s} tail in {rec}"))["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(stream("stdout"), "out-line\n");
+    assert!(!stream("stderr").contains("out-line"), "{rec}");
+    // logs --json: stream and run id on every line; the long line is whole.
+    let logs = poll_until("the long stderr line in the journal", WAIT, || {
+        let out = Piar::new()
+            .args(["logs", &name, "--run", &id, "--json"])
+            .run()
+            .success()
+            .stdout;
+        let lines: Vec<Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        lines
+            .iter()
+            .any(|l| l["message"].as_str().is_some_and(|m| m.len() == 6000))
+            .then_some(lines)
+    });
+    for l in &logs {
+        assert_eq!(l["run_id"], id.as_str(), "{l}");
+        cases.add("piar logs --run --json", "log-line.json", l.clone());
+    }
+    let long = logs
+        .iter()
+        .find(|l| l["message"].as_str().is_some_and(|m| m.len() == 6000))
+        .unwrap();
+    assert_eq!(long["stream"], "stderr", "{long}");
+    assert!(
+        logs.iter().any(|l| l["stream"] == "piar"),
+        "the trigger's own lines carry the run id too: {logs:?}"
+    );
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+    let _ = std::fs::remove_dir_all(&dir);
+    cases.check();
+}

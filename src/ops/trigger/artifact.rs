@@ -21,8 +21,13 @@
 //! land in one predictable place whatever its workdir. Missing directories
 //! are created (0755).
 //!
-//! The cap applies to the saved artifact; while the run is active its
-//! capture file grows with whatever the command writes.
+//! The cap holds while the run writes, too: [`Capper`] checks the capture
+//! file every [`CAP_EVERY`] and cuts it back to [`ARTIFACT_MAX`] bytes
+//! (`ftruncate`); the command keeps writing at its own offset, which only
+//! makes the file sparse, so disk use stays within the cap plus what one
+//! interval lets through. The run itself is not disturbed. At the end the
+//! saved file is cut at the cap with a marker line naming how much the run
+//! wrote (at least).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,6 +42,61 @@ use crate::state::layout::{Paths, Scope};
 /// Largest artifact, in bytes (16 MiB); longer output is cut there and a
 /// marker line appended.
 pub const ARTIFACT_MAX: u64 = 16 * 1024 * 1024;
+
+/// How often [`Capper`] checks the capture file of a running run.
+pub const CAP_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Keeps a running run's capture file within [`ARTIFACT_MAX`] (module doc):
+/// a thread that lives until [`Capper::finish`].
+pub struct Capper {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u64>>,
+}
+
+impl Capper {
+    /// Start watching `capture` (it may not exist yet).
+    pub fn start(capture: PathBuf) -> Capper {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("piar-output-cap".into())
+            .spawn(move || {
+                let mut seen = 0u64;
+                while !flag.load(Ordering::Relaxed) {
+                    seen = seen.max(cap_once(&capture));
+                    std::thread::sleep(CAP_EVERY);
+                }
+                seen.max(cap_once(&capture))
+            })
+            .ok();
+        Capper { stop, thread }
+    }
+
+    /// Stop watching; returns the largest size the capture file had (the
+    /// bytes the run wrote, at least), 0 if unknown.
+    pub fn finish(mut self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().and_then(|t| t.join().ok()).unwrap_or(0)
+    }
+}
+
+/// One check: if `capture` is over [`ARTIFACT_MAX`] + 1 bytes, cut it to
+/// that (one byte over, so the end of the run still sees it was cut).
+/// Returns the size seen.
+fn cap_once(capture: &std::path::Path) -> u64 {
+    let Ok(meta) = std::fs::metadata(capture) else {
+        return 0;
+    };
+    let len = meta.len();
+    if len > ARTIFACT_MAX + 1
+        && let Ok(f) = std::fs::OpenOptions::new().write(true).open(capture)
+        && let Err(e) = f.set_len(ARTIFACT_MAX + 1)
+    {
+        log::warn!("cannot cut {}: {e}", capture.display());
+    }
+    len
+}
 
 /// The run unit's stdio properties for `input` (org.freedesktop.systemd1(5),
 /// systemd.exec(5)): `StandardInput=data` + `StandardInputData=` (bytes) when
@@ -68,7 +128,7 @@ pub fn properties(input: &RunInput) -> Result<Vec<(&'static str, Value<'static>)
 /// `rec.error` when it is empty; they never lose the run record.
 pub fn finish(scope: Scope, input: &RunInput, rec: &mut RunRecord) {
     if let Some(t) = &input.output {
-        finish_target(scope, t, rec);
+        finish_target(scope, t, rec, 0);
     }
 }
 
@@ -96,8 +156,9 @@ pub fn take_target(paths: &Paths, job: &str, run_id: &str) -> Option<Target> {
     serde_json::from_slice(&text).ok()
 }
 
-/// [`finish`] for one target.
-pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
+/// [`finish`] for one target. `written`: the most bytes the capture file
+/// was seen to hold while the run wrote ([`Capper::finish`]; 0 unknown).
+pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord, written: u64) {
     // fail_on_empty_output: a run that "succeeded" without writing anything failed.
     if rec.status == RunStatus::Succeeded
         && t.fail_if_empty
@@ -109,11 +170,11 @@ pub fn finish_target(scope: Scope, t: &Target, rec: &mut RunRecord) {
         );
     }
     let result = if rec.status == RunStatus::Succeeded {
-        save(t, &t.dest).map(|()| t.dest.clone())
+        save(t, &t.dest, written).map(|()| t.dest.clone())
     } else {
         // The failed run's stdout is kept beside the note, never lost.
         if t.capture.exists()
-            && let Err(e) = save(t, &failed_stdout_path(&t.failed_path()))
+            && let Err(e) = save(t, &failed_stdout_path(&t.failed_path()), written)
         {
             log::warn!(
                 "{}: run {}: cannot keep its stdout: {e}",
@@ -218,7 +279,7 @@ fn file_tail(path: &std::path::Path, max: usize) -> Option<String> {
 /// Cap, fsync and rename the capture to `dest` (the artifact, or a failed
 /// run's `<path>.failed.stdout`); after an artifact, drop a stale note and
 /// its stdout.
-fn save(t: &Target, dest: &std::path::Path) -> Result<()> {
+fn save(t: &Target, dest: &std::path::Path, written: u64) -> Result<()> {
     let file = std::fs::OpenOptions::new()
         .append(true)
         .open(&t.capture)
@@ -231,9 +292,15 @@ fn save(t: &Target, dest: &std::path::Path) -> Result<()> {
         file.set_len(ARTIFACT_MAX)
             .map_err(|e| Error::io("cannot truncate", &t.capture, e))?;
         let mut f = &file;
+        let wrote = len.max(written);
+        let at_least = if written > len || len == ARTIFACT_MAX + 1 {
+            "at least "
+        } else {
+            ""
+        };
         writeln!(
             f,
-            "\n[piar: output truncated at {ARTIFACT_MAX} bytes; the run wrote {len} bytes]"
+            "\n[piar: output truncated at {ARTIFACT_MAX} bytes; the run wrote {at_least}{wrote} bytes]"
         )
         .map_err(|e| Error::io("cannot write", &t.capture, e))?;
     }
@@ -318,7 +385,7 @@ mod tests {
         std::fs::write(t.failed_path(), "old note").unwrap();
         let big = vec![b'x'; usize::try_from(ARTIFACT_MAX).unwrap() + 10];
         std::fs::write(&t.capture, &big).unwrap();
-        save(&t, &t.dest).unwrap();
+        save(&t, &t.dest, 0).unwrap();
         let saved = std::fs::read(&t.dest).unwrap();
         assert!(saved.starts_with(&big[..usize::try_from(ARTIFACT_MAX).unwrap()]));
         let tail =
@@ -335,8 +402,38 @@ mod tests {
         assert!(!t.failed_path().exists());
 
         std::fs::write(&t.capture, "small\n").unwrap();
-        save(&t, &t.dest).unwrap();
+        save(&t, &t.dest, 0).unwrap();
         assert_eq!(std::fs::read_to_string(&t.dest).unwrap(), "small\n");
+    }
+
+    #[test]
+    fn the_capper_keeps_a_growing_capture_within_the_cap() {
+        use std::io::Seek;
+        let dir = tempfile::tempdir().unwrap();
+        let capture = dir.path().join(".out.piar-r.part");
+        let capper = Capper::start(capture.clone());
+        // A writer that keeps its own offset, like the run's stdout.
+        let mut f = std::fs::File::create(&capture).unwrap();
+        let chunk = vec![b'y'; 1 << 20];
+        for _ in 0..40 {
+            f.write_all(&chunk).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        f.flush().unwrap();
+        let end = f.stream_position().unwrap();
+        assert_eq!(end, 40 << 20);
+        let seen = capper.finish();
+        assert!(seen > ARTIFACT_MAX, "{seen}");
+        assert_eq!(std::fs::metadata(&capture).unwrap().len(), ARTIFACT_MAX + 1);
+        let t = Target {
+            dest: dir.path().join("out"),
+            capture,
+        };
+        save(&t, &t.dest, seen).unwrap();
+        let saved = std::fs::read(&t.dest).unwrap();
+        let tail =
+            String::from_utf8_lossy(&saved[usize::try_from(ARTIFACT_MAX).unwrap()..]).into_owned();
+        assert!(tail.contains("the run wrote at least"), "{tail}");
     }
 
     #[test]

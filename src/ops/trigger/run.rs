@@ -147,8 +147,8 @@ pub fn trigger_attempt(
         reason: None,
         trigger: Some(trigger),
     };
-    // Templated input (crate::model::template): when the timer was due.
-    // To the millisecond, so `PIAR_SCHEDULED_FOR` equals the record's `scheduled_for`.
+    // Templated input (crate::model::template): when the timer was due, to
+    // the millisecond, so `PIAR_SCHEDULED_FOR` equals the record's `scheduled_for`.
     let scheduled = crate::ops::trigger::slot::scheduled_for(sd, job)
         .map(|t| jiff::Timestamp::from_millisecond(t.as_millisecond()).unwrap_or(t));
     rec.scheduled_for = scheduled.map(crate::printer::rfc3339);
@@ -269,6 +269,10 @@ pub fn trigger_attempt(
         return Ok(rec);
     }
     // The lock is released once the unit exists, so a concurrent trigger sees it.
+    let capper = input
+        .output
+        .as_ref()
+        .map(|t| crate::ops::trigger::artifact::Capper::start(t.capture.clone()));
     let outcome = {
         let guard = lock;
         let started_unit = sd.start_transient(&unit_name, &props);
@@ -278,13 +282,14 @@ pub fn trigger_attempt(
         }
         started_unit.and_then(|u| u.wait())
     };
+    let written = capper.map_or(0, |c| c.finish());
     record_outcome(
         paths,
         sd.scope,
         &mut rec,
         outcome,
         started,
-        input.output.as_ref(),
+        input.output.as_ref().map(|t| (t, written)),
         Some(run_lock),
     )?;
     Ok(rec)
@@ -293,7 +298,8 @@ pub fn trigger_attempt(
 /// Fill `rec` from the unit's outcome (or the error waiting for it), apply a
 /// cancel marker, and save it as final.
 /// `output`: where the run's stdout was captured (`--output`), saved as
-/// the artifact (or a failure note) before the record. `run_lock`: the
+/// the artifact (or a failure note) before the record, with the most bytes
+/// the capture was seen to hold ([`crate::ops::trigger::artifact::Capper`]). `run_lock`: the
 /// run's lock ([`crate::ops::recover::RunLock`]), released once the final record
 /// is saved.
 fn record_outcome(
@@ -302,7 +308,7 @@ fn record_outcome(
     rec: &mut RunRecord,
     outcome: Result<UnitOutcome>,
     started: jiff::Timestamp,
-    output: Option<&crate::model::output::Target>,
+    output: Option<(&crate::model::output::Target, u64)>,
     run_lock: Option<crate::ops::recover::RunLock>,
 ) -> Result<()> {
     match outcome {
@@ -325,8 +331,8 @@ fn record_outcome(
         let _ = std::fs::remove_file(&marker);
     }
     finish(rec, started);
-    if let Some(t) = output {
-        crate::ops::trigger::artifact::finish_target(scope, t, rec);
+    if let Some((t, written)) = output {
+        crate::ops::trigger::artifact::finish_target(scope, t, rec, written);
     }
     record::save(paths, rec)?;
     if let Some(lock) = run_lock {
@@ -424,14 +430,18 @@ pub fn watch(paths: &Paths, sd: &Systemd, job: &Job, run_id: &str) -> Result<Run
     // The trigger that started the run has let go of its lock (or is about
     // to: take blocks until then); hold it until the end is recorded.
     let run_lock = crate::ops::recover::RunLock::take(paths, job.name(), run_id)?;
+    let capper = output
+        .as_ref()
+        .map(|t| crate::ops::trigger::artifact::Capper::start(t.capture.clone()));
     let outcome = sd.watch_unit(&rec.unit, notify_ready);
+    let written = capper.map_or(0, |c| c.finish());
     record_outcome(
         paths,
         sd.scope,
         &mut rec,
         outcome,
         started,
-        output.as_ref(),
+        output.as_ref().map(|t| (t, written)),
         Some(run_lock),
     )?;
     Ok(rec)
