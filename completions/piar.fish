@@ -31,8 +31,8 @@ complete -c piar -n "__fish_piar_needs_command" -s v -l verbose -d 'More log out
 complete -c piar -n "__fish_piar_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_needs_command" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_needs_command" -f -a "submit" -d 'Create a job: write its manifest and units, enable and start its timer'
-complete -c piar -n "__fish_piar_needs_command" -f -a "list" -d 'List jobs with their schedule, next and last run'
-complete -c piar -n "__fish_piar_needs_command" -f -a "ls" -d 'List jobs with their schedule, next and last run'
+complete -c piar -n "__fish_piar_needs_command" -f -a "list" -d 'List jobs with their schedule, next and last run, sorted by name'
+complete -c piar -n "__fish_piar_needs_command" -f -a "ls" -d 'List jobs with their schedule, next and last run, sorted by name'
 complete -c piar -n "__fish_piar_needs_command" -f -a "show" -d 'Show one job: manifest, generated units, next runs, last runs'
 complete -c piar -n "__fish_piar_needs_command" -f -a "edit" -d 'Change a job in place: schedule, command, env, timeout, callback, ...'
 complete -c piar -n "__fish_piar_needs_command" -f -a "approve" -d 'Approve a job submitted with --require-approval: enable its timer'
@@ -80,6 +80,8 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin -d 'The run\'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l stdin-file -d 'Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand submit" -l var -d 'A template variable, {{ vars.KEY }} (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l output -d 'Save each run\'s stdout to this path template, atomically (at most 16 MiB); relative paths go under the state dir\'s artifacts/. A failed run writes PATH.failed instead' -r
+complete -c piar -n "__fish_piar_using_subcommand submit" -l fail-on-empty-output -d 'Count a run that wrote nothing to stdout as failed (needs --output): the record says `failed` with the reason, PATH.failed is written, retries apply. `--fail-on-empty-output=false` turns it off again (edit)' -r -f -a "true\t''
+false\t''"
 complete -c piar -n "__fish_piar_using_subcommand submit" -l overlap -d 'When the previous run is still active: forbid (default: skip this run), allow (run both) or replace (stop the old run)' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l retries -d 'Retry a failed or timed-out run up to N times (0-10), with exponential backoff' -r
 complete -c piar -n "__fish_piar_using_subcommand submit" -l retry-delay -d 'Delay before the first retry (default 30s), doubled for each further one, at most 1h' -r
@@ -104,14 +106,20 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l json -d 'Print mach
 complete -c piar -n "__fish_piar_using_subcommand submit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand list" -l state -d 'Only jobs in this state (repeat for several: any of them): waiting, running, paused, manual, pending-approval, rejected, completed, failed, done, inactive, invalid' -r
+complete -c piar -n "__fish_piar_using_subcommand list" -s l -l selector -d 'Only jobs whose metadata KEY equals VALUE (set with --meta); repeat for several (all must match)' -r
 complete -c piar -n "__fish_piar_using_subcommand list" -l names -d 'Print only the job names, one per line, sorted (reads the manifests only, no systemd query: for scripts and shell completion)'
+complete -c piar -n "__fish_piar_using_subcommand list" -l failed -d 'Only jobs whose last run failed (status failed, timed_out or lost)'
 complete -c piar -n "__fish_piar_using_subcommand list" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand list" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand list" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand list" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand list" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand list" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand ls" -l state -d 'Only jobs in this state (repeat for several: any of them): waiting, running, paused, manual, pending-approval, rejected, completed, failed, done, inactive, invalid' -r
+complete -c piar -n "__fish_piar_using_subcommand ls" -s l -l selector -d 'Only jobs whose metadata KEY equals VALUE (set with --meta); repeat for several (all must match)' -r
 complete -c piar -n "__fish_piar_using_subcommand ls" -l names -d 'Print only the job names, one per line, sorted (reads the manifests only, no systemd query: for scripts and shell completion)'
+complete -c piar -n "__fish_piar_using_subcommand ls" -l failed -d 'Only jobs whose last run failed (status failed, timed_out or lost)'
 complete -c piar -n "__fish_piar_using_subcommand ls" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand ls" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand ls" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
@@ -145,6 +153,8 @@ complete -c piar -n "__fish_piar_using_subcommand edit" -l stdin -d 'The run\'s 
 complete -c piar -n "__fish_piar_using_subcommand edit" -l stdin-file -d 'Like --stdin, with the template read from FILE (UTF-8, at most 64 KiB)' -r -F
 complete -c piar -n "__fish_piar_using_subcommand edit" -l var -d 'A template variable, {{ vars.KEY }} (repeatable)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l output -d 'Save each run\'s stdout to this path template, atomically (at most 16 MiB); relative paths go under the state dir\'s artifacts/. A failed run writes PATH.failed instead' -r
+complete -c piar -n "__fish_piar_using_subcommand edit" -l fail-on-empty-output -d 'Count a run that wrote nothing to stdout as failed (needs --output): the record says `failed` with the reason, PATH.failed is written, retries apply. `--fail-on-empty-output=false` turns it off again (edit)' -r -f -a "true\t''
+false\t''"
 complete -c piar -n "__fish_piar_using_subcommand edit" -l overlap -d 'When the previous run is still active: forbid (default: skip this run), allow (run both) or replace (stop the old run)' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l retries -d 'Retry a failed or timed-out run up to N times (0-10), with exponential backoff' -r
 complete -c piar -n "__fish_piar_using_subcommand edit" -l retry-delay -d 'Delay before the first retry (default 30s), doubled for each further one, at most 1h' -r
@@ -168,11 +178,12 @@ complete -c piar -n "__fish_piar_using_subcommand edit" -l json -d 'Print machin
 complete -c piar -n "__fish_piar_using_subcommand edit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand edit" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand approve" -l run-now -d 'Also run the job once now: the way to approve a one-shot whose time has passed'
 complete -c piar -n "__fish_piar_using_subcommand approve" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand approve" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand approve" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand approve" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand approve" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand approve" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand reject" -l reason -d 'Why (kept in the manifest, shown by `piar show`)' -r
 complete -c piar -n "__fish_piar_using_subcommand reject" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
@@ -207,12 +218,15 @@ complete -c piar -n "__fish_piar_using_subcommand calendar" -l json -d 'Print ma
 complete -c piar -n "__fish_piar_using_subcommand calendar" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand calendar" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand calendar" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand run" -l date -d 'Render the templates as if for the job\'s slot on this day (YYYY-MM-DD in the job\'s zone: its first scheduled time that day, else midnight): a backfill' -r
+complete -c piar -n "__fish_piar_using_subcommand run" -l scheduled-for -d 'Render the templates as if the timer was due at TIME (RFC 3339, or \'YYYY-MM-DD HH:MM[:SS]\' in the job\'s zone): a backfill of that slot' -r
 complete -c piar -n "__fish_piar_using_subcommand run" -s w -l wait -d 'Wait for the run to finish and exit with the job\'s status (its exit code, 128+N for signal N, 124 for a timeout). When an overlap=forbid run is still active, the run is recorded as skipped: that record is printed and the exit status is 0'
+complete -c piar -n "__fish_piar_using_subcommand run" -l dry-run -d 'Run nothing: print what the run would get (its argv, standard input and artifact path, templates rendered for the slot of --date/--scheduled-for or now)'
 complete -c piar -n "__fish_piar_using_subcommand run" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand run" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand run" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand run" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand logs" -s n -l lines -d 'Show the last N lines' -r
 complete -c piar -n "__fish_piar_using_subcommand logs" -l run -d 'Only the lines of this run (a run id from `piar show`)' -r
@@ -223,12 +237,14 @@ complete -c piar -n "__fish_piar_using_subcommand logs" -l json -d 'Print machin
 complete -c piar -n "__fish_piar_using_subcommand logs" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
 complete -c piar -n "__fish_piar_using_subcommand logs" -s h -l help -d 'Print help'
 complete -c piar -n "__fish_piar_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand pause" -l until -d 'Resume by itself at this time (\'tomorrow 8am\', \'in 2h\', RFC 3339; as --at reads it, in the system\'s zone)' -r
 complete -c piar -n "__fish_piar_using_subcommand pause" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand pause" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand pause" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand pause" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand pause" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand pause" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand pause" -s V -l version -d 'Print version'
+complete -c piar -n "__fish_piar_using_subcommand resume" -l at -d 'Do not resume now: keep the job paused and resume it at this time (as --at reads it)' -r
 complete -c piar -n "__fish_piar_using_subcommand resume" -l now -d 'Also run the job once now (by default it runs at its next scheduled time)'
 complete -c piar -n "__fish_piar_using_subcommand resume" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
 complete -c piar -n "__fish_piar_using_subcommand resume" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'

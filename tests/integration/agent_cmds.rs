@@ -915,3 +915,26 @@ fn fail_on_empty_output_records_a_silent_run_as_failed() {
     Piar::new().args(["rm", &name, "--purge"]).run().success();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn every_verb_man_page_has_examples_its_json_schema_and_exit_codes() {
+    let man = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&man).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(file.starts_with("piar-") && file.ends_with(".1")) {
+            continue;
+        }
+        seen += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        for section in [".SH EXAMPLES", ".SH \"JSON OUTPUT\"", ".SH \"EXIT STATUS\""] {
+            assert!(text.contains(section), "{file} has no {section}");
+        }
+    }
+    assert!(seen >= 20, "only {seen} verb pages");
+    let approve = std::fs::read_to_string(man.join("piar-approve.1")).unwrap();
+    assert!(approve.contains("approve.json"), "piar-approve.1 does not name its schema");
+    let list = std::fs::read_to_string(man.join("piar-list.1")).unwrap();
+    assert!(list.contains("list.json") && list.contains("\\-\\-selector"));
+}
