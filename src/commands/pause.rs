@@ -101,8 +101,13 @@ pub(super) fn pause(ctx: &Ctx, name: &str, action: Action, at: Option<&str>) -> 
             "pause.after-manifest-write"
         });
     }
+    let wanted = at
+        .and_then(|t| u32::try_from(t.as_second()).ok())
+        .map(|secs| format!("{}.timer", resume_stem(name, secs)));
     let applied = (|| {
-        cancel_resume_timers(&sd, &ctx.paths, name);
+        // Running the same `pause --until` twice keeps the armed timer (a stopped
+        // transient unit may linger a moment, and its name would be taken).
+        let kept = cancel_resume_timers(&sd, &ctx.paths, name, wanted.as_deref());
         if job.manifest.enabled != resume_now {
             if resume_now {
                 apply::resume(&sd, &ctx.paths, name)?;
@@ -110,7 +115,9 @@ pub(super) fn pause(ctx: &Ctx, name: &str, action: Action, at: Option<&str>) -> 
                 apply::pause(&sd, &ctx.paths, name)?;
             }
         }
-        if let Some(t) = at {
+        if let Some(t) = at
+            && !kept
+        {
             arm_resume(&sd, name, t, now_ts)?;
         }
         Ok::<(), Error>(())
@@ -177,23 +184,36 @@ fn print(
     Ok(ExitStatus::Success)
 }
 
-/// Stop every pending resume timer of `name` (best effort: a timer that is
-/// gone meanwhile is fine; others are logged).
-pub(super) fn cancel_resume_timers(sd: &Systemd, paths: &crate::state::layout::Paths, name: &str) {
+/// Stop every pending resume timer of `name` except an active `keep` (best
+/// effort: a timer that is gone meanwhile is fine; others are logged).
+/// Returns whether `keep` is armed (active) and was kept.
+pub(super) fn cancel_resume_timers(
+    sd: &Systemd,
+    paths: &crate::state::layout::Paths,
+    name: &str,
+    keep: Option<&str>,
+) -> bool {
     let family = Family::resumes(name);
     let units = match sd.list_units(&[], &family.globs()) {
         Ok(units) => units,
         Err(e) => {
             log::warn!("{name}: cannot list resume timers: {e}");
-            return;
+            return false;
         }
     };
+    let kept = units
+        .iter()
+        .any(|u| Some(u.0.as_str()) == keep && u.3 == "active");
     let is_unit_file = |u: &str| paths.unit_file(u).exists();
     for u in family.select(units.iter().map(|u| u.0.as_str()), is_unit_file) {
+        if kept && Some(u.unit.as_str()) == keep {
+            continue;
+        }
         if let Err(e) = sd.stop(&u.unit) {
             log::warn!("{name}: cannot stop {}: {e}", u.unit);
         }
     }
+    kept
 }
 
 /// Start the transient timer that runs `piar resume <name>` at `at`.

@@ -339,6 +339,9 @@ fn pause_until_resumes_by_itself_and_resume_at_schedules_it() {
     let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(4);
     let until_text = until.round(jiff::Unit::Second).unwrap().to_string();
     let v = cases.piar("pause.json", &["pause", &name, "--until", &until_text], 0);
+    // Running it twice is safe (the armed timer is kept).
+    let v2 = cases.piar("pause.json", &["pause", &name, "--until", &until_text], 0);
+    assert_eq!(v, v2);
     assert_eq!(v["enabled"], false, "{v}");
     assert_eq!(v["state"], "paused", "{v}");
     assert_eq!(v["next_run"], Value::Null, "{v}");
@@ -934,7 +937,10 @@ fn every_verb_man_page_has_examples_its_json_schema_and_exit_codes() {
     }
     assert!(seen >= 20, "only {seen} verb pages");
     let approve = std::fs::read_to_string(man.join("piar-approve.1")).unwrap();
-    assert!(approve.contains("approve.json"), "piar-approve.1 does not name its schema");
+    assert!(
+        approve.contains("approve.json"),
+        "piar-approve.1 does not name its schema"
+    );
     let list = std::fs::read_to_string(man.join("piar-list.1")).unwrap();
     assert!(list.contains("list.json") && list.contains("\\-\\-selector"));
 }
