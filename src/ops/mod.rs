@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod drift;
 pub mod overlap;
 pub mod recover;
+pub mod resume_timer;
 pub mod status;
 pub mod sync;
 pub mod trigger;

@@ -276,6 +276,9 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     for id in crate::ops::recover::missing_callbacks(paths, sd.scope)? {
         act(&job_of_delivery(&id), "callback-queued", id);
     }
+    for (name, what) in crate::ops::resume_timer::rearm_all(sd, paths)? {
+        act(&name, "repaired", what);
+    }
     for id in crate::ops::callback::rearm_all(paths, sd)? {
         act(&job_of_delivery(&id), "callback-rearmed", id);
     }
