@@ -15,10 +15,12 @@ Exit status:
   1  failure (`run --wait`: the job failed without an exit code; `doctor`: a check FAILed)
   2  invalid invocation or input (bad flag, schedule, name, manifest field)
   3  the named job or run does not exist
-  4  conflict: a job with that name already exists, or the job's approval
-     state forbids the action (pending approval, rejected)
+  4  conflict: a job with that name already exists, an idempotency key was
+     used for another request, or the job's approval state forbids the action
+     (pending approval, rejected, needs no approval)
   5  the systemd manager or its D-Bus bus cannot be reached
-  6  permission denied (system scope needs root; try --user)
+  6  permission denied (system scope needs root; try --user), or you may not
+     approve that job (approvers in the scope's config.toml)
   75 `wait`/`run --wait` --timeout passed before the run ended (error `timeout`)
   `run --wait`, `wait` and `trigger` exit with the job's own status instead
   (the final attempt's, after retries): its exit code, 128+N when killed by

@@ -1,25 +1,19 @@
 //! `piar pause [--until TIME]` and `piar resume [--now | --at TIME]`.
 //!
-//! A timed pause needs no daemon: a transient timer
-//! `piar-<job>.resume-<unix-seconds>.timer` (`crate::units::names::resume_stem`,
-//! a [`SelfTimer`]) runs `piar resume <job>` at that time, and the manifest
-//! records the time as `paused_until`. Every pause and resume first stops the
-//! job's pending resume timers, so at most one is armed. Transient timers do
-//! not survive a reboot: after one, a `paused_until` in the past is reported
-//! by `show`/`pause --json`, and `piar resume` (or `piar sync` when the lead
-//! wires it) resumes the job.
-
-use std::time::Duration;
+//! A timed pause needs no daemon: a transient timer runs `piar resume <job>`
+//! at that time ([`crate::ops::resume_timer`]), and the manifest records the
+//! time as `paused_until`. Every pause and resume first stops the job's
+//! pending resume timers, so at most one is armed. Transient timers do not
+//! survive a reboot: `piar sync` re-arms them (and resumes a job whose time
+//! passed meanwhile).
 
 use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
 use crate::model::manifest::Job;
-use crate::ops::apply;
+use crate::ops::{apply, resume_timer};
 use crate::systemd::Systemd;
-use crate::units::names::{Family, resume_stem};
-use crate::units::self_exe::SelfTimer;
 
 /// What `pause` and `resume` print with `--json` (docs/schemas/pause.json).
 #[derive(Debug, Serialize)]
@@ -101,8 +95,11 @@ pub(super) fn pause(ctx: &Ctx, name: &str, action: Action, at: Option<&str>) -> 
             "pause.after-manifest-write"
         });
     }
+    let wanted = at.map(|t| resume_timer::timer_name(name, t)).transpose()?;
     let applied = (|| {
-        cancel_resume_timers(&sd, &ctx.paths, name);
+        // Running the same `pause --until` twice keeps the armed timer (a stopped
+        // transient unit may linger a moment, and its name would be taken).
+        let kept = resume_timer::cancel(&sd, &ctx.paths, name, wanted.as_deref());
         if job.manifest.enabled != resume_now {
             if resume_now {
                 apply::resume(&sd, &ctx.paths, name)?;
@@ -116,8 +113,10 @@ pub(super) fn pause(ctx: &Ctx, name: &str, action: Action, at: Option<&str>) -> 
                 log::warn!("{name}: repaired: {what}");
             }
         }
-        if let Some(t) = at {
-            arm_resume(&sd, name, t, now_ts)?;
+        if let Some(t) = at
+            && !kept
+        {
+            resume_timer::arm(&sd, name, t)?;
         }
         Ok::<(), Error>(())
     })();
@@ -181,41 +180,4 @@ fn print(
     }
     ctx.out.line(text)?;
     Ok(ExitStatus::Success)
-}
-
-/// Stop every pending resume timer of `name` (best effort: a timer that is
-/// gone meanwhile is fine; others are logged).
-pub(super) fn cancel_resume_timers(sd: &Systemd, paths: &crate::state::layout::Paths, name: &str) {
-    let family = Family::resumes(name);
-    let units = match sd.list_units(&[], &family.globs()) {
-        Ok(units) => units,
-        Err(e) => {
-            log::warn!("{name}: cannot list resume timers: {e}");
-            return;
-        }
-    };
-    let is_unit_file = |u: &str| paths.unit_file(u).exists();
-    for u in family.select(units.iter().map(|u| u.0.as_str()), is_unit_file) {
-        if let Err(e) = sd.stop(&u.unit) {
-            log::warn!("{name}: cannot stop {}: {e}", u.unit);
-        }
-    }
-}
-
-/// Start the transient timer that runs `piar resume <name>` at `at`.
-fn arm_resume(sd: &Systemd, name: &str, at: jiff::Timestamp, now: jiff::Timestamp) -> Result<()> {
-    let secs = u32::try_from(at.as_second())
-        .map_err(|_| Error::invalid(format!("{at} is out of range for a resume time")))?;
-    let delay = Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO);
-    SelfTimer {
-        stem: resume_stem(name, secs),
-        delay,
-        accuracy: Duration::from_secs(1),
-        args: vec!["resume".into(), name.to_string()],
-        env: Vec::new(),
-        service_description: format!("piar job {name}: resume (paused until {at})"),
-        timer_description: format!("piar job {name}: resume at {at}"),
-    }
-    .start(sd)?;
-    Ok(())
 }

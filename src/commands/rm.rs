@@ -35,7 +35,7 @@ pub(super) fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
     store.remove(name)?;
     crate::failpoint::hit("rm.after-manifest-remove");
     crate::state::approvals::remove_decision(&ctx.paths, name)?;
-    super::pause::cancel_resume_timers(&sd, &ctx.paths, name);
+    crate::ops::resume_timer::cancel(&sd, &ctx.paths, name, None);
     let removed = apply::uninstall(&sd, &ctx.paths, name)?;
     let runs = ctx.paths.runs_dir(name);
     if purge && runs.exists() {

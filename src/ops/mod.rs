@@ -11,6 +11,7 @@ pub mod drift;
 pub mod overlap;
 pub mod policy;
 pub mod recover;
+pub mod resume_timer;
 pub mod status;
 pub mod sync;
 pub mod trigger;

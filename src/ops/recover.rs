@@ -630,6 +630,10 @@ pub fn recover_all(sd: &Systemd, paths: &Paths) -> Result<Vec<Repair>> {
     for (job, timer) in lost_deferrals(paths, sd)? {
         push(&job, "defer-rearmed", timer);
     }
+    // `pause --until` / `resume --at` timers are transient: gone after a reboot
+    for (name, what) in crate::ops::resume_timer::rearm_all(sd, paths)? {
+        push(&name, "repaired", what);
+    }
     for id in missing_callbacks(paths, sd.scope)? {
         push(&job_of_delivery(&id), "callback-queued", id);
     }

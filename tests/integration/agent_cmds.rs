@@ -339,6 +339,9 @@ fn pause_until_resumes_by_itself_and_resume_at_schedules_it() {
     let until = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(4);
     let until_text = until.round(jiff::Unit::Second).unwrap().to_string();
     let v = cases.piar("pause.json", &["pause", &name, "--until", &until_text], 0);
+    // Running it twice is safe (the armed timer is kept).
+    let v2 = cases.piar("pause.json", &["pause", &name, "--until", &until_text], 0);
+    assert_eq!(v, v2);
     assert_eq!(v["enabled"], false, "{v}");
     assert_eq!(v["state"], "paused", "{v}");
     assert_eq!(v["next_run"], Value::Null, "{v}");
@@ -914,4 +917,126 @@ fn fail_on_empty_output_records_a_silent_run_as_failed() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "hi\n");
     Piar::new().args(["rm", &name, "--purge"]).run().success();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_verb_man_page_has_examples_its_json_schema_and_exit_codes() {
+    let man = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&man).unwrap() {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(file.starts_with("piar-") && file.ends_with(".1")) {
+            continue;
+        }
+        seen += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        for section in [".SH EXAMPLES", ".SH \"JSON OUTPUT\"", ".SH \"EXIT STATUS\""] {
+            assert!(text.contains(section), "{file} has no {section}");
+        }
+    }
+    assert!(seen >= 20, "only {seen} verb pages");
+    let approve = std::fs::read_to_string(man.join("piar-approve.1")).unwrap();
+    assert!(
+        approve.contains("approve.json"),
+        "piar-approve.1 does not name its schema"
+    );
+    let list = std::fs::read_to_string(man.join("piar-list.1")).unwrap();
+    assert!(list.contains("list.json") && list.contains("\\-\\-selector"));
+}
+
+#[test]
+fn sync_rearms_a_resume_timer_lost_in_a_reboot() {
+    let state = PrivateState::new("rearm");
+    let (later, soon) = (unique("rearm-later"), unique("rearm-soon"));
+    for name in [&later, &soon] {
+        state
+            .piar()
+            .args([
+                "submit",
+                "--name",
+                name,
+                "--cron",
+                "0 3 * * *",
+                "--",
+                "true",
+            ])
+            .run()
+            .success();
+    }
+    let resume_timers = |name: &str| -> String {
+        let out = Command::new("systemctl")
+            .args([
+                "list-units",
+                "--all",
+                "--plain",
+                "--no-legend",
+                "--state=active",
+            ])
+            .arg(format!("piar-{name}.resume-*.timer"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    state
+        .piar()
+        .args(["pause", &later, "--until", "in 1h"])
+        .run()
+        .success();
+    let soon_at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3);
+    state
+        .piar()
+        .args(["pause", &soon, "--until"])
+        .arg(soon_at.round(jiff::Unit::Second).unwrap().to_string())
+        .run()
+        .success();
+    // A reboot loses transient timers: stop them by hand.
+    for name in [&later, &soon] {
+        let timers = resume_timers(name);
+        let unit = timers
+            .split_whitespace()
+            .next()
+            .expect("a resume timer")
+            .to_string();
+        assert!(
+            Command::new("systemctl")
+                .args(["stop", &unit])
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert!(resume_timers(name).is_empty());
+    }
+    poll_until("the short pause to pass", WAIT, || {
+        (jiff::Timestamp::now() > soon_at + jiff::SignedDuration::from_secs(1)).then_some(())
+    });
+    let v = state
+        .piar()
+        .args(["--json", "sync"])
+        .run()
+        .success()
+        .json_value();
+    let acts = v["actions"].as_array().unwrap();
+    assert!(
+        acts.iter()
+            .any(|a| a["job"] == later.as_str()
+                && a["detail"].as_str().unwrap().contains("re-armed")),
+        "{v}"
+    );
+    assert!(
+        acts.iter().any(
+            |a| a["job"] == soon.as_str() && a["detail"].as_str().unwrap().contains("resuming")
+        ),
+        "{v}"
+    );
+    assert!(resume_timers(&later).contains(".resume-"));
+    poll_until("the passed pause to end", WAIT, || {
+        (systemctl("is-active", &format!("piar-{soon}.timer")) == "active").then_some(())
+    });
+    assert_eq!(show(state.piar(), &soon)["enabled"], true);
+    assert_eq!(show(state.piar(), &later)["enabled"], false);
+    for name in [&later, &soon] {
+        state.piar().args(["rm", name, "--purge"]).run().success();
+    }
+    assert!(resume_timers(&later).is_empty(), "rm left the resume timer");
 }

@@ -428,6 +428,7 @@ mod tests {
         let t = Target {
             dest: dir.path().join("out"),
             capture,
+            fail_if_empty: false,
         };
         save(&t, &t.dest, seen).unwrap();
         let saved = std::fs::read(&t.dest).unwrap();
