@@ -103,7 +103,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l system -d 'Use the 
 complete -c piar -n "__fish_piar_using_subcommand submit" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand submit" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand list" -l names -d 'Print only the job names, one per line, sorted (reads the manifests only, no systemd query: for scripts and shell completion)'
 complete -c piar -n "__fish_piar_using_subcommand list" -l system -d 'Use the system manager (default when run as root): units in /etc/systemd/system, state in /var/lib/piar'
