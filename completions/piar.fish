@@ -108,7 +108,7 @@ complete -c piar -n "__fish_piar_using_subcommand submit" -l system -d 'Use the 
 complete -c piar -n "__fish_piar_using_subcommand submit" -l user -d 'Use your user manager (default for non-root): units in ~/.config/systemd/user, state in ~/.local/state/piar'
 complete -c piar -n "__fish_piar_using_subcommand submit" -l json -d 'Print machine-readable JSON on stdout (errors as JSON on stderr)'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s v -l verbose -d 'More log output on stderr (-v info, -vv debug)'
-complete -c piar -n "__fish_piar_using_subcommand submit" -s h -l help -d 'Print help'
+complete -c piar -n "__fish_piar_using_subcommand submit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c piar -n "__fish_piar_using_subcommand submit" -s V -l version -d 'Print version'
 complete -c piar -n "__fish_piar_using_subcommand list" -l state -d 'Only jobs in this state (repeat for several: any of them): waiting, running, paused, manual, pending-approval, rejected, completed, failed, done, inactive, invalid' -r
 complete -c piar -n "__fish_piar_using_subcommand list" -s l -l selector -d 'Only jobs whose metadata KEY equals VALUE (set with --meta); repeat for several (all must match)' -r

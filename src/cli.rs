@@ -723,6 +723,9 @@ pub struct PolicyArgs {
     pub sandbox: Option<String>,
 
     /// Read KEY=VALUE lines into the job's environment (repeatable; --env wins).
+    ///
+    /// A manifest with environment values is stored mode 0600 (only root, or
+    /// the user in user scope, can read it) and `piar show` hides the values.
     #[arg(long, value_name = "FILE")]
     pub env_file: Vec<PathBuf>,
 

@@ -174,13 +174,41 @@ pub(super) fn show(ctx: &Ctx, name: &str) -> Result<ExitStatus> {
     }
     if let Some(text) = ctx.store().read_raw(name)? {
         out.line(format!("\n# {}", ctx.paths.manifest(name).display()))?;
-        out.raw(&text)?;
+        out.raw(&hide_env_values(&text))?;
     }
     for (u, text) in &units {
         out.line(format!("\n# {}", ctx.paths.unit_file(u).display()))?;
         out.raw(text)?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// The manifest text with the VALUES of its `env` table replaced by `"<hidden>"` (keys
+/// kept): they may be secrets read with `--env-file` (issue 12 point 7), and the text view
+/// is what ends up in terminals, screenshots and bug reports. `--json` keeps them (for
+/// scripts of the job's owner: the manifest itself is mode 0600 when it has `env`).
+fn hide_env_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_env = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            in_env = t.trim_end() == "[env]";
+        } else if let Some((key, _)) = t.split_once('=')
+            && (in_env || key.trim() == "env")
+            && !t.starts_with('#')
+        {
+            let value = if in_env {
+                "\"<hidden>\""
+            } else {
+                "{} # values hidden"
+            };
+            out.push_str(&format!("{} = {value}\n", key.trim_end()));
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// argv joined for display, quoting words that need it.
@@ -210,5 +238,26 @@ fn settled(ctx: &Ctx, sd: &crate::systemd::Systemd, rec: record::RunRecord) -> r
             log::warn!("{}: run {}: {e}", rec.job, rec.run_id);
             rec
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_values_are_hidden_in_the_text_view() {
+        let text = "name = \"x\"\ncommand = [\"a=b\"]\n\n[env]\nTOKEN = \"s3cret\"\n\"A B\" = 'x=y'\n\n[schedule]\nmanual = true\n";
+        let shown = hide_env_values(text);
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("x=y"),
+            "{shown}"
+        );
+        assert!(shown.contains("TOKEN = \"<hidden>\""), "{shown}");
+        assert!(
+            shown.contains("command = [\"a=b\"]") && shown.contains("manual = true"),
+            "{shown}"
+        );
+        assert!(!hide_env_values("env = { K = \"v\" }\n").contains("\"v\""));
     }
 }

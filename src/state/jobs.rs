@@ -21,8 +21,27 @@ use crate::state::layout::Paths;
 #[cfg(test)]
 mod tests;
 
-/// Mode of manifest files: world-readable, they hold no secrets.
+/// Mode of manifest files without `env`: world-readable, they hold no secrets.
 pub const MANIFEST_MODE: u32 = 0o644;
+
+/// Mode of a manifest with an `env` table (0600): its values may be secrets (`--env-file`
+/// reads them from a file a user keeps private), so only the job's owner (system scope:
+/// root) may read them, and `piar show` by another user cannot print them (issue 12
+/// point 7). Manifests without `env` stay [`MANIFEST_MODE`], readable by everyone.
+pub const PRIVATE_MANIFEST_MODE: u32 = 0o600;
+
+/// The mode a manifest with this text is written with: [`PRIVATE_MANIFEST_MODE`] when it has
+/// a non-empty `env` table (or cannot be parsed: be safe), else [`MANIFEST_MODE`].
+pub fn manifest_mode(text: &str) -> u32 {
+    match toml::from_str::<toml::Table>(text) {
+        Ok(t) => match t.get("env") {
+            Some(toml::Value::Table(env)) if env.is_empty() => MANIFEST_MODE,
+            Some(_) => PRIVATE_MANIFEST_MODE,
+            None => MANIFEST_MODE,
+        },
+        Err(_) => PRIVATE_MANIFEST_MODE,
+    }
+}
 
 /// Mode of directories piar creates under its state directory.
 pub const DIR_MODE: u32 = 0o755;
@@ -166,7 +185,7 @@ impl Store {
     pub fn save_raw(&self, name: &str, text: &str) -> Result<()> {
         let path = self.path(name)?;
         create_dir(&self.dir)?;
-        write_atomic(&path, text.as_bytes(), MANIFEST_MODE)
+        write_atomic(&path, text.as_bytes(), manifest_mode(text))
     }
 
     /// Remove a manifest (missing is not an error).

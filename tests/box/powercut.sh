@@ -17,7 +17,7 @@
 # the surviving upper dir copied to WORK/saved, and the box booted again from it
 # (SDBOX_PRESEED=WORK/saved) on a fresh image.
 #
-# Scenario, one boot-cut-boot cycle per step (POWERCUT_STEPS, default all five), each step
+# Scenario, one boot-cut-boot cycle per step (POWERCUT_STEPS, default all six), each step
 # the LAST write before the cut (an fsync commits ext4's whole journal, so an earlier step
 # would be flushed by a later one): a job is submitted and the disk synced, then `piar submit`
 # (of a new job), `pause`, `rm` or `edit --manual` returns 0, and 1 s later the power is cut.
@@ -25,6 +25,8 @@
 # paused manifest with its timer neither enabled nor active; no manifest, unit file, link or
 # active timer of a removed job; no timer of a job edited to --manual. Step every-catchup
 # checks that an interval job's slots missed while off are caught up exactly once (catchup()).
+# Step run-cut checks that a run cut by the power is recorded at boot by piar-recover.service
+# (runcut()).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -83,6 +85,7 @@ cycle() {
   fresh_image
   "$SDBOX" start "$BOX" >/dev/null
   if [ "$step" = every-catchup ]; then catchup "$J"; return; fi
+  if [ "$step" = run-cut ]; then runcut "$J"; return; fi
   if [ "$step" != submit ]; then
     inbox "$PIAR" submit --name "$J" --cron '0 3 * * *' -- true >/dev/null
   fi
@@ -145,12 +148,46 @@ catchup() {
   teardown
 }
 
+# A run cut by the power: `piar run` of a job that sleeps, the disk synced while it runs
+# (so its `running` record and the journal's "Started" line are on disk), the power cut.
+# At the next boot piar-recover.service (installed and enabled as the package does, its
+# ExecStart pointed at $PIAR) must record the run's outcome without a person: `lost`, as
+# the journal has no end for it, ending when it was last seen (issue 12 point 4).
+runcut() {
+  local J=$1 st result
+  sed "s|/usr/bin/piar|$PIAR|" "$HERE/../../units/piar-recover.service" |
+    inbox sh -c 'cat > /etc/systemd/system/piar-recover.service'
+  inbox systemctl enable piar-recover.service >/dev/null 2>&1
+  inbox "$PIAR" submit --name "$J" --manual -- sleep 120 >/dev/null
+  inbox "$PIAR" run "$J" >/dev/null
+  for _ in $(seq 100); do
+    inbox sh -c "grep -qs '\"status\": \"running\"' /var/lib/piar/runs/$J/*.json" && break; sleep 0.1
+  done
+  inbox sync
+  sleep 1
+  log "run-cut $J: run in progress; cutting the power"
+  cut
+  umount "$MNT"
+  fresh_image
+  SDBOX_PRESEED=$WORK/saved "$SDBOX" start "$BOX" >/dev/null
+  for _ in $(seq 100); do
+    [ "$(inbox systemctl is-active piar-recover.service 2>/dev/null)" != activating ] && break; sleep 0.1
+  done
+  st=$(inbox sh -c "grep -h '\"status\"' /var/lib/piar/runs/$J/*.json" | tr -d ' ,')
+  result=$(inbox systemctl show -p Result --value piar-recover.service)
+  case $st in
+    *'"lost"'*) log "run-cut $J: recorded at boot as $st (piar-recover.service: $result)" ;;
+    *) lost+=("run-cut $J: after boot the run is $st, not lost (piar-recover.service: $result)") ;;
+  esac
+  teardown
+}
+
 run_test() {
   [ -x "$PIAR" ] || { log "no piar binary at $PIAR (cargo build first)"; exit 2; }
   case $WORK in /tmp/*|/var/tmp/*|/run/*|/) log "WORK must be on the root fs, not $WORK"; exit 2;; esac
   mkdir -p "$WORK/mnt"
   lost=()
-  for step in ${POWERCUT_STEPS:-submit pause rm edit-manual every-catchup}; do cycle "$step"; done
+  for step in ${POWERCUT_STEPS:-submit pause rm edit-manual every-catchup run-cut}; do cycle "$step"; done
   if [ ${#lost[@]} -gt 0 ]; then
     log "LOST after the power cut (${#lost[@]}):"; printf '  %s\n' "${lost[@]}" >&2; exit 1
   fi

@@ -931,3 +931,61 @@ fn run_wait_on_a_full_state_dir_fails_clearly() {
     let _ = Command::new("umount").arg(&dir).status();
     let _ = std::fs::remove_dir(&dir);
 }
+
+// ---- point 7: --env-file values are not world-readable ----
+
+/// Issue 12 point 7: values read with `--env-file` landed in a world-readable (0644)
+/// manifest, and `piar show` printed them to any user. Now a manifest with `env` is 0600:
+/// another user's `piar --system show` cannot read it (and prints no value), the text
+/// `show` prints no env values, and the job still gets them when it runs.
+#[test]
+fn env_file_values_are_not_world_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    let name = unique("envfile");
+    let secret = format!("s3cret-{}", unique("v"));
+    let file = std::path::PathBuf::from(format!("/var/lib/piar-test-{name}.env"));
+    std::fs::write(&file, format!("TOKEN={secret}\n")).unwrap();
+    // the job checks that it got the value (kept out of its argv, which `show` prints)
+    let expect = format!("/var/lib/piar-test-{name}.expect");
+    std::fs::write(&expect, &secret).unwrap();
+    let check = format!("test \"$TOKEN\" = \"$(cat {expect})\"");
+    Piar::new()
+        .args(["submit", "--name", &name, "--manual", "--env-file"])
+        .arg(&file)
+        .args(["--", "/bin/sh", "-c", &check])
+        .run()
+        .success();
+    let _ = std::fs::remove_file(&file);
+    let manifest = format!("/var/lib/piar/jobs/{name}.toml");
+    let mode = std::fs::metadata(&manifest).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o600, "{manifest} must not be world-readable");
+    // the owner's text view does not print the value
+    let out = Piar::new().args(["show", &name]).run().success();
+    assert!(!out.stdout.contains(&secret), "{}", out.stdout);
+    // another user cannot read it through piar
+    let user = crate::support::TestUser::get();
+    let out = Piar::new()
+        .user(Some(user))
+        .args(["--system", "show", &name])
+        .run();
+    assert_ne!(out.status, 0, "{out:?}");
+    assert!(
+        !out.stdout.contains(&secret) && !out.stderr.contains(&secret),
+        "{out:?}"
+    );
+    let out = Piar::new()
+        .user(Some(user))
+        .args(["--system", "list", "--json"])
+        .run();
+    assert!(
+        !out.stdout.contains(&secret) && !out.stderr.contains(&secret),
+        "{out:?}"
+    );
+    // the job still gets the value
+    Piar::new().args(["run", "--wait", &name]).run().success();
+    // pause rewrites the manifest: still private
+    Piar::new().args(["pause", &name]).run().success();
+    let mode = std::fs::metadata(&manifest).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o600);
+    Piar::new().args(["rm", &name, "--purge"]).run().success();
+}

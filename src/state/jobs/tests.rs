@@ -79,7 +79,7 @@ fn save_and_read_back() {
 
     let path = s.dir.join("disk-report.toml");
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
-    assert_eq!(mode, MANIFEST_MODE);
+    assert_eq!(mode, PRIVATE_MANIFEST_MODE, "it has an env table");
     // Only the manifest is left: no temp files.
     let files: Vec<_> = fs::read_dir(&s.dir).unwrap().collect();
     assert_eq!(files.len(), 1);
@@ -287,4 +287,26 @@ fn write_atomic_sets_exact_mode() {
     );
     let err = write_atomic(&tmp.path().join("missing/f"), b"x", 0o644).unwrap_err();
     assert_eq!(err.kind, Kind::NotFound);
+}
+
+#[test]
+fn a_manifest_with_env_is_private() {
+    let (_tmp, s) = store();
+    let mut m = manifest("with-env");
+    m.env.insert("TOKEN".into(), "s3cret".into());
+    s.save(&m).unwrap();
+    let mode = |name: &str| {
+        fs::metadata(s.dir.join(format!("{name}.toml")))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode("with-env"), PRIVATE_MANIFEST_MODE);
+    // rewritten without env: readable again
+    m.env.clear();
+    s.save(&m).unwrap();
+    assert_eq!(mode("with-env"), MANIFEST_MODE);
+    assert_eq!(manifest_mode("name = \"x\"\n[env]\n"), MANIFEST_MODE);
+    assert_eq!(manifest_mode("not toml ["), PRIVATE_MANIFEST_MODE);
 }
