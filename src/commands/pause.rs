@@ -85,7 +85,7 @@ pub(super) fn pause(ctx: &Ctx, name: &str, action: Action, at: Option<&str>) -> 
     }
     let mut m = job.manifest.clone();
     m.enabled = resume_now;
-    m.paused_until = at.map(|t| t.to_string());
+    m.paused_until = at.map(crate::printer::rfc3339);
     if m != job.manifest {
         m.updated = Some(crate::printer::now_rfc3339());
         store.save(&m)?;

@@ -112,11 +112,8 @@ pub(super) fn preview(ctx: &Ctx, args: &RunArgs) -> Result<ExitStatus> {
     let run_id = crate::record::new_run_id();
     let input =
         crate::model::template::prepare(&ctx.paths.artifacts_dir(), &job, &run_id, slot, now)?;
-    let scheduled_for = slot
-        .unwrap_or(now)
-        .round(jiff::Unit::Second)
-        .unwrap_or(now)
-        .to_string();
+    let scheduled_for =
+        crate::printer::rfc3339(slot.unwrap_or(now).round(jiff::Unit::Second).unwrap_or(now));
     let view = PreviewView {
         name: job.name().to_string(),
         dry_run: true,

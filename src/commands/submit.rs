@@ -86,7 +86,7 @@ pub(super) fn next_runs(
         }
         _ => crate::schedule::preview::next_elapses(&timer.on_calendar, n, Some(now))?,
     };
-    Ok(runs.into_iter().map(|t| t.to_string()).collect())
+    Ok(runs.into_iter().map(crate::printer::rfc3339).collect())
 }
 
 /// Run `piar submit`.

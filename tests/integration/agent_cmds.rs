@@ -781,7 +781,7 @@ fn run_dry_run_renders_a_slot_and_date_backfills_it() {
         &["run", &name, "--dry-run", "--date", "2026-11-30"],
         0,
     );
-    assert_eq!(v["scheduled_for"], "2026-11-30T06:00:00Z", "{v}");
+    assert_eq!(v["scheduled_for"], "2026-11-30T06:00:00.000Z", "{v}");
     assert_eq!(
         v["stdin"], "brief for 2026-11-30 at 2026-11-30T06:00:00+00:00",
         "{v}"
@@ -803,7 +803,7 @@ fn run_dry_run_renders_a_slot_and_date_backfills_it() {
         ],
         0,
     );
-    assert_eq!(v["scheduled_for"], "2026-11-29T07:15:00Z", "{v}");
+    assert_eq!(v["scheduled_for"], "2026-11-29T07:15:00.000Z", "{v}");
     // Nothing ran, nothing was written.
     let h = cases.piar("history.json", &["history", &name], 0);
     assert_eq!(h["runs"], serde_json::json!([]), "{h}");
@@ -890,7 +890,7 @@ fn fail_on_empty_output_records_a_silent_run_as_failed() {
         rec["error"].as_str().unwrap().contains("empty output"),
         "{rec}"
     );
-    assert_eq!(rec["artifact"], format!("{out}.failed"), "{rec}");
+    assert_eq!(rec["output"]["artifact"], format!("{out}.failed"), "{rec}");
     assert!(!std::path::Path::new(&out).exists());
     // Turned off again: the same silent run succeeds.
     Piar::new()
