@@ -1,6 +1,7 @@
 //! Everything under piar's state directory (and the primitives it is
 //! written with).
 
+pub mod batch;
 pub mod fs;
 pub mod layout;
 pub mod secrets;
