@@ -35,7 +35,9 @@ pub struct Rendered {
 
 /// Render both unit files of `job` for `paths`' scope.
 pub fn render(job: &Job, paths: &Paths) -> Result<Rendered> {
-    let exe = crate::units::self_exe::current_path()?;
+    // The lean run-path binary (piar-trigger) when installed: units written by an older
+    // piar (ExecStart=/usr/bin/piar ... trigger) show as drift and `piar sync` rewrites them.
+    let exe = crate::units::self_exe::helper_path()?;
     let manifest_path = paths.manifest(job.name());
     let service = unit::render_service(job, &exe, paths.scope, &manifest_path)?;
     let spec = job.schedule.timer_spec();

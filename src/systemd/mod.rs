@@ -622,9 +622,7 @@ fn wait_job(
 /// fnmatch(3) would not take literally (`*?[\\`).
 fn glob_safe_prefix<'a>(names: &[&'a str]) -> &'a str {
     let first = names.first().copied().unwrap_or("");
-    let mut len = first
-        .find(['*', '?', '[', '\\'])
-        .unwrap_or(first.len());
+    let mut len = first.find(['*', '?', '[', '\\']).unwrap_or(first.len());
     for n in names {
         len = first
             .bytes()
