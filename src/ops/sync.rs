@@ -31,11 +31,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::manifest::store::Store;
-use crate::manifest::{Manifest, validate};
+use crate::model::manifest::{Manifest, validate};
 use crate::ops::apply;
 use crate::ops::drift;
 use crate::state::fs::{self, ensure_dir};
+use crate::state::jobs::Store;
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 
@@ -158,7 +158,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         path: PathBuf,
         old_text: Option<String>,
         existed: bool,
-        job: crate::manifest::Job,
+        job: crate::model::manifest::Job,
         rendered: apply::Rendered,
     }
     let mut changed: Vec<Changed> = Vec::new();
@@ -197,7 +197,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         manifests.stage(
             &paths.manifest(stem),
             text.as_bytes(),
-            crate::manifest::store::MANIFEST_MODE,
+            crate::state::jobs::MANIFEST_MODE,
         )?;
         changed.push(Changed {
             stem: stem.clone(),
@@ -213,7 +213,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
     if !changed.is_empty() {
         crate::failpoint::hit("sync.after-dropin-save");
     }
-    let batch: Vec<(&crate::manifest::Job, &apply::Rendered)> =
+    let batch: Vec<(&crate::model::manifest::Job, &apply::Rendered)> =
         changed.iter().map(|c| (&c.job, &c.rendered)).collect();
     let results = apply::apply_many(sd, paths, &batch);
     for (c, result) in changed.iter().zip(results) {
@@ -292,7 +292,7 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         let rendered = apply::render(&job, paths)?;
         fixes.push((job, rendered));
     }
-    let batch: Vec<(&crate::manifest::Job, &apply::Rendered)> =
+    let batch: Vec<(&crate::model::manifest::Job, &apply::Rendered)> =
         fixes.iter().map(|(j, r)| (j, r)).collect();
     for result in apply::apply_many(sd, paths, &batch) {
         result?;

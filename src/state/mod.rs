@@ -3,5 +3,6 @@
 
 pub mod batch;
 pub mod fs;
+pub mod jobs;
 pub mod layout;
 pub mod secrets;
