@@ -126,11 +126,32 @@ systemctl stop bench-plain.timer
 rm -f /etc/systemd/system/bench-plain.timer /etc/systemd/system/bench-plain.service
 systemctl daemon-reload
 
-say "  helper peak RSS: VmHWM of piar-bench-rss.service's MainPID (piar trigger), $RSS_N runs"
+# ------------------------------------- 2b) what a person does by hand, 0 jobs installed
+# write the two unit files, `systemctl daemon-reload`, `systemctl enable --now` the timer
+by_hand() {  # NAME
+  printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' >"/etc/systemd/system/$1.service"
+  printf '[Timer]\nOnCalendar=%s\nAccuracySec=1s\nPersistent=true\n[Install]\nWantedBy=timers.target\n' \
+    "$SPEC" >"/etc/systemd/system/$1.timer"
+  systemctl daemon-reload && systemctl enable --now "$1.timer" 2>/dev/null
+}
+by_hand_undo() {  # NAME
+  systemctl disable --now "$1.timer" >/dev/null 2>&1 || true
+  rm -f "/etc/systemd/system/$1.service" "/etc/systemd/system/$1.timer"
+}
+HAND_N=$(( N / 3 > 3 ? N / 3 : 3 ))
+say "2b/6 by hand: unit files + daemon-reload + enable --now ($HAND_N, 0 jobs installed)"
+for ((i = 0; i < HAND_N; i++)); do
+  time_one hand_0 by_hand "bench-h$i"
+  by_hand_undo "bench-h$i"
+done
+systemctl daemon-reload
+
+say "  helper peak RSS: VmHWM of piar-bench-rss.service's MainPID (the helper), $RSS_N runs"
 fact cgroup_memory_peak "$( [ -e /sys/fs/cgroup/system.slice/memory.peak ] && echo yes || echo "no (no memory controller delegated to the box)")"
 "$PIAR" submit --name bench-rss --manual -- sleep 1 >/dev/null
 for ((i = 0; i < RSS_N; i++)); do
-  "$PIAR" run bench-rss >/dev/null
+  # what the timer does: start the job's service (`piar run` uses a manual trigger unit)
+  systemctl start --no-block piar-bench-rss.service
   pid=0 deadline=$(( $(us_now) + 10000000 ))
   while [ "$pid" = 0 ] && [ "$(us_now)" -lt "$deadline" ]; do
     pid=$(systemctl show -P MainPID piar-bench-rss.service); sleep 0.005
@@ -149,7 +170,32 @@ for ((i = 0; i < RSS_N; i++)); do
   [ "$run_seen" = yes ] || say "note: the run unit was not seen active during sample $i"
   echo "$hwm" >>"$OUT/helper_vmhwm.kib"   # "VmHWM RssAnon RssFile" in KiB
 done
+fact helper_exe "$(systemctl show -P ExecStart piar-bench-rss.service | sed -n 's/.*path=\([^ ;]*\).*/\1/p')"
 "$PIAR" rm bench-rss >/dev/null
+
+# ------------------------------------ 3b) instruction counts (valgrind, deterministic-ish)
+# Ir of one `trigger` (the helper units run, and the full CLI's verb for comparison) and
+# one `submit`, counted by callgrind: stable across noisy machines, unlike wall time. The
+# process runs directly (not under its unit), so systemd's side is not counted.
+if command -v valgrind >/dev/null; then
+  say "3b/6 instruction counts (valgrind --tool=callgrind): one trigger, one submit"
+  ir() {  # KEY CMD...: callgrind's "Collected" count of CMD
+    local key=$1 n; shift
+    n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null </dev/null |
+        sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p')
+    [ -n "$n" ] && fact "$key" "$n"
+  }
+  HELPER=$(dirname "$PIAR")/piar-trigger
+  "$PIAR" submit --name bench-ic --manual -- true >/dev/null
+  [ -x "$HELPER" ] && ir ir_trigger_helper "$HELPER" --system trigger bench-ic
+  ir ir_trigger_cli "$PIAR" --system trigger bench-ic
+  "$PIAR" rm bench-ic >/dev/null
+  ir ir_submit "$PIAR" submit --name bench-ic2 --cron "$CRON" -- true
+  "$PIAR" rm bench-ic2 >/dev/null
+  ir ir_version "$PIAR" --version
+else
+  say "3b/6 no valgrind in the box: instruction counts skipped"
+fi
 
 # ------------------------------------------------------------ 4) install $JOBS jobs
 say "4/6 installing $JOBS jobs: drop-ins in /etc/piar/jobs.d + one \`piar sync\`"
@@ -177,6 +223,11 @@ for ((i = 0; i < N; i++)); do
   "$PIAR" rm "bench-m$i" >/dev/null
   systemctl stop "bench-mr$i.timer" >/dev/null
   [ $((i % 5)) -eq 0 ] && time_one daemon_reload_many systemctl daemon-reload
+done
+say "  by hand with $JOBS jobs installed (3: each daemon-reload re-reads every unit)"
+for ((i = 0; i < 3; i++)); do
+  time_one hand_many by_hand "bench-hm$i"
+  by_hand_undo "bench-hm$i"
 done
 
 # ----------------------------------- 6) list --json vs systemctl list-timers, $JOBS jobs

@@ -17,7 +17,7 @@ use super::Ctx;
 use crate::cli::{ImportArgs, ImportCommonArgs, ImportSource};
 use crate::error::{Error, ExitStatus, Result};
 use crate::import::{self, EntryError, Warning, crontab, pi_agent_runner};
-use crate::model::manifest::{Manifest, validate};
+use crate::model::manifest::{self, Manifest, validate};
 use crate::schedule::at;
 
 /// A manifest to import and where it came from.
@@ -324,14 +324,29 @@ fn run(
     }
 
     let write = !common.dry_run && (!common.strict || errors.is_empty());
+    // Every job to install as one batch (apply::apply_many: one flush, one EnableUnitFiles).
+    let mut outcomes: std::collections::VecDeque<Result<()>> = Default::default();
+    if write && let Some(sd) = &sd {
+        let items: Vec<(&manifest::Job, Option<&str>)> = plans
+            .iter()
+            .filter_map(|(_, p)| match p {
+                Plan::Install { job, previous } => Some((job, previous.as_deref())),
+                Plan::Unchanged(_) => None,
+            })
+            .collect();
+        outcomes = install_all(ctx, sd, &items).into();
+    }
     let mut jobs = Vec::new();
     for (c, plan) in plans {
         let (job, action) = match plan {
             Plan::Unchanged(job) => (job, "unchanged"),
             Plan::Install { job, previous } => {
                 let replacing = previous.is_some();
-                if write && let Some(sd) = &sd {
-                    if let Err(e) = super::submit::install_job(ctx, sd, &job, previous.as_deref()) {
+                if write && sd.is_some() {
+                    let outcome = outcomes
+                        .pop_front()
+                        .unwrap_or_else(|| Err(Error::failed("import: no install result")));
+                    if let Err(e) = outcome {
                         errors.push(EntryError {
                             line: c.line,
                             file: c.file.clone(),
@@ -371,6 +386,67 @@ fn run(
     } else {
         ExitStatus::Usage
     })
+}
+
+/// Install `items` (a job and the manifest text it replaces, `None` = new) as
+/// one batch: every manifest written with one flush (`state::batch`), then all
+/// units applied with [`crate::ops::apply::apply_many`]; a job that fails gets
+/// its previous manifest back (its units were rolled back). One result per
+/// item, in order. The caller holds the store lock.
+fn install_all(
+    ctx: &Ctx,
+    sd: &crate::systemd::Systemd,
+    items: &[(&manifest::Job, Option<&str>)],
+) -> Vec<Result<()>> {
+    use crate::ops::apply;
+    if items.is_empty() {
+        return Vec::new();
+    }
+    let store = ctx.store();
+    let staged = (|| -> Result<Vec<apply::Rendered>> {
+        let mut batch = crate::state::batch::Batch::new();
+        crate::state::fs::ensure_dir(&store.dir)?;
+        let mut rendered = Vec::new();
+        for (job, _) in items {
+            rendered.push(apply::render(job, &ctx.paths)?);
+            let text = toml::to_string(&job.manifest).map_err(|e| {
+                Error::failed(format!(
+                    "cannot write manifest of job {:?} as TOML: {e}",
+                    job.name()
+                ))
+            })?;
+            batch.stage(
+                &ctx.paths.manifest(job.name()),
+                text.as_bytes(),
+                crate::state::jobs::MANIFEST_MODE,
+            )?;
+        }
+        batch.commit()?;
+        Ok(rendered)
+    })();
+    let rendered = match staged {
+        Ok(r) => r,
+        Err(e) => return items.iter().map(|_| Err(e.clone())).collect(),
+    };
+    crate::failpoint::hit("submit.after-manifest-write");
+    let batch: Vec<(&manifest::Job, &apply::Rendered)> = items
+        .iter()
+        .zip(&rendered)
+        .map(|((job, _), r)| (*job, r))
+        .collect();
+    let results = apply::apply_many(sd, &ctx.paths, &batch);
+    for ((job, previous), r) in items.iter().zip(&results) {
+        if r.is_err() {
+            let restored = match previous {
+                Some(text) => store.save_raw(job.name(), text),
+                None => store.remove(job.name()),
+            };
+            if let Err(e) = restored {
+                log::error!("{}: could not restore the manifest: {e}", job.name());
+            }
+        }
+    }
+    results
 }
 
 /// Print the report: JSON, or a table on stdout and problems on stderr.

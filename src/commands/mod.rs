@@ -133,6 +133,30 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
     }
 }
 
+/// The verbs of the run path, i.e. what units execute (timers, watchers,
+/// retries, deferrals, callback attempts): what the lean `piar-trigger`
+/// binary runs (`crate::run_path`), without clap.
+#[derive(Debug)]
+pub enum RunPath {
+    /// `trigger NAME [--retry-of RUN --attempt K | --watch RUN]`.
+    Trigger(crate::cli::TriggerArgs),
+    /// `callback deliver ID` / `callback rearm`.
+    Callback(crate::cli::CallbackAction),
+}
+
+/// Run one [`RunPath`] verb in `scope`, exactly as [`dispatch`] would.
+pub fn dispatch_run_path(scope: Scope, json: bool, cmd: RunPath) -> Result<ExitStatus> {
+    let ctx = Ctx {
+        scope,
+        paths: Paths::for_scope(scope)?,
+        out: Printer { json },
+    };
+    match cmd {
+        RunPath::Trigger(args) => trigger::trigger(&ctx, &args),
+        RunPath::Callback(action) => callbacks::callback(&ctx, action),
+    }
+}
+
 /// Validate a job name given on the command line and load the job.
 pub fn load_job(ctx: &Ctx, name: &str) -> Result<crate::model::manifest::Job> {
     crate::model::manifest::validate::validate_name(name)?;

@@ -148,8 +148,20 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         });
     };
 
-    // 1) drop-ins -> store + units
+    // 1) drop-ins -> store + units: every changed drop-in is saved first, then all their
+    // units are applied as one batch (apply::apply_many: one scan of the unit directory,
+    // one EnableUnitFiles, at most one reload), then the failed ones are put back.
     let dropins = fs::toml_files(&dir)?;
+    struct Changed {
+        stem: String,
+        path: PathBuf,
+        old_text: Option<String>,
+        existed: bool,
+        job: crate::model::manifest::Job,
+        rendered: apply::Rendered,
+    }
+    let mut changed: Vec<Changed> = Vec::new();
+    let mut manifests = crate::state::batch::Batch::new();
     for (stem, path) in &dropins {
         let manifest = match read_dropin(path, stem) {
             Ok(mut m) => {
@@ -183,69 +195,116 @@ pub fn sync(sd: &Systemd, paths: &Paths) -> Result<Outcome> {
         crate::state::approvals::overlay(paths, &mut manifest)?;
         let job = validate::validate(manifest, None)?;
         let rendered = apply::render(&job, paths)?;
-        store.save(&job.manifest)?;
+        let text = toml::to_string(&job.manifest).map_err(|e| {
+            Error::failed(format!(
+                "cannot write manifest of job {stem:?} as TOML: {e}"
+            ))
+        })?;
+        ensure_dir(&store.dir)?;
+        manifests.stage(
+            &paths.manifest(stem),
+            text.as_bytes(),
+            crate::state::jobs::MANIFEST_MODE,
+        )?;
+        changed.push(Changed {
+            stem: stem.clone(),
+            path: path.clone(),
+            old_text,
+            existed: old.is_some(),
+            job,
+            rendered,
+        });
+    }
+    // the manifests first (one flush for all), then their units
+    manifests.commit()?;
+    if !changed.is_empty() {
         crate::failpoint::hit("sync.after-dropin-save");
-        if let Err(e) = apply::apply(sd, paths, &job, &rendered) {
+    }
+    let batch: Vec<(&crate::model::manifest::Job, &apply::Rendered)> =
+        changed.iter().map(|c| (&c.job, &c.rendered)).collect();
+    let results = apply::apply_many(sd, paths, &batch);
+    for (c, result) in changed.iter().zip(results) {
+        if let Err(e) = result {
             // apply rolled the units back; put the manifest back as it was
-            match &old_text {
-                Some(text) => store.save_raw(stem, text)?,
-                None => store.remove(stem)?,
+            match &c.old_text {
+                Some(text) => store.save_raw(&c.stem, text)?,
+                None => store.remove(&c.stem)?,
             }
             act(
-                stem,
+                &c.stem,
                 "invalid",
-                format!("{}: {}", path.display(), e.message),
+                format!("{}: {}", c.path.display(), e.message),
             );
             continue;
         }
-        mark(&ledger, stem)?;
-        let what = if old.is_some() { "updated" } else { "created" };
-        act(stem, what, format!("from {}", path.display()));
+        mark(&ledger, &c.stem)?;
+        let what = if c.existed { "updated" } else { "created" };
+        act(&c.stem, what, format!("from {}", c.path.display()));
     }
 
-    // 2) jobs created from drop-ins whose file is gone -> removed
+    // 2) jobs created from drop-ins whose file is gone -> removed, as one batch
+    let mut gone: Vec<String> = Vec::new();
+    let mut markers: Vec<PathBuf> = Vec::new();
     for (name, marker) in fs::dir_entries(&ledger)? {
         if dropins.iter().any(|(stem, _)| *stem == name) {
             continue;
         }
         if validate::validate_name(&name).is_ok() {
-            let removed = apply::uninstall(sd, paths, &name)?;
-            store.remove(&name)?;
-            act(
-                &name,
-                "removed",
-                format!("its drop-in is gone; removed {}", removed.join(", ")),
-            );
+            gone.push(name);
         }
-        std::fs::remove_file(&marker).map_err(|e| Error::io("cannot remove", &marker, e))?;
+        markers.push(marker);
     }
+    let names: Vec<&str> = gone.iter().map(String::as_str).collect();
+    let removed = apply::uninstall_many(sd, paths, &names)?;
+    let manifests: Vec<PathBuf> = gone.iter().map(|n| paths.manifest(n)).collect();
+    apply::remove_files(&manifests)?;
+    for (name, removed) in gone.iter().zip(removed) {
+        act(
+            name,
+            "removed",
+            format!("its drop-in is gone; removed {}", removed.join(", ")),
+        );
+    }
+    apply::remove_files(&markers)?;
 
     // 3) repair drift both ways
     let report = drift::scan(paths)?;
+    let mut orphans: Vec<(&str, &Path)> = Vec::new();
     for unit in &report.orphaned {
-        let Some(name) = job_of_unit(&unit.unit) else {
-            continue;
-        };
-        let removed = apply::uninstall(sd, paths, name)?;
+        if let Some(name) = job_of_unit(&unit.unit)
+            && !orphans.iter().any(|(n, _)| *n == name)
+        {
+            orphans.push((name, &unit.owner));
+        }
+    }
+    let names: Vec<&str> = orphans.iter().map(|(n, _)| *n).collect();
+    let removed = apply::uninstall_many(sd, paths, &names)?;
+    if !orphans.is_empty() {
         crate::failpoint::hit("sync.after-orphan-removed");
+    }
+    for ((name, owner), removed) in orphans.iter().zip(removed) {
         if !removed.is_empty() {
             act(
                 name,
                 "orphan-removed",
-                format!(
-                    "no {}; removed {}",
-                    unit.owner.display(),
-                    removed.join(", ")
-                ),
+                format!("no {}; removed {}", owner.display(), removed.join(", ")),
             );
         }
     }
     let mut repaired: Vec<&str> = report.drifted.iter().map(|d| d.job.as_str()).collect();
     repaired.dedup();
-    for name in repaired {
+    let mut fixes = Vec::new();
+    for name in &repaired {
         let job = store.load(name)?;
         let rendered = apply::render(&job, paths)?;
-        apply::apply(sd, paths, &job, &rendered)?;
+        fixes.push((job, rendered));
+    }
+    let batch: Vec<(&crate::model::manifest::Job, &apply::Rendered)> =
+        fixes.iter().map(|(j, r)| (j, r)).collect();
+    for result in apply::apply_many(sd, paths, &batch) {
+        result?;
+    }
+    for name in repaired {
         let units: Vec<String> = report
             .drifted
             .iter()

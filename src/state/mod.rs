@@ -2,6 +2,7 @@
 //! written with).
 
 pub mod approvals;
+pub mod batch;
 pub mod fs;
 pub mod jobs;
 pub mod layout;

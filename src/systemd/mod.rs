@@ -151,6 +151,59 @@ impl Systemd {
         Ok((path, state))
     }
 
+    /// Load each of `names` from disk if it is not loaded, in ONE round trip
+    /// (`ListUnitsByNames`), and return `(name, object path, LoadState)` for
+    /// each, in the order systemd answers (the order asked).
+    pub fn load_units(&self, names: &[&str]) -> Result<Vec<(String, OwnedObjectPath, String)>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .manager
+            .list_units_by_names(names)?
+            .into_iter()
+            .map(|e| (e.0, e.6, e.2))
+            .collect())
+    }
+
+    /// Which of `names` are loaded right now (without loading any): one
+    /// `ListUnitsByPatterns` round trip. Up to 16 names are passed as exact
+    /// patterns; more as one glob of their common prefix (systemd matches
+    /// every loaded unit against every pattern, so 2000 exact patterns would
+    /// cost it millions of fnmatch(3) calls), filtered here.
+    pub fn loaded_among(&self, names: &[&str]) -> Result<std::collections::HashSet<String>> {
+        if names.is_empty() {
+            return Ok(Default::default());
+        }
+        let glob;
+        let patterns: Vec<&str> = if names.len() <= 16 {
+            names.to_vec()
+        } else {
+            glob = format!("{}*", glob_safe_prefix(names));
+            vec![glob.as_str()]
+        };
+        let wanted: std::collections::HashSet<&str> = names.iter().copied().collect();
+        Ok(self
+            .list_units(&[], &patterns)?
+            .into_iter()
+            .map(|e| e.0)
+            .filter(|n| wanted.contains(n.as_str()))
+            .collect())
+    }
+
+    /// Load a unit from disk (if not loaded) and return `(path, LoadState,
+    /// NeedDaemonReload)`: three round trips, and no `GetUnit` first (the
+    /// object path comes from `LoadUnit` itself). A unit that was already
+    /// loaded from an older version of its file reports `NeedDaemonReload=true`;
+    /// one loaded just now never does.
+    pub fn load_unit_checked(&self, name: &str) -> Result<(OwnedObjectPath, String, bool)> {
+        let path = self.manager.load_unit(name)?;
+        let unit = self.unit(&path)?;
+        let state = unit.load_state()?;
+        let stale = unit.need_daemon_reload()?;
+        Ok((path, state, stale))
+    }
+
     /// A non-caching proxy for the Unit interface at `path`.
     pub fn unit(&self, path: &OwnedObjectPath) -> Result<UnitProxy<'static>> {
         Ok(UnitProxy::builder(&self.conn)
@@ -241,6 +294,27 @@ impl Systemd {
         self.reload_after_install_change(&changes)
     }
 
+    /// Enable `enable` and disable `disable` (each ONE `EnableUnitFiles` /
+    /// `DisableUnitFiles` call for all its units; an empty list makes no call),
+    /// fsync the links (crate::durable), then at most one
+    /// [`Systemd::reload_after_install_change`] for both: `piar sync` of N jobs
+    /// costs one install scan and (systemd >= 254) one reload, not N.
+    /// Errors: the first call systemd refused (nothing is rolled back here).
+    pub fn change_enablement(&self, enable: &[&str], disable: &[&str]) -> Result<()> {
+        let mut changes = Vec::new();
+        if !enable.is_empty() {
+            let (_, c) = self.manager.enable_unit_files(enable, false, true)?;
+            crate::durable::sync_unit_file_changes(&c)?;
+            changes.extend(c);
+        }
+        if !disable.is_empty() {
+            let c = self.manager.disable_unit_files(disable, false)?;
+            crate::durable::sync_unit_file_changes(&c)?;
+            changes.extend(c);
+        }
+        self.reload_after_install_change(&changes)
+    }
+
     /// What `systemctl enable`/`disable` does after the D-Bus call, but only
     /// when systemd asks for it: `Reload()` if a unit whose dependencies the
     /// change touched (the `X` of a `.../X.wants/` link, e.g. `timers.target`)
@@ -294,6 +368,47 @@ impl Systemd {
         let signals = self.job_removed_stream()?;
         let job = self.manager.restart_unit(name, "replace")?;
         wait_job(signals, &job, far_future()).map(|_| ())
+    }
+
+    /// Restart each of `names` (mode `replace`) and wait until all their jobs
+    /// finished; one result per name, in order. One `JobRemoved` subscription
+    /// for all; the calls go out in chunks of [`RESTART_CHUNK`] whose jobs are
+    /// awaited before the next chunk, because zbus queues at most 64 unread
+    /// signals per stream and then stops reading the socket (method replies
+    /// included): issuing 1000 calls before reading any signal would deadlock.
+    pub fn restart_many(&self, names: &[&str]) -> Vec<Result<()>> {
+        let mut results: Vec<Result<()>> = Vec::with_capacity(names.len());
+        let mut signals = match self.job_removed_stream() {
+            Ok(s) => s,
+            Err(e) => return names.iter().map(|_| Err(e.clone())).collect(),
+        };
+        for chunk in names.chunks(RESTART_CHUNK) {
+            let base = results.len();
+            let mut pending: Vec<(String, usize)> = Vec::new();
+            for (i, name) in chunk.iter().enumerate() {
+                match self.manager.restart_unit(name, "replace") {
+                    Ok(job) => {
+                        pending.push((job.as_str().to_string(), base + i));
+                        results.push(Ok(()));
+                    }
+                    Err(e) => results.push(Err(classify_bus_error(e))),
+                }
+            }
+            while !pending.is_empty() {
+                let Some(sig) = signals.next() else {
+                    for (job, i) in pending.drain(..) {
+                        results[i] = Err(Error::new(
+                            Kind::Unreachable,
+                            format!("lost the connection to systemd while waiting for job {job}"),
+                        ));
+                    }
+                    break;
+                };
+                let Ok(args) = sig.args() else { continue };
+                pending.retain(|(job, _)| job.as_str() != args.job.as_str());
+            }
+        }
+        results
     }
 
     /// Stop a unit if it is loaded; a unit that is not loaded is not an error.
@@ -474,6 +589,10 @@ impl StartedUnit<'_> {
     }
 }
 
+/// How many `RestartUnit` calls [`Systemd::restart_many`] has in flight before
+/// it reads their `JobRemoved` signals (well below zbus's queue of 64).
+pub const RESTART_CHUNK: usize = 16;
+
 fn far_future() -> std::time::Instant {
     std::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
@@ -499,6 +618,25 @@ fn wait_job(
     ))
 }
 
+/// The longest common prefix of `names`, cut before the first character that
+/// fnmatch(3) would not take literally (`*?[\\`).
+fn glob_safe_prefix<'a>(names: &[&'a str]) -> &'a str {
+    let first = names.first().copied().unwrap_or("");
+    let mut len = first.find(['*', '?', '[', '\\']).unwrap_or(first.len());
+    for n in names {
+        len = first
+            .bytes()
+            .zip(n.bytes())
+            .take(len)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    &first[..len]
+}
+
 /// Lowercase hex of bytes (invocation IDs).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -514,4 +652,23 @@ fn user_bus_error(detail: &str) -> Error {
          XDG_RUNTIME_DIR=/run/user/$(id -u); to run jobs while logged out enable lingering: \
          `loginctl enable-linger $USER`. Or use --system as root.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_safe_prefix;
+
+    #[test]
+    fn the_common_prefix_stops_at_glob_characters() {
+        assert_eq!(
+            glob_safe_prefix(&["piar-a.service", "piar-ab.timer", "piar-b.timer"]),
+            "piar-"
+        );
+        assert_eq!(glob_safe_prefix(&["piar-x.timer"]), "piar-x.timer");
+        assert_eq!(
+            glob_safe_prefix(&["a\\x2db.service", "a\\x2dc.service"]),
+            "a"
+        );
+        assert_eq!(glob_safe_prefix(&["abc", "xyz"]), "");
+    }
 }

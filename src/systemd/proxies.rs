@@ -83,6 +83,11 @@ pub trait Manager {
         patterns: &[&str],
     ) -> zbus::Result<Vec<UnitListEntry>>;
 
+    /// The units named, LOADING each from disk first if it is not loaded
+    /// (systemd's `method_list_units_by_names` calls `manager_load_unit`), as
+    /// `ListUnits` entries: one round trip for any number of units. Since systemd 227.
+    fn list_units_by_names(&self, names: &[&str]) -> zbus::Result<Vec<UnitListEntry>>;
+
     /// Create and start a transient unit (properties and aux units as in
     /// systemd-run); returns the job's object path.
     fn start_transient_unit(

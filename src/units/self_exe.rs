@@ -1,4 +1,5 @@
-//! "Run piar again later": the running binary as an `ExecStart=`, and the
+//! "Run piar again later": the run-path binary ([`helper_path`]: the lean
+//! `piar-trigger` when it is installed) as an `ExecStart=`, and the
 //! transient timer + oneshot service pair that runs it after a delay (used by
 //! clock-sync deferrals, retries, callback attempts; the watcher, the
 //! manual trigger unit of `piar run` ([`manual_trigger_properties`]) and the
@@ -13,8 +14,8 @@ use crate::error::{Error, Result};
 use crate::scope::Scope;
 use crate::systemd::Systemd;
 
-/// The running piar binary plus what a unit needs to run it again in the
-/// same scope and state directory.
+/// The run-path piar binary ([`helper_path`]) plus what a unit needs to run
+/// it in the same scope and state directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelfExe {
     /// Absolute path of the binary, without the ` (deleted)` that
@@ -39,10 +40,47 @@ pub fn current_path() -> Result<PathBuf> {
     }
 }
 
+/// File name of the lean run-path binary (`src/bin/piar-trigger.rs`,
+/// `crate::run_path`).
+pub const HELPER_NAME: &str = "piar-trigger";
+
+/// Where the Debian package installs [`HELPER_NAME`] (beside `piar-mcp`).
+pub const INSTALLED_HELPER: &str = "/usr/lib/piar/piar-trigger";
+
+/// The binary piar's units run on the run path (a job's `piar-<job>.service`,
+/// watchers, retries, deferrals, callback attempts, `piar run`'s trigger
+/// unit), as an absolute path: `piar-trigger` beside the running binary (the
+/// running binary itself when it is `piar-trigger`), else
+/// [`INSTALLED_HELPER`] if it exists, else the running binary, whose
+/// `trigger` and `callback` verbs take the same arguments (so a piar built or
+/// installed without the helper still works). Issue 18: the helper maps a
+/// fraction of the full CLI's pages per timer elapse.
+/// Errors (exit 1): `/proc/self/exe` cannot be read.
+pub fn helper_path() -> Result<PathBuf> {
+    let me = current_path()?;
+    if me.file_name().is_some_and(|n| n == HELPER_NAME) {
+        return Ok(me);
+    }
+    let sibling = me.with_file_name(HELPER_NAME);
+    if is_executable(&sibling) {
+        return Ok(sibling);
+    }
+    let installed = PathBuf::from(INSTALLED_HELPER);
+    if is_executable(&installed) {
+        return Ok(installed);
+    }
+    Ok(me)
+}
+
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 impl SelfExe {
-    /// The running binary for units of `scope`.
+    /// The run-path binary ([`helper_path`]) for units of `scope`.
     pub fn current(scope: Scope) -> Result<SelfExe> {
-        let path = current_path()?.to_string_lossy().into_owned();
+        let path = helper_path()?.to_string_lossy().into_owned();
         let env = std::env::var_os("PIAR_STATE_DIR")
             .map(|s| vec![format!("PIAR_STATE_DIR={}", s.to_string_lossy())])
             .unwrap_or_default();
@@ -96,9 +134,9 @@ pub fn manual_trigger_properties(
             "ExecStart",
             exe.exec_start(&[
                 "trigger".to_string(),
-                format!("--run-id={run_id}"),
-                "--".to_string(),
                 job.to_string(),
+                "--run-id".to_string(),
+                run_id.to_string(),
             ]),
         ),
         ("Environment", Value::from(env)),

@@ -316,3 +316,77 @@ fn one_sync_creates_several_dropin_jobs() {
         assert_eq!(out.actions_for(name), ["removed"], "{out:?}");
     }
 }
+
+/// Units written by an older piar run the full CLI (`ExecStart="/usr/bin/piar" --user
+/// trigger NAME`): they keep working (`piar trigger` stays a verb), and `piar sync`
+/// rewrites them to run the lean helper `piar-trigger` installed beside piar (issue 18).
+#[test]
+fn units_of_an_older_piar_keep_working_and_sync_moves_them_to_the_helper() {
+    let _serial = USER_DROPINS.lock().unwrap_or_else(|e| e.into_inner());
+    let user = TestUser::get();
+    let name = unique("helper");
+    let service = format!("piar-{name}.service");
+    let path = user.home.join(".config/systemd/user").join(&service);
+    let piar = crate::support::piar_bin();
+    let helper = piar.with_file_name("piar-trigger");
+    Piar::new()
+        .user(Some(user))
+        .args(["submit", "--name", &name, "--manual", "--", "true"])
+        .run()
+        .success();
+    let new_text = std::fs::read_to_string(&path).expect("the job's service");
+    let exec = |exe: &Path| format!("ExecStart=\"{}\" --user trigger {name}", exe.display());
+    assert!(
+        new_text.contains(&exec(&helper)),
+        "submit writes the helper:\n{new_text}"
+    );
+
+    // what an older piar wrote: the full CLI's `trigger` verb
+    let old_text = new_text.replace(&exec(&helper), &exec(&piar));
+    assert_ne!(old_text, new_text);
+    std::fs::write(&path, &old_text).expect("write the old unit");
+    let ctl = |args: &[&str]| {
+        let st = user
+            .command("systemctl")
+            .arg("--user")
+            .args(args)
+            .status()
+            .expect("systemctl");
+        assert!(st.success(), "systemctl --user {args:?}");
+    };
+    ctl(&["daemon-reload"]);
+    let runs = || -> usize {
+        let v = Piar::new()
+            .user(Some(user))
+            .args(["show", &name, "--json"])
+            .run()
+            .success()
+            .json_value();
+        v["last_runs"]
+            .as_array()
+            .map(|a| a.iter().filter(|r| r["status"] == "succeeded").count())
+            .unwrap_or(0)
+    };
+    // oneshot: `start` returns when the trigger (and so the run) is done
+    ctl(&["start", &service]);
+    poll_until("the old unit's run", Duration::from_secs(30), || {
+        (runs() == 1).then_some(())
+    });
+
+    let out = user_sync(user, 0);
+    assert!(
+        out.actions_for(&name).contains(&"repaired"),
+        "sync repairs the old unit: {out:?}"
+    );
+    let repaired = std::fs::read_to_string(&path).expect("the job's service");
+    assert_eq!(repaired, new_text, "sync writes what submit writes");
+    ctl(&["start", &service]);
+    poll_until("the helper's run", Duration::from_secs(30), || {
+        (runs() == 2).then_some(())
+    });
+    Piar::new()
+        .user(Some(user))
+        .args(["rm", &name])
+        .run()
+        .success();
+}
