@@ -19,20 +19,16 @@ pub mod generate;
 pub mod history;
 pub mod import;
 pub mod logging;
-pub mod manifest;
 #[cfg(feature = "mcp")]
 pub mod mcp;
 pub mod model;
 pub mod ops;
-pub mod policy;
 pub mod printer;
 pub mod record;
 pub mod schedule;
 pub mod scope;
 pub mod state;
 pub mod systemd;
-pub mod template;
-pub mod unit;
 pub mod units;
 
 use std::ffi::OsString;

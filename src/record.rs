@@ -98,7 +98,7 @@ pub struct RunRecord {
     /// Why the run could not be started or recorded, if it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    // -- Templated input and artifacts (see crate::template, crate::ops::trigger::artifact).
+    // -- Templated input and artifacts (see crate::model::template, crate::ops::trigger::artifact).
     /// When the job's timer was due (RFC 3339, UTC); `None` for runs not
     /// started by the timer (`piar run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,7 +107,7 @@ pub struct RunRecord {
     /// `<artifact>.failed` when the run did not succeed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artifact: Option<String>,
-    // --- run policy (issue 5, crate::policy): retries and cancellation ---
+    // --- run policy (issue 5, crate::model::policy): retries and cancellation ---
     /// Attempt number, 1-based; absent = 1 (the first attempt).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempt: Option<u32>,

@@ -16,12 +16,12 @@
 
 use std::path::Path;
 
-use piar::manifest::validate::validate;
-use piar::manifest::{Manifest, VERSION};
+use piar::model::manifest::validate::validate;
+use piar::model::manifest::{Manifest, VERSION};
 use piar::schedule::cron::CronExpr;
 use piar::schedule::{ScheduleSpec, at, every};
 use piar::state::layout::Scope;
-use piar::unit;
+use piar::units::render as unit;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

@@ -465,7 +465,8 @@ fn cover(req: &Req, tok: &Token, job: &str) -> Result<(), Reply> {
 }
 
 fn valid_job(name: &str) -> Result<(), Reply> {
-    crate::manifest::validate::validate_name(name).map_err(|e| error(400, "invalid", e.to_string()))
+    crate::model::manifest::validate::validate_name(name)
+        .map_err(|e| error(400, "invalid", e.to_string()))
 }
 
 fn route(app: &App, req: &Req) -> Reply {
@@ -761,7 +762,7 @@ fn submit(app: &App, req: &Req, tok: &Token) -> Result<Reply, Reply> {
 /// Whether the job's `submitted_by` metadata names this token (an approver
 /// must not approve its own submission).
 fn approver_is_submitter(app: &App, name: &str, tok: &Token) -> bool {
-    crate::manifest::store::Store::new(&app.paths)
+    crate::state::jobs::Store::new(&app.paths)
         .load(name)
         .ok()
         .and_then(|j| {
@@ -830,7 +831,7 @@ fn run_result(app: &App, req: &Req, tok: &Token, run: &str) -> Result<Reply, Rep
 fn compat_view(app: &App, job: &Value) -> Value {
     let mut v = super::compat::job_view(job);
     if let Some(name) = job["name"].as_str() {
-        v["jobType"] = crate::manifest::store::Store::new(&app.paths)
+        v["jobType"] = crate::state::jobs::Store::new(&app.paths)
             .load(name)
             .ok()
             .and_then(|j| {

@@ -1,11 +1,11 @@
 //! `piar approve` and `piar reject`: the approval gate of jobs submitted
-//! with `--require-approval` (see [`crate::manifest::approval`]).
+//! with `--require-approval` (see [`crate::model::manifest::approval`]).
 
 use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, ExitStatus, Result};
-use crate::manifest::approval::{Approval, ApprovalState};
+use crate::model::manifest::approval::{Approval, ApprovalState};
 use crate::ops::apply;
 
 /// What `approve` and `reject` print with `--json`.
@@ -33,7 +33,7 @@ pub(super) fn reject(ctx: &Ctx, name: &str, reason: Option<String>) -> Result<Ex
 }
 
 fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> Result<ExitStatus> {
-    crate::manifest::validate::validate_name(name)?;
+    crate::model::manifest::validate::validate_name(name)?;
     super::edit::refuse_dropin(ctx, name, "the decision (set its [approval] table)")?;
     let store = ctx.store();
     // Lock first, then connect: a command waiting for the lock holds no bus connection
@@ -64,7 +64,7 @@ fn decide(ctx: &Ctx, name: &str, to: ApprovalState, reason: Option<String>) -> R
         let mut m = job.manifest.clone();
         m.approval = Some(Approval::decided(to, reason));
         m.updated = Some(crate::printer::now_rfc3339());
-        let new_job = crate::manifest::validate::validate(m, None)?;
+        let new_job = crate::model::manifest::validate::validate(m, None)?;
         store.save(&new_job.manifest)?;
         let applied = match to {
             ApprovalState::Approved => apply::render(&new_job, &ctx.paths)

@@ -328,7 +328,7 @@ fn every_runs(
     out
 }
 
-/// The `[Timer]` directives of `spec`, as `unit::render_timer` writes them.
+/// The `[Timer]` directives of `spec`, as `units::render::render_timer` writes them.
 fn directives(spec: &schedule::TimerSpec) -> Vec<String> {
     let mut out: Vec<String> = spec
         .on_calendar

@@ -9,7 +9,8 @@ use crate::cli::{
     CallbackAction, CallbacksAction, CallbacksArgs, SecretAction, SubmitCallbackArgs, VerifyArgs,
 };
 use crate::error::{Error, ExitStatus, Result};
-use crate::ops::callback::{self, config, outbox, sign};
+use crate::model::callback as config;
+use crate::ops::callback::{self, outbox, sign};
 use crate::state::secrets as secret;
 
 /// The `[callback]` table from submit's flags (`None` without `--callback`).

@@ -16,7 +16,7 @@ use super::Ctx;
 use super::submit::{check, toml_text};
 use crate::cli::EditArgs;
 use crate::error::{Error, ExitStatus, Result};
-use crate::manifest::Manifest;
+use crate::model::manifest::Manifest;
 use crate::ops::apply;
 
 /// What `edit --json` prints.
@@ -38,7 +38,7 @@ struct EditView {
 /// written), the manager refusing the units (rolled back).
 pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     let name = args.name.as_str();
-    crate::manifest::validate::validate_name(name)?;
+    crate::model::manifest::validate::validate_name(name)?;
     if !args.opts.given()
         && args.unset_env.is_empty()
         && args.unset_meta.is_empty()
@@ -81,7 +81,7 @@ pub(super) fn edit(ctx: &Ctx, args: EditArgs) -> Result<ExitStatus> {
     // A one-shot time is only checked against now when it was given again.
     let schedule_given = args.opts.schedule.given() || args.opts.tz.is_some();
     let new_job = check(m, schedule_given.then_some(now))?;
-    crate::policy::check_scope(&new_job.manifest, ctx.scope, &ctx.paths)?;
+    crate::ops::policy::check_scope(&new_job.manifest, ctx.scope, &ctx.paths)?;
     let rendered = apply::render(&new_job, &ctx.paths)?;
 
     let old_text = store.read_raw(name)?.unwrap_or_default();

@@ -67,7 +67,7 @@ impl From<RunRecord> for HistoryRow {
 /// Run `piar history NAME -n N`. Works for a removed job whose records were
 /// kept (`rm` without `--purge`); exit 3 if there is neither job nor record.
 pub(super) fn history(ctx: &Ctx, name: &str, n: usize) -> Result<ExitStatus> {
-    crate::manifest::validate::validate_name(name)?;
+    crate::model::manifest::validate::validate_name(name)?;
     let keep_runs = match ctx.store().load(name) {
         Ok(job) => Some(
             job.manifest

@@ -17,7 +17,7 @@ use super::Ctx;
 use crate::cli::{ImportArgs, ImportCommonArgs, ImportSource};
 use crate::error::{Error, ExitStatus, Result};
 use crate::import::{self, EntryError, Warning, crontab, pi_agent_runner};
-use crate::manifest::{Manifest, validate};
+use crate::model::manifest::{Manifest, validate};
 use crate::schedule::at;
 
 /// A manifest to import and where it came from.
@@ -192,7 +192,7 @@ fn crontab_manifest(e: &crontab::Entry, prefix: &str, source: &str) -> Manifest 
     }
     let description: String = e.text.chars().take(validate::DESCRIPTION_MAX).collect();
     Manifest {
-        version: crate::manifest::VERSION,
+        version: crate::model::manifest::VERSION,
         name,
         description,
         command: e.argv(),
@@ -228,11 +228,11 @@ fn same_job(a: &Manifest, b: &Manifest) -> bool {
 enum Plan {
     /// Install; `previous` is the stored text it replaces.
     Install {
-        job: crate::manifest::Job,
+        job: crate::model::manifest::Job,
         previous: Option<String>,
     },
     /// Identical job already there.
-    Unchanged(crate::manifest::Job),
+    Unchanged(crate::model::manifest::Job),
 }
 
 /// Check, plan, (maybe) install, report.
@@ -299,7 +299,7 @@ fn run(
             .or(Some(stamp.clone()));
         manifest.updated = Some(stamp);
         let job = match super::submit::check(manifest, Some(now)).and_then(|j| {
-            crate::policy::check_scope(&j.manifest, ctx.scope, &ctx.paths).map(|()| j)
+            crate::ops::policy::check_scope(&j.manifest, ctx.scope, &ctx.paths).map(|()| j)
         }) {
             Ok(j) => j,
             Err(e) => {

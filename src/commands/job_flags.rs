@@ -2,20 +2,20 @@
 //! flags that were given into a [`Manifest`], leaving the other fields alone
 //! (so `piar edit` can reuse them). The domain modules never see clap types
 //! (ripgrep's flags boundary); values are validated later by
-//! [`crate::manifest::validate::validate`].
+//! [`crate::model::manifest::validate::validate`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cli::{PolicyArgs, TemplateArgs};
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
-use crate::template::STDIN_TEMPLATE_MAX;
+use crate::model::manifest::Manifest;
+use crate::model::template::STDIN_TEMPLATE_MAX;
 
 /// Write the flags that were given into `m`, leaving the other fields alone
 /// (so `piar edit` can reuse it). `--env-file` entries are merged into
 /// `env` (replacing equal keys). Values are validated later by
-/// [`crate::manifest::validate::validate`]; errors here are unreadable files
+/// [`crate::model::manifest::validate::validate`]; errors here are unreadable files
 /// or malformed `--credential`/`--env-file` syntax (exit 2).
 pub(super) fn apply_policy(args: &PolicyArgs, m: &mut Manifest) -> Result<()> {
     if let Some(v) = &args.overlap {

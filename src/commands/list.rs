@@ -8,7 +8,7 @@ use crate::printer::human_time;
 /// `piar list --names`: the names of the stored manifests, one per line
 /// (`--json`: an array of strings). No D-Bus, no validation: fast enough for
 /// shell completion, and a job whose manifest is invalid is still named.
-fn names(ctx: &Ctx, store: &crate::manifest::store::Store) -> Result<ExitStatus> {
+fn names(ctx: &Ctx, store: &crate::state::jobs::Store) -> Result<ExitStatus> {
     let mut names = store.names()?;
     names.sort();
     if ctx.out.json {

@@ -77,7 +77,7 @@ pub(super) fn journal_matches(scope: Scope, name: &str, run: Option<&str>) -> Ve
 
 /// Run `piar logs`.
 pub(super) fn logs(ctx: &Ctx, args: &LogsArgs) -> Result<ExitStatus> {
-    crate::manifest::validate::validate_name(&args.name)?;
+    crate::model::manifest::validate::validate_name(&args.name)?;
     if let Some(id) = &args.run {
         record::validate_run_id(id)?;
     }

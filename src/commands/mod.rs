@@ -29,8 +29,8 @@ mod trigger;
 
 use crate::cli::{Cli, Command};
 use crate::error::{ExitStatus, Result};
-use crate::manifest::store::Store;
 use crate::printer::Printer;
+use crate::state::jobs::Store;
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 
@@ -117,7 +117,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitStatus> {
 }
 
 /// Validate a job name given on the command line and load the job.
-pub fn load_job(ctx: &Ctx, name: &str) -> Result<crate::manifest::Job> {
-    crate::manifest::validate::validate_name(name)?;
+pub fn load_job(ctx: &Ctx, name: &str) -> Result<crate::model::manifest::Job> {
+    crate::model::manifest::validate::validate_name(name)?;
     ctx.store().load(name)
 }

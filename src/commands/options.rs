@@ -4,7 +4,7 @@
 
 use crate::cli::{JobOptions, ScheduleArgs};
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
+use crate::model::manifest::Manifest;
 use crate::schedule::{ScheduleSpec, at};
 
 impl ScheduleArgs {

@@ -9,7 +9,7 @@ use crate::ops::apply;
 /// (missed slots are not caught up) unless `now`, which starts one run as `piar run`
 /// would, also when the job was not paused.
 pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<ExitStatus> {
-    crate::manifest::validate::validate_name(name)?;
+    crate::model::manifest::validate::validate_name(name)?;
     let store = ctx.store();
     // Lock first, then connect: a command waiting for the lock holds no bus connection
     // (dbus allows 256 per user; issue 12 point 6).
@@ -17,7 +17,7 @@ pub(super) fn pause(ctx: &Ctx, name: &str, resume: bool, now: bool) -> Result<Ex
     let sd = ctx.systemd()?;
     let job = store.load(name)?;
     if resume {
-        crate::manifest::approval::check_may_run(&job.manifest)?;
+        crate::model::manifest::approval::check_may_run(&job.manifest)?;
     }
     let verb = if resume { "resumed" } else { "paused" };
     if job.manifest.enabled != resume {

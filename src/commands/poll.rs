@@ -58,7 +58,7 @@ pub(super) fn wait(ctx: &Ctx, args: &WaitArgs) -> Result<ExitStatus> {
         ),
         None => None,
     };
-    let is_job = crate::manifest::validate::validate_name(&args.target).is_ok()
+    let is_job = crate::model::manifest::validate::validate_name(&args.target).is_ok()
         && ctx.store().exists(&args.target);
     let known: Vec<String> = if is_job {
         record::run_ids(&ctx.paths, &args.target)

@@ -8,7 +8,7 @@ use crate::ops::apply;
 /// run records are kept unless `purge`. Also cleans up leftover units of a
 /// job whose manifest is already gone (a crashed or failed earlier `rm`).
 pub(super) fn rm(ctx: &Ctx, name: &str, purge: bool) -> Result<ExitStatus> {
-    crate::manifest::validate::validate_name(name)?;
+    crate::model::manifest::validate::validate_name(name)?;
     let store = ctx.store();
     // Lock first, then connect: a command waiting for the lock holds no bus connection
     // (dbus allows 256 per user; issue 12 point 6).

@@ -56,7 +56,7 @@ fn manual_id() -> String {
 /// file is gone or the trigger wrote no record (1).
 pub(super) fn run(ctx: &Ctx, name: &str, wait: bool) -> Result<ExitStatus> {
     let job = super::load_job(ctx, name)?;
-    crate::manifest::approval::check_may_run(&job.manifest)?;
+    crate::model::manifest::approval::check_may_run(&job.manifest)?;
     let service = crate::units::names::service(name);
     if !ctx.paths.unit_file(&service).exists() {
         return Err(Error::failed(format!(

@@ -23,7 +23,7 @@ struct ShowView {
     enabled: bool,
     command: Vec<String>,
     manifest_path: String,
-    manifest: crate::manifest::Manifest,
+    manifest: crate::model::manifest::Manifest,
     on_calendar: Vec<String>,
     next_runs: Vec<String>,
     last_runs: Vec<RunRecord>,

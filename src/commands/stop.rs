@@ -33,7 +33,7 @@ struct StoppedView {
 /// record the end. Exit 3 when nothing matching runs.
 pub(super) fn stop(ctx: &Ctx, target: &str) -> Result<ExitStatus> {
     let sd = ctx.systemd()?;
-    let is_job = crate::manifest::validate::validate_name(target).is_ok()
+    let is_job = crate::model::manifest::validate::validate_name(target).is_ok()
         && (ctx.store().exists(target) || ctx.paths.runs_dir(target).is_dir());
     let family = if is_job {
         Family::runs(target)

@@ -7,8 +7,8 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::SubmitArgs;
 use crate::error::{Error, ExitStatus, Result};
-use crate::manifest::approval::{Approval, ApprovalState};
-use crate::manifest::{self, Manifest, validate};
+use crate::model::manifest::approval::{Approval, ApprovalState};
+use crate::model::manifest::{self, Manifest, validate};
 use crate::ops::apply;
 
 /// What `submit` prints with `--json`.
@@ -123,7 +123,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
     }
     dry_name(&mut manifest);
     let job = check(manifest, Some(now))?;
-    crate::policy::check_scope(&job.manifest, ctx.scope, &ctx.paths)?;
+    crate::ops::policy::check_scope(&job.manifest, ctx.scope, &ctx.paths)?;
     check_callback_secret(&job.manifest, &ctx.paths)?;
     let name = job.name().to_string();
     let previous = store.read_raw(&name)?;
@@ -154,7 +154,7 @@ pub(super) fn submit(ctx: &Ctx, args: SubmitArgs) -> Result<ExitStatus> {
 
 /// The job whose manifest has `idempotency_key = key`, if any. Manifests
 /// that fail to load are skipped (they are listed as invalid elsewhere).
-fn find_by_key(store: &crate::manifest::store::Store, key: &str) -> Result<Option<manifest::Job>> {
+fn find_by_key(store: &crate::state::jobs::Store, key: &str) -> Result<Option<manifest::Job>> {
     Ok(store
         .load_all()?
         .into_iter()

@@ -12,7 +12,7 @@ use crate::record::RunStatus;
 pub(super) fn trigger(ctx: &Ctx, args: &TriggerArgs) -> Result<ExitStatus> {
     let name = &args.name;
     let job = super::load_job(ctx, name)?;
-    crate::manifest::approval::check_may_run(&job.manifest)?;
+    crate::model::manifest::approval::check_may_run(&job.manifest)?;
     let sd = ctx.systemd()?;
     let rec = match (&args.watch, &args.retry_of, args.attempt) {
         (Some(run), _, _) => crate::ops::trigger::run::watch(&ctx.paths, &sd, &job, run)?,

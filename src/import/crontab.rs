@@ -132,83 +132,114 @@ enum Zone {
 /// [`EntryError`] naming its line (and, from the cron parser, the field and
 /// its column), and the other lines are still read.
 pub fn parse(text: &str, opts: &Options) -> Parsed {
-    let mut out = Parsed::default();
-    let mut zone = Zone::Ok(opts.default_tz.clone());
-    let mut shell = DEFAULT_SHELL.to_string();
-    let mut env = BTreeMap::new();
+    let mut reader = Reader {
+        opts,
+        out: Parsed::default(),
+        zone: Zone::Ok(opts.default_tz.clone()),
+        shell: DEFAULT_SHELL.to_string(),
+        env: BTreeMap::new(),
+    };
     for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
         let trimmed = raw.trim_matches([' ', '\t', '\r']);
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let fail = |error: Error| EntryError {
+        match env_assignment(trimmed) {
+            Some((name, value)) => reader.assignment(i + 1, name, value),
+            None => reader.entry(i + 1, trimmed),
+        }
+    }
+    reader.out
+}
+
+/// The state of a crontab read line by line: what was parsed so far, and the
+/// settings (zone, `SHELL`, environment) that apply to the next entries.
+struct Reader<'o> {
+    opts: &'o Options,
+    out: Parsed,
+    zone: Zone,
+    shell: String,
+    env: BTreeMap<String, String>,
+}
+
+impl Reader<'_> {
+    /// Record `error` as line `line`'s.
+    fn fail(&mut self, line: usize, error: Error) {
+        self.out.errors.push(EntryError {
             line,
             file: None,
             error: error.context(format!("line {line}")),
-        };
-        if let Some((name, value)) = env_assignment(trimmed) {
-            match name.as_str() {
-                "CRON_TZ" | "TZ" => {
-                    if name == "TZ" {
-                        env.insert(name.clone(), value.clone());
-                    }
-                    zone = if value.is_empty() {
-                        Zone::Ok(opts.default_tz.clone())
-                    } else {
-                        match at::validate_tz(&value) {
-                            Ok(_) => Zone::Ok(value),
-                            Err(e) => {
-                                out.errors.push(fail(e.context(&name)));
-                                Zone::Bad { line, name: value }
-                            }
+        });
+    }
+
+    /// A `NAME=VALUE` line: `CRON_TZ`/`TZ` set the zone of the entries below,
+    /// `SHELL` their shell, `MAILTO` is reported as unsupported, the rest
+    /// goes to their environment.
+    fn assignment(&mut self, line: usize, name: String, value: String) {
+        match name.as_str() {
+            "CRON_TZ" | "TZ" => {
+                if name == "TZ" {
+                    self.env.insert(name.clone(), value.clone());
+                }
+                self.zone = if value.is_empty() {
+                    Zone::Ok(self.opts.default_tz.clone())
+                } else {
+                    match at::validate_tz(&value) {
+                        Ok(_) => Zone::Ok(value),
+                        Err(e) => {
+                            self.fail(line, e.context(&name));
+                            Zone::Bad { line, name: value }
                         }
-                    };
-                }
-                "SHELL" => {
-                    if value.is_empty() {
-                        out.errors
-                            .push(fail(Error::invalid("SHELL: expected a shell path")));
-                    } else {
-                        shell = value.clone();
-                        env.insert(name, value);
-                    }
-                }
-                "MAILTO" => {
-                    if !value.is_empty() {
-                        out.warnings.push(Warning {
-                            line,
-                            message: format!(
-                                "line {line}: MAILTO={value} is not supported: piar sends no mail; \
-                                 job output goes to the journal (`piar logs NAME`)"
-                            ),
-                            hint: Some(
-                                "piar reports runs by webhook instead: add a [callback] table \
-                                 to the job's manifest and `piar submit --replace -f FILE`, \
-                                 or submit it with --callback-url URL"
-                                    .into(),
-                            ),
-                        });
-                    }
-                }
-                _ => {
-                    env.insert(name, value);
-                }
-            }
-            continue;
-        }
-        match parse_entry(trimmed, line, opts) {
-            Ok((cron, user, command, stdin)) => {
-                let tz = match &zone {
-                    Zone::Ok(tz) => tz.clone(),
-                    Zone::Bad { line: at, name } => {
-                        out.errors.push(fail(Error::invalid(format!(
-                            "time zone {name:?} set on line {at} is not valid"
-                        ))));
-                        continue;
                     }
                 };
-                out.entries.push(Entry {
+            }
+            "SHELL" => {
+                if value.is_empty() {
+                    self.fail(line, Error::invalid("SHELL: expected a shell path"));
+                } else {
+                    self.shell = value.clone();
+                    self.env.insert(name, value);
+                }
+            }
+            "MAILTO" => {
+                if !value.is_empty() {
+                    self.out.warnings.push(Warning {
+                        line,
+                        message: format!(
+                            "line {line}: MAILTO={value} is not supported: piar sends no mail; \
+                             job output goes to the journal (`piar logs NAME`)"
+                        ),
+                        hint: Some(
+                            "piar reports runs by webhook instead: add a [callback] table \
+                             to the job's manifest and `piar submit --replace -f FILE`, \
+                             or submit it with --callback-url URL"
+                                .into(),
+                        ),
+                    });
+                }
+            }
+            _ => {
+                self.env.insert(name, value);
+            }
+        }
+    }
+
+    /// An entry line (`trimmed`): parsed with the zone, shell and environment
+    /// in force.
+    fn entry(&mut self, line: usize, trimmed: &str) {
+        match parse_entry(trimmed, line, self.opts) {
+            Ok((cron, user, command, stdin)) => {
+                let tz = match &self.zone {
+                    Zone::Ok(tz) => tz.clone(),
+                    Zone::Bad { line: at, name } => {
+                        let e = Error::invalid(format!(
+                            "time zone {name:?} set on line {at} is not valid"
+                        ));
+                        self.fail(line, e);
+                        return;
+                    }
+                };
+                self.out.entries.push(Entry {
                     line,
                     text: trimmed.to_string(),
                     cron,
@@ -216,14 +247,13 @@ pub fn parse(text: &str, opts: &Options) -> Parsed {
                     user,
                     command,
                     stdin,
-                    shell: shell.clone(),
-                    env: env.clone(),
+                    shell: self.shell.clone(),
+                    env: self.env.clone(),
                 });
             }
-            Err(e) => out.errors.push(fail(e)),
+            Err(e) => self.fail(line, e),
         }
     }
-    out
 }
 
 /// `NAME = VALUE` (cronie's `load_env`): a name of letters, digits and `_`

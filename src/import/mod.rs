@@ -5,7 +5,7 @@
 //! - [`pi_agent_runner`]: pi-agent-runner's `pi-agent-runner.systemd-manifest.v1`
 //!   JSON files -> one job per file, keeping the time zone.
 //!
-//! Both only build [`crate::manifest::Manifest`]s; `piar import`
+//! Both only build [`crate::model::manifest::Manifest`]s; `piar import`
 //! (`commands::import`) validates and installs them with submit's machinery.
 
 pub mod crontab;

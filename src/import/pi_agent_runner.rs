@@ -32,7 +32,7 @@ use serde_json::Value;
 
 use super::{EntryError, Warning};
 use crate::error::{Error, Result};
-use crate::manifest::{self, Manifest};
+use crate::model::manifest::{self, Manifest};
 use crate::schedule::{ScheduleSpec, at};
 
 /// The schema string of the files this reads.
@@ -137,7 +137,7 @@ pub fn to_manifest(v: &Value, opts: &Options) -> Result<Manifest> {
         .ok_or_else(|| Error::invalid("payload.schedule: expected an object"))?;
     let spec = schedule_spec(schedule, &opts.default_tz)?;
     let name = format!("{}{}", opts.prefix, id.to_ascii_lowercase());
-    crate::manifest::validate::validate_name(&name).map_err(|e| e.context("id"))?;
+    crate::model::manifest::validate::validate_name(&name).map_err(|e| e.context("id"))?;
     let job_type = payload
         .get("jobType")
         .and_then(Value::as_str)

@@ -37,7 +37,7 @@ pub fn check_value(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether `c` is a character [`check_value`] and `crate::unit::quote_exec_arg` refuse.
+/// Whether `c` is a character [`check_value`] and `crate::units::render::quote_exec_arg` refuse.
 pub fn is_control(c: char) -> bool {
     c < ' ' || c == '\u{7f}'
 }
@@ -51,5 +51,23 @@ pub fn describe_control(c: char) -> String {
         '\0' => format!("a NUL byte (U+{code:04X})"),
         '\t' => format!("a tab (U+{code:04X})"),
         _ => format!("a control character (U+{code:04X})"),
+    }
+}
+
+/// Check a secret name: `[a-z0-9][a-z0-9_-]{0,62}` (like job names), so it
+/// is a safe file name. Errors: exit 2, naming the name.
+pub fn validate_secret_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "secret name {name:?}: expected [a-z0-9][a-z0-9_-]{{0,62}}"
+        )))
     }
 }

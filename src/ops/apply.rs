@@ -10,13 +10,13 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::manifest::Job;
+use crate::model::manifest::Job;
 use crate::state::fs::ensure_dir;
 use crate::state::fs::write_atomic;
 use crate::state::layout::Paths;
 use crate::systemd::Systemd;
-use crate::unit;
 use crate::units::names::Family;
+use crate::units::render;
 
 /// A job's rendered unit files.
 #[derive(Debug, Clone)]
@@ -37,10 +37,10 @@ pub struct Rendered {
 pub fn render(job: &Job, paths: &Paths) -> Result<Rendered> {
     let exe = crate::units::self_exe::current_path()?;
     let manifest_path = paths.manifest(job.name());
-    let service = unit::render_service(job, &exe, paths.scope, &manifest_path)?;
+    let service = render::render_service(job, &exe, paths.scope, &manifest_path)?;
     let spec = job.schedule.timer_spec();
     let timer = match &spec {
-        Some(spec) => Some(unit::render_timer(job, spec, &manifest_path)?),
+        Some(spec) => Some(render::render_timer(job, spec, &manifest_path)?),
         None => None,
     };
     Ok(Rendered {

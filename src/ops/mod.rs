@@ -9,6 +9,7 @@ pub mod callback;
 pub mod doctor;
 pub mod drift;
 pub mod overlap;
+pub mod policy;
 pub mod recover;
 pub mod status;
 pub mod sync;

@@ -4,7 +4,7 @@
 //! `forbid` and `replace` are the Kubernetes CronJob `concurrencyPolicy`
 //! values `Forbid` and `Replace`; `allow` is `Allow`.
 
-use crate::policy::Overlap;
+use crate::model::policy::Overlap;
 use crate::units::names::UnitName;
 
 /// What `piar trigger` does with a new run.

@@ -22,11 +22,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::manifest::store::Store;
 use crate::ops::apply;
 use crate::ops::callback::{self, outbox};
 use crate::record::{self, RunRecord, RunStatus};
 use crate::schedule::Schedule;
+use crate::state::jobs::Store;
 use crate::state::layout::Paths;
 use crate::systemd::Systemd;
 

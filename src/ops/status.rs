@@ -8,7 +8,7 @@ use serde::Serialize;
 use zbus::zvariant::OwnedObjectPath;
 
 use crate::error::Result;
-use crate::manifest::Job;
+use crate::model::manifest::Job;
 use crate::printer::usec_to_timestamp;
 use crate::record;
 use crate::schedule::Schedule;

@@ -31,11 +31,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::manifest::store::Store;
-use crate::manifest::{Manifest, validate};
+use crate::model::manifest::{Manifest, validate};
 use crate::ops::apply;
 use crate::ops::drift;
 use crate::state::fs::{self, ensure_dir};
+use crate::state::jobs::Store;
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 

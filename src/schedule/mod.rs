@@ -1,6 +1,6 @@
 //! Schedules: what the user wrote (`at`, `every`, `cron`, `on_calendar`,
 //! `manual`) -> a validated [`Schedule`] -> the timer settings
-//! ([`TimerSpec`]) that `unit::render_timer` writes into `piar-<name>.timer`.
+//! ([`TimerSpec`]) that `units::render::render_timer` writes into `piar-<name>.timer`.
 //!
 //! Submodules:
 //! - [`cron`]: 5-field Vixie cron -> `OnCalendar=` lines (crontab(5)).
@@ -147,17 +147,10 @@ impl Schedule {
             None => at::system_tz_name(),
         };
         if let Some(text) = &spec.at {
-            let at: jiff::Timestamp = text.parse().map_err(|e| {
-                Error::invalid(format!(
-                    "schedule.at: expected an RFC 3339 time with offset (2026-12-01T09:00:00+01:00), got {text:?}: {e}"
-                ))
-            })?;
-            if at <= now {
-                return Err(Error::invalid(format!(
-                    "schedule.at: {text} is in the past (now is {now})"
-                )));
-            }
-            return Ok(Schedule::At { at, tz });
+            return Ok(Schedule::At {
+                at: parse_at(text, now)?,
+                tz,
+            });
         }
         if let Some(text) = &spec.every {
             let interval = every::parse_every(text).map_err(|e| e.context("schedule.every"))?;
@@ -176,30 +169,7 @@ impl Schedule {
             });
         }
         if let Some(specs) = &spec.on_calendar {
-            if specs.is_empty() {
-                return Err(Error::invalid(
-                    "schedule.on_calendar: expected at least one calendar spec",
-                ));
-            }
-            if specs.len() > MAX_ON_CALENDAR {
-                return Err(Error::invalid(format!(
-                    "schedule.on_calendar: {} calendar specs; at most {MAX_ON_CALENDAR} are accepted",
-                    specs.len()
-                ))
-                .with_hint("merge them: systemd.time(7) specs take lists and ranges ('Mon,Fri *-*-1..7 09,17:00')"));
-            }
-            for s in specs {
-                crate::model::limits::check_value("schedule.on_calendar", s)?;
-                // An empty `OnCalendar=` resets the timer's list (systemd.timer(5)):
-                // it would silently drop the lines before it. Found by tests/fuzz.rs.
-                if s.trim().is_empty() {
-                    return Err(
-                        Error::invalid("schedule.on_calendar: a calendar spec is empty").with_hint(
-                            "write a spec such as '*-*-* 03:00:00', or remove the entry",
-                        ),
-                    );
-                }
-            }
+            check_on_calendar(specs)?;
             return Ok(Schedule::OnCalendar {
                 specs: specs.clone(),
             });
@@ -343,6 +313,54 @@ impl Schedule {
             Schedule::Manual => "manual",
         }
     }
+}
+
+/// `schedule.at`: an RFC 3339 time with offset, after `now`. Errors: exit 2,
+/// naming the field.
+fn parse_at(text: &str, now: jiff::Timestamp) -> Result<jiff::Timestamp> {
+    let at: jiff::Timestamp = text.parse().map_err(|e| {
+        Error::invalid(format!(
+            "schedule.at: expected an RFC 3339 time with offset (2026-12-01T09:00:00+01:00), got {text:?}: {e}"
+        ))
+    })?;
+    if at <= now {
+        return Err(Error::invalid(format!(
+            "schedule.at: {text} is in the past (now is {now})"
+        )));
+    }
+    Ok(at)
+}
+
+/// `schedule.on_calendar`: 1 to [`MAX_ON_CALENDAR`] non-empty specs, each a
+/// valid unit-file value (systemd itself checks the calendar syntax when the
+/// timer loads). Errors: exit 2, naming the field.
+fn check_on_calendar(specs: &[String]) -> Result<()> {
+    if specs.is_empty() {
+        return Err(Error::invalid(
+            "schedule.on_calendar: expected at least one calendar spec",
+        ));
+    }
+    if specs.len() > MAX_ON_CALENDAR {
+        return Err(Error::invalid(format!(
+            "schedule.on_calendar: {} calendar specs; at most {MAX_ON_CALENDAR} are accepted",
+            specs.len()
+        ))
+        .with_hint(
+            "merge them: systemd.time(7) specs take lists and ranges ('Mon,Fri *-*-1..7 09,17:00')",
+        ));
+    }
+    for s in specs {
+        crate::model::limits::check_value("schedule.on_calendar", s)?;
+        // An empty `OnCalendar=` resets the timer's list (systemd.timer(5)):
+        // it would silently drop the lines before it. Found by tests/fuzz.rs.
+        if s.trim().is_empty() {
+            return Err(
+                Error::invalid("schedule.on_calendar: a calendar spec is empty")
+                    .with_hint("write a spec such as '*-*-* 03:00:00', or remove the entry"),
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,5 +2,6 @@
 //! written with).
 
 pub mod fs;
+pub mod jobs;
 pub mod layout;
 pub mod secrets;

@@ -25,23 +25,7 @@ pub fn dir(paths: &Paths) -> PathBuf {
     paths.state_dir.join("secrets")
 }
 
-/// Check a secret name: `[a-z0-9][a-z0-9_-]{0,62}` (like job names), so it
-/// is a safe file name. Errors: exit 2, naming the name.
-pub fn validate_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(format!(
-            "secret name {name:?}: expected [a-z0-9][a-z0-9_-]{{0,62}}"
-        )))
-    }
-}
+pub use crate::model::limits::validate_secret_name as validate_name;
 
 /// Store `value` (trailing newline stripped) as secret `name`, replacing an
 /// old value. Errors: bad name, empty/too long/multi-line value (exit 2), I/O.

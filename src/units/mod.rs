@@ -2,4 +2,5 @@
 //! transient-unit properties).
 
 pub mod names;
+pub mod render;
 pub mod self_exe;

@@ -64,7 +64,7 @@ impl SelfExe {
 
 /// Environment variable set (to `1`) in the manual trigger unit's
 /// environment: the trigger it runs was started by `piar run`, not by the
-/// job's timer, so the run gets no `scheduled_for` (`crate::template`).
+/// job's timer, so the run gets no `scheduled_for` (`crate::model::template`).
 pub const MANUAL_START_ENV: &str = "PIAR_MANUAL_START";
 
 /// The properties of `piar-<job>.manual-<id>.service` (see

@@ -26,7 +26,7 @@ pub enum Outcome {
 }
 
 /// POST `body` to `url` with `headers`; `timeout` bounds the whole attempt,
-/// [`super::config::CONNECT_TIMEOUT`] the connect. Returns the outcome and the
+/// [`crate::model::callback::CONNECT_TIMEOUT`] the connect. Returns the outcome and the
 /// time taken.
 pub fn post(
     url: &str,
@@ -37,7 +37,7 @@ pub fn post(
     let start = Instant::now();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
-        .timeout_connect(Some(super::config::CONNECT_TIMEOUT.min(timeout)))
+        .timeout_connect(Some(crate::model::callback::CONNECT_TIMEOUT.min(timeout)))
         .http_status_as_error(false)
         .user_agent(format!("piar/{}", env!("CARGO_PKG_VERSION")))
         .tls_config(

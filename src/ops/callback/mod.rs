@@ -12,7 +12,6 @@
 //! 5h, 10h, 10h (8 attempts over about 28 hours), each ±10% jitter; a
 //! receiver's `Retry-After` (capped at 24h) replaces the delay.
 
-pub mod config;
 pub mod http;
 pub mod outbox;
 pub mod payload;
@@ -22,13 +21,13 @@ pub mod sign;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::manifest::Job;
+use crate::model::callback::{self as config, On};
+use crate::model::manifest::Job;
 use crate::record::{RunRecord, RunStatus};
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 use crate::units::names::Family;
 use crate::units::self_exe::SelfTimer;
-use config::On;
 use outbox::{Attempt, Delivery, State};
 
 /// Delays before attempt 2, 3, ...; the last one repeats.
@@ -217,35 +216,7 @@ pub fn deliver(paths: &Paths, sd: Option<&Systemd>, scope: Scope, id: &str) -> R
         error: None,
         duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
     };
-    let mut delay = None;
-    match outcome {
-        http::Outcome::Delivered(s) => {
-            attempt.status = Some(s);
-            d.state = State::Delivered;
-        }
-        http::Outcome::Gone => {
-            attempt.status = Some(410);
-            attempt.error = Some("410 Gone: the endpoint is gone; no more attempts".into());
-            d.state = State::Gone;
-        }
-        http::Outcome::Retry {
-            status,
-            error,
-            retry_after,
-        } => {
-            attempt.status = status;
-            attempt.error = Some(error);
-            if d.attempts.len() + 1 >= d.max_attempts as usize {
-                d.state = State::Dead;
-            } else {
-                let n = d.attempts.len();
-                delay = Some(match retry_after {
-                    Some(r) => r.min(MAX_RETRY_AFTER),
-                    None => jitter(RETRY_DELAYS[n.min(RETRY_DELAYS.len() - 1)]),
-                });
-            }
-        }
-    }
+    let delay = record_outcome(&mut d, &mut attempt, outcome);
     let line = format!(
         "callback {id} attempt {}: {}",
         d.attempts.len() + 1,
@@ -278,6 +249,49 @@ pub fn deliver(paths: &Paths, sd: Option<&Systemd>, scope: Scope, id: &str) -> R
         schedule(sd, paths, &d, dl)?;
     }
     Ok(d)
+}
+
+/// Fold one attempt's HTTP `outcome` into `d` and `attempt`: delivered,
+/// gone (410: no more attempts), or failed, then dead-lettered after
+/// `max_attempts` or retried. Returns the delay before the next attempt
+/// (a server's `Retry-After`, capped at [`MAX_RETRY_AFTER`], else the next
+/// step of [`RETRY_DELAYS`] ±10%), `None` when the delivery is over.
+fn record_outcome(
+    d: &mut Delivery,
+    attempt: &mut Attempt,
+    outcome: http::Outcome,
+) -> Option<Duration> {
+    match outcome {
+        http::Outcome::Delivered(s) => {
+            attempt.status = Some(s);
+            d.state = State::Delivered;
+            None
+        }
+        http::Outcome::Gone => {
+            attempt.status = Some(410);
+            attempt.error = Some("410 Gone: the endpoint is gone; no more attempts".into());
+            d.state = State::Gone;
+            None
+        }
+        http::Outcome::Retry {
+            status,
+            error,
+            retry_after,
+        } => {
+            attempt.status = status;
+            attempt.error = Some(error);
+            if d.attempts.len() + 1 >= d.max_attempts as usize {
+                d.state = State::Dead;
+                None
+            } else {
+                let n = d.attempts.len();
+                Some(match retry_after {
+                    Some(r) => r.min(MAX_RETRY_AFTER),
+                    None => jitter(RETRY_DELAYS[n.min(RETRY_DELAYS.len() - 1)]),
+                })
+            }
+        }
+    }
 }
 
 /// ±10% of `d`, from the OS random source (no randomness: `d`).

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::Job;
+use crate::model::manifest::Job;
 use crate::record::{RunRecord, RunStatus};
 
 pub use crate::systemd::journal::OUTPUT_TAIL_BYTES;

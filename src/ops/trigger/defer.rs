@@ -32,7 +32,7 @@
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::manifest::Job;
+use crate::model::manifest::Job;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::state::layout::Paths;
 use crate::systemd::Systemd;

@@ -7,3 +7,4 @@ pub mod artifact;
 pub mod defer;
 pub mod retry;
 pub mod run;
+pub mod slot;

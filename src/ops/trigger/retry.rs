@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use crate::error::Result;
-use crate::manifest::Job;
-use crate::policy::{RETRY_DELAY_CAP, parse};
+use crate::model::manifest::Job;
+use crate::model::policy::{RETRY_DELAY_CAP, parse};
 use crate::record::{RunRecord, RunStatus};
 use crate::state::layout::Paths;
 use crate::systemd::Systemd;

@@ -9,9 +9,9 @@ use std::time::Duration;
 use zbus::zvariant::Value;
 
 use crate::error::{Error, Result};
-use crate::manifest::Job;
+use crate::model::manifest::Job;
+use crate::model::policy::Overlap;
 use crate::ops::overlap::Decision;
-use crate::policy::Overlap;
 use crate::record::{self, RunRecord, RunStatus};
 use crate::state::layout::{Paths, Scope};
 use crate::systemd::{Systemd, UnitOutcome};
@@ -131,8 +131,8 @@ pub fn trigger_attempt(
         retry_of,
         reason: None,
     };
-    // Templated input (crate::template): when the timer was due.
-    let scheduled = crate::template::scheduled_for(sd, job);
+    // Templated input (crate::model::template): when the timer was due.
+    let scheduled = crate::ops::trigger::slot::scheduled_for(sd, job);
     rec.scheduled_for = scheduled.map(|t| t.to_string());
 
     let lock_path = paths.job_lock_file(name);
@@ -154,8 +154,8 @@ pub fn trigger_attempt(
         record::save(paths, rec)?;
         Ok(rec.clone())
     };
-    let policy = match crate::policy::parse(&job.manifest)
-        .and_then(|p| crate::policy::check_scope(&job.manifest, sd.scope, paths).map(|_| p))
+    let policy = match crate::model::policy::parse(&job.manifest)
+        .and_then(|p| crate::ops::policy::check_scope(&job.manifest, sd.scope, paths).map(|_| p))
     {
         Ok(p) => p,
         Err(e) => return fail(&mut rec, e),
@@ -193,9 +193,15 @@ pub fn trigger_attempt(
         Ok(p) => p,
         Err(e) => return fail(&mut rec, e),
     };
-    // Templated input and artifacts (crate::template, crate::ops::trigger::artifact).
-    let (input, stdio) = match crate::template::prepare(paths, job, &run_id, scheduled, started)
-        .and_then(|input| crate::ops::trigger::artifact::properties(&input).map(|p| (input, p)))
+    // Templated input and artifacts (crate::model::template, crate::ops::trigger::artifact).
+    let (input, stdio) = match crate::model::template::prepare(
+        &paths.artifacts_dir(),
+        job,
+        &run_id,
+        scheduled,
+        started,
+    )
+    .and_then(|input| crate::ops::trigger::artifact::properties(&input).map(|p| (input, p)))
     {
         Ok(v) => v,
         Err(e) => return fail(&mut rec, e),
@@ -214,7 +220,7 @@ pub fn trigger_attempt(
         .iter()
         .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
         .collect();
-    match crate::policy::properties(&policy, job, sd, paths, &env_keys) {
+    match crate::ops::policy::properties(&policy, job, sd, paths, &env_keys) {
         Ok(p) => props.extend(p),
         Err(e) => return fail(&mut rec, e),
     }
@@ -436,7 +442,7 @@ fn notify_ready() {
 
 /// The run's whole environment (`K=V`): the documented minimal set
 /// (piar.toml(5), "ENVIRONMENT") plus the manifest's `env`; everything else
-/// the manager would pass is removed by [`crate::policy::properties`]
+/// the manager would pass is removed by [`crate::ops::policy::properties`]
 /// (`UnsetEnvironment=`).
 fn run_environment(job: &Job, run_id: &str, scheduled_for: &str) -> Vec<String> {
     let name = job.name();
@@ -446,11 +452,11 @@ fn run_environment(job: &Job, run_id: &str, scheduled_for: &str) -> Vec<String> 
         env.push(format!("PATH={DEFAULT_PATH}"));
     }
     if !declared.contains_key("HOME") {
-        let policy = crate::policy::parse(&job.manifest).unwrap_or_default();
-        env.push(format!("HOME={}", crate::policy::run_home(&policy)));
+        let policy = crate::model::policy::parse(&job.manifest).unwrap_or_default();
+        env.push(format!("HOME={}", crate::ops::policy::run_home(&policy)));
     }
     if !declared.contains_key("LANG") {
-        env.push(format!("LANG={}", crate::policy::DEFAULT_LANG));
+        env.push(format!("LANG={}", crate::model::policy::DEFAULT_LANG));
     }
     env.extend(declared.iter().map(|(k, v)| format!("{k}={v}")));
     env.push(format!("PIAR_JOB={name}"));

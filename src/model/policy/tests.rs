@@ -1,7 +1,7 @@
 use super::*;
 use std::time::Duration;
 
-use crate::manifest::Manifest;
+use crate::model::manifest::Manifest;
 use crate::ops::trigger::retry::backoff;
 
 #[test]

@@ -1,6 +1,6 @@
 //! Job manifests: the TOML file that is the source of truth for one job
 //! (`<state>/jobs/<name>.toml`), its validation into a [`Job`], and the
-//! [`store`] that reads and writes them atomically under a lock.
+//! store (`crate::state::jobs`) that reads and writes them atomically under a lock.
 //!
 //! Format (version 1), see `piar.toml(5)`:
 //!
@@ -25,7 +25,7 @@
 //! [metadata]                   # free table for the user or agent
 //! owner = "ops"
 //!
-//! [callback]                   # optional, see crate::ops::callback::config
+//! [callback]                   # optional, see crate::model::callback
 //! url = "https://example.org/hook"
 //! secret = "hook"
 //!
@@ -33,11 +33,10 @@
 //! state = "pending"            # pending | approved | rejected
 //! ```
 //!
-//! Templated input and artifacts (see [`crate::template`]): `stdin`,
+//! Templated input and artifacts (see [`crate::model::template`]): `stdin`,
 //! `template_args`, `output` and a `[vars]` table.
 
 pub mod approval;
-pub mod store;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -68,7 +67,7 @@ pub struct Manifest {
     /// When the job runs.
     pub schedule: ScheduleSpec,
     /// Run time limit, humantime (`30s`, `10m`, `2h`); absent =
-    /// [`crate::policy::DEFAULT_TIMEOUT`], `0` = none.
+    /// [`crate::model::policy::DEFAULT_TIMEOUT`], `0` = none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
     /// Working directory of the run (absolute).
@@ -93,10 +92,10 @@ pub struct Manifest {
     /// deferred and retried (see [`crate::ops::trigger::defer`]). Default `false`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_synced_clock: bool,
-    /// Optional webhook sent when a run finishes (see [`crate::ops::callback::config`]).
+    /// Optional webhook sent when a run finishes (see [`crate::model::callback`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub callback: Option<crate::ops::callback::config::CallbackSpec>,
-    // -- Templated input and artifacts (see crate::template, crate::ops::trigger::artifact).
+    pub callback: Option<crate::model::callback::CallbackSpec>,
+    // -- Templated input and artifacts (see crate::model::template, crate::ops::trigger::artifact).
     /// The run's standard input: a minijinja template rendered per run
     /// (at most 64 KiB); absent = no input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,7 +121,7 @@ pub struct Manifest {
     /// [`crate::history::DEFAULT_KEEP_RUNS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_runs: Option<u32>,
-    // --- run policy (issue 5): see crate::policy and piar.toml(5) "RUN POLICY" ---
+    // --- run policy (issue 5): see crate::model::policy and piar.toml(5) "RUN POLICY" ---
     /// What a run does when the previous one is still active: `forbid`
     /// (default: skip), `allow` (run in parallel) or `replace` (stop it).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,10 +11,10 @@ use std::io::ErrorKind;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::validate::{validate, validate_name};
-use super::{Job, Manifest};
 use crate::durable::sync_dir;
 use crate::error::{Error, Result};
+use crate::model::manifest::validate::{validate, validate_name};
+use crate::model::manifest::{Job, Manifest};
 use crate::state::fs::write_atomic;
 use crate::state::layout::Paths;
 

@@ -14,23 +14,22 @@
 //! | `run_id` | the run id (`YYYYMMDD-HHMMSS-xxxx`) |
 //! | `date` | `YYYY-MM-DD` of `scheduled_for` in the job's zone |
 //! | `now` | when the run was prepared, RFC 3339 with the job zone's offset |
-//! | `scheduled_for` | when the timer was due (see [`scheduled_for`]), else the run's start; RFC 3339 with offset |
+//! | `scheduled_for` | when the timer was due (see `crate::ops::trigger::slot::scheduled_for`), else the run's start; RFC 3339 with offset |
 //! | `metadata.K` | the job's `[metadata]` table (TOML values keep their type) |
 //! | `vars.K` | the job's `[vars]` table (`--var K=V`) |
 //!
 //! The job's zone is `schedule.tz` (cron, at), else the system zone.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
 use crate::error::{Error, Result};
-use crate::manifest::{Job, Manifest};
+use crate::model::manifest::{Job, Manifest};
 use crate::model::output::{RunInput, Target};
-use crate::state::layout::Paths;
-use crate::systemd::Systemd;
 
 /// Largest `stdin` template, in bytes (64 KiB).
 pub const STDIN_TEMPLATE_MAX: usize = 64 * 1024;
@@ -63,7 +62,7 @@ pub const VARIABLES: &[&str] = &[
 const SAMPLE_RUN_ID: &str = "20260101-000000-abcd";
 
 /// Check the templated fields of a manifest (called by
-/// [`crate::manifest::validate::validate`]). Errors (exit 2) name the field
+/// [`crate::model::manifest::validate::validate`]). Errors (exit 2) name the field
 /// (`stdin`, `command[N]`, `output`, `vars.K`) and, for template errors, the
 /// line.
 pub fn validate(m: &Manifest) -> Result<()> {
@@ -147,11 +146,12 @@ pub struct RunValues<'a> {
     pub scheduled_for: Timestamp,
 }
 
-/// Render a job's templates for one run. `scheduled` is when its timer was
+/// Render a job's templates for one run; a relative `output` resolves under
+/// `artifacts_dir`. `scheduled` is when its timer was
 /// due (`None` for a manual run: `started` stands in). Errors: a template
 /// that fails at run time (exit 1 for the run; the record says why).
 pub fn prepare(
-    paths: &Paths,
+    artifacts_dir: &Path,
     job: &Job,
     run_id: &str,
     scheduled: Option<Timestamp>,
@@ -191,57 +191,11 @@ pub fn prepare(
         }
         if let Some(text) = &m.output {
             let rendered = r.render("output", text)?;
-            input.output = Some(Target::new(&paths.artifacts_dir(), &rendered, run_id)?);
+            input.output = Some(Target::new(artifacts_dir, &rendered, run_id)?);
         }
     }
     input.command = command;
     Ok(input)
-}
-
-/// When the timer that started this run was due, if a timer started it.
-///
-/// The trigger compares the timer's `LastTriggerUSec` with the moment its own
-/// `piar-<job>.service` activation began (`InactiveExitTimestamp`): the timer
-/// records its trigger time and then enqueues the start, so a gap of under
-/// 5 s means the timer started this run. A trigger that `piar run` started
-/// runs in a manual trigger unit of its own with
-/// `PIAR_MANUAL_START=1` (`crate::units::self_exe::MANUAL_START_ENV`): it
-/// never has a `scheduled_for`. `$TRIGGER_UNIT` and
-/// `$TRIGGER_TIMER_REALTIME_USEC` (systemd >= 250) are not used: on 252 a
-/// manual start of a service that a timer started before still carries the
-/// old values. The value is the moment the timer elapsed, which can be later
-/// than the nominal calendar time by up to the timer's `AccuracySec=` (piar
-/// writes 1 s). Returns `None` when not started by
-/// the job's timer, or when the manager cannot be asked.
-pub fn scheduled_for(sd: &Systemd, job: &Job) -> Option<Timestamp> {
-    let timer = crate::units::names::timer(job.name());
-    let from_usec = |usec: u64| {
-        i64::try_from(usec)
-            .ok()
-            .filter(|u| *u > 0)
-            .and_then(|u| Timestamp::from_microsecond(u).ok())
-    };
-    // Only a trigger running inside the job's service can have been started
-    // by the timer.
-    std::env::var_os("INVOCATION_ID")?;
-    if std::env::var_os(crate::units::self_exe::MANUAL_START_ENV).is_some() {
-        return None;
-    }
-    let timer_path = sd.loaded_unit(&timer).ok()??;
-    let last = sd.timer(&timer_path).ok()?.last_trigger_usec().ok()?;
-    let service_path = sd
-        .loaded_unit(&crate::units::names::service(job.name()))
-        .ok()??;
-    let began = sd
-        .unit(&service_path)
-        .ok()?
-        .inactive_exit_timestamp()
-        .ok()?;
-    if last > 0 && began >= last && began - last <= 5_000_000 {
-        from_usec(last)
-    } else {
-        None
-    }
 }
 
 /// A strict minijinja environment plus the context of one run.

@@ -13,9 +13,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::manifest::Job;
-use crate::manifest::validate::validate_name;
 use crate::model::limits::{check_value, describe_control, is_control};
+use crate::model::manifest::Job;
+use crate::model::manifest::validate::validate_name;
 use crate::schedule::TimerSpec;
 use crate::state::layout::Scope;
 

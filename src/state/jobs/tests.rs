@@ -9,7 +9,7 @@ use std::thread;
 
 use super::*;
 use crate::error::Kind;
-use crate::manifest::VERSION;
+use crate::model::manifest::VERSION;
 use crate::schedule::ScheduleSpec;
 use crate::state::layout::Scope;
 

@@ -113,7 +113,7 @@ pub fn validate(spec: &CallbackSpec) -> Result<()> {
         )));
     }
     if let Some(name) = &spec.secret {
-        crate::state::secrets::validate_name(name).map_err(|e| e.context("secret"))?;
+        crate::model::limits::validate_secret_name(name).map_err(|e| e.context("secret"))?;
     }
     if let Some(c) = &spec.compat
         && c != COMPAT_PI_AGENT_RUNNER

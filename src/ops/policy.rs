@@ -1,12 +1,16 @@
-//! A run policy as properties of the transient run unit
-//! (systemd.exec(5), systemd.resource-control(5)), and the run's `HOME`.
+//! The run policy where it meets the machine: the checks that need the scope
+//! and the system ([`check_scope`]: users, secrets), and the policy as
+//! properties of the transient run unit (systemd.exec(5),
+//! systemd.resource-control(5); every property used here is settable on
+//! transient units since systemd 252 or earlier), and the run's `HOME`.
 
 use zbus::zvariant::Value;
 
-use super::Policy;
-use crate::error::Result;
-use crate::manifest::Job;
-use crate::state::layout::Paths;
+use crate::error::{Error, Result};
+use crate::model::manifest::Job;
+use crate::model::manifest::Manifest;
+use crate::model::policy::{Policy, parse};
+use crate::state::layout::{Paths, Scope};
 use crate::systemd::Systemd;
 
 /// Home directory of `user` (getpwnam_r), `None` if there is no such user.
@@ -163,3 +167,41 @@ pub const SANDBOX_BOOLS: &[&str] = &[
     "RestrictRealtime",
     "LockPersonality",
 ];
+
+/// Checks that need the scope: `run_as` and `sandbox` only in system scope
+/// (a user manager cannot switch users, and its sandboxing needs user
+/// namespaces Pi kernels often lack); the `run_as` user exists; every
+/// credential's secret exists. Errors exit 2.
+pub fn check_scope(m: &Manifest, scope: Scope, paths: &Paths) -> Result<()> {
+    let p = parse(m)?;
+    if scope == Scope::User {
+        if p.run_as.is_some() {
+            return Err(Error::invalid(
+                "run_as: only the system manager can run a job as another user",
+            )
+            .with_hint("use --system (as root), or drop --run-as"));
+        }
+        if p.sandbox {
+            return Err(Error::invalid(
+                "sandbox: `strict` needs the system manager (user managers cannot set up its mounts)",
+            )
+            .with_hint("use --system (as root), or drop --sandbox"));
+        }
+    }
+    if let Some(u) = &p.run_as
+        && user_home(u).is_none()
+    {
+        return Err(Error::invalid(format!("run_as: no user named {u:?}")));
+    }
+    for (name, secret) in &p.credentials {
+        if !crate::state::secrets::dir(paths).join(secret).is_file() {
+            return Err(
+                Error::invalid(format!("credentials.{name}: no secret named {secret:?}"))
+                    .with_hint(format!(
+                        "store it with `piar secret set {secret}` (value on stdin)"
+                    )),
+            );
+        }
+    }
+    Ok(())
+}

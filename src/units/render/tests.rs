@@ -8,7 +8,7 @@ use crate::model::limits::VALUE_MAX;
 
 use super::*;
 use crate::error::Kind;
-use crate::manifest::{Manifest, VERSION};
+use crate::model::manifest::{Manifest, VERSION};
 use crate::schedule::{Schedule, ScheduleSpec};
 
 const V: &str = env!("CARGO_PKG_VERSION");

@@ -3,23 +3,19 @@
 //!
 //! The manifest keeps these as plain fields (`overlap`, `retries`,
 //! `retry_delay`, `memory_max`, `cpu_quota`, `nice`, `run_as`, `sandbox`,
-//! `credentials`); [`parse`] validates them into a [`Policy`], and
-//! [`properties`] maps a policy onto the transient run unit's systemd
-//! properties (systemd.resource-control(5), systemd.exec(5); every property
-//! used here is settable on transient units since systemd 252 or earlier).
+//! `credentials`); [`parse`] validates them into a [`Policy`] (pure: no
+//! file system, no D-Bus). `crate::ops::policy` checks what needs the scope
+//! and the machine (`check_scope`) and maps a policy onto the transient run
+//! unit's systemd properties (`properties`).
 
-mod props;
 #[cfg(test)]
 mod tests;
-
-pub use props::{SANDBOX_BOOLS, properties, run_home, user_home};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
-use crate::state::layout::{Paths, Scope};
+use crate::model::manifest::Manifest;
 
 /// Run time limit when the manifest has no `timeout`: 6 hours. Long enough
 /// for a Raspberry Pi's backup or `apt-get upgrade` over a slow SD card, short
@@ -92,22 +88,10 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
             "retries: at most {MAX_RETRIES}, got {retries}"
         )));
     }
-    let retry_delay = match m.retry_delay.as_deref() {
-        None => DEFAULT_RETRY_DELAY,
-        Some(t) => {
-            let d = humantime::parse_duration(t.trim()).map_err(|e| {
-                Error::invalid(format!(
-                    "retry_delay: expected a duration like 30s or 5m, got {t:?}: {e}"
-                ))
-            })?;
-            if d < Duration::from_secs(1) || d > RETRY_DELAY_CAP {
-                return Err(Error::invalid(format!(
-                    "retry_delay: expected 1s to 1h, got {t:?}"
-                )));
-            }
-            d
-        }
-    };
+    let retry_delay = m
+        .retry_delay
+        .as_deref()
+        .map_or(Ok(DEFAULT_RETRY_DELAY), parse_retry_delay)?;
     let memory_max = m
         .memory_max
         .as_deref()
@@ -124,16 +108,7 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
         return Err(Error::invalid(format!("nice: expected -20 to 19, got {n}")));
     }
     if let Some(u) = &m.run_as {
-        let ok = !u.is_empty()
-            && u.len() <= 32
-            && u.chars().enumerate().all(|(i, c)| {
-                c.is_ascii_alphanumeric() || c == '_' || (i > 0 && matches!(c, '-' | '.'))
-            });
-        if !ok {
-            return Err(Error::invalid(format!(
-                "run_as: {u:?} is not a valid user name"
-            )));
-        }
+        check_user_name(u)?;
     }
     let sandbox = match m.sandbox.as_deref() {
         None | Some("none") => false,
@@ -145,21 +120,7 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
         }
     };
     for (name, secret) in &m.credentials {
-        let ok = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            && name != "."
-            && name != "..";
-        if !ok {
-            return Err(Error::invalid(format!(
-                "credentials.{}: expected a file name of [A-Za-z0-9_.-], at most 64 characters",
-                name.escape_debug()
-            )));
-        }
-        crate::state::secrets::validate_name(secret)
-            .map_err(|e| e.context(format!("credentials.{name}")))?;
+        check_credential(name, secret)?;
     }
     Ok(Policy {
         overlap,
@@ -174,47 +135,63 @@ pub fn parse(m: &Manifest) -> Result<Policy> {
     })
 }
 
+/// `retry_delay`: a duration from 1 s to [`RETRY_DELAY_CAP`] (`30s`, `5m`).
+fn parse_retry_delay(t: &str) -> Result<Duration> {
+    let d = humantime::parse_duration(t.trim()).map_err(|e| {
+        Error::invalid(format!(
+            "retry_delay: expected a duration like 30s or 5m, got {t:?}: {e}"
+        ))
+    })?;
+    if d < Duration::from_secs(1) || d > RETRY_DELAY_CAP {
+        return Err(Error::invalid(format!(
+            "retry_delay: expected 1s to 1h, got {t:?}"
+        )));
+    }
+    Ok(d)
+}
+
+/// `run_as`: a user name of at most 32 characters, `[A-Za-z0-9_]` then also
+/// `-` and `.` (useradd(8)'s portable set). Whether the user exists is
+/// `crate::ops::policy::check_scope`'s question.
+fn check_user_name(u: &str) -> Result<()> {
+    let ok = !u.is_empty()
+        && u.len() <= 32
+        && u.chars().enumerate().all(|(i, c)| {
+            c.is_ascii_alphanumeric() || c == '_' || (i > 0 && matches!(c, '-' | '.'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "run_as: {u:?} is not a valid user name"
+        )))
+    }
+}
+
+/// One `credentials` entry: the credential's file name (`[A-Za-z0-9_.-]`,
+/// at most 64, not `.`/`..`: systemd.exec(5) `LoadCredential=`) and a valid
+/// secret name.
+fn check_credential(name: &str, secret: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && name != "."
+        && name != "..";
+    if !ok {
+        return Err(Error::invalid(format!(
+            "credentials.{}: expected a file name of [A-Za-z0-9_.-], at most 64 characters",
+            name.escape_debug()
+        )));
+    }
+    crate::model::limits::validate_secret_name(secret)
+        .map_err(|e| e.context(format!("credentials.{name}")))
+}
+
 /// [`parse`] for validation only.
 pub fn validate(m: &Manifest) -> Result<()> {
     parse(m).map(|_| ())
-}
-
-/// Checks that need the scope: `run_as` and `sandbox` only in system scope
-/// (a user manager cannot switch users, and its sandboxing needs user
-/// namespaces Pi kernels often lack); the `run_as` user exists; every
-/// credential's secret exists. Errors exit 2.
-pub fn check_scope(m: &Manifest, scope: Scope, paths: &Paths) -> Result<()> {
-    let p = parse(m)?;
-    if scope == Scope::User {
-        if p.run_as.is_some() {
-            return Err(Error::invalid(
-                "run_as: only the system manager can run a job as another user",
-            )
-            .with_hint("use --system (as root), or drop --run-as"));
-        }
-        if p.sandbox {
-            return Err(Error::invalid(
-                "sandbox: `strict` needs the system manager (user managers cannot set up its mounts)",
-            )
-            .with_hint("use --system (as root), or drop --sandbox"));
-        }
-    }
-    if let Some(u) = &p.run_as
-        && user_home(u).is_none()
-    {
-        return Err(Error::invalid(format!("run_as: no user named {u:?}")));
-    }
-    for (name, secret) in &p.credentials {
-        if !crate::state::secrets::dir(paths).join(secret).is_file() {
-            return Err(
-                Error::invalid(format!("credentials.{name}: no secret named {secret:?}"))
-                    .with_hint(format!(
-                        "store it with `piar secret set {secret}` (value on stdin)"
-                    )),
-            );
-        }
-    }
-    Ok(())
 }
 
 /// Bytes from `512`, `64K`, `512M`, `2G`, `1T` (base 1024, as systemd reads

@@ -1,5 +1,5 @@
 use super::*;
-use crate::manifest::VERSION;
+use crate::model::manifest::VERSION;
 use crate::schedule::ScheduleSpec;
 
 fn manifest() -> Manifest {
@@ -44,16 +44,12 @@ fn known_variables_render() {
             .into(),
     );
     validate(&m).unwrap();
-    let paths = Paths {
-        scope: crate::state::layout::Scope::System,
-        unit_dir: "/etc/systemd/system".into(),
-        state_dir: "/var/lib/piar".into(),
-    };
-    let job = crate::manifest::validate::validate(m, None).unwrap();
+    let artifacts = std::path::Path::new("/var/lib/piar/artifacts");
+    let job = crate::model::manifest::validate::validate(m, None).unwrap();
     // 2026-03-01T05:30:00Z is 06:30 in Berlin (CET, +01:00).
     let due: Timestamp = "2026-03-01T05:30:00Z".parse().unwrap();
     let started: Timestamp = "2026-03-01T05:30:02Z".parse().unwrap();
-    let input = prepare(&paths, &job, "20260301-053002-abcd", Some(due), started).unwrap();
+    let input = prepare(artifacts, &job, "20260301-053002-abcd", Some(due), started).unwrap();
     assert_eq!(
         String::from_utf8(input.stdin.unwrap()).unwrap(),
         "brief 20260301-053002-abcd 2026-03-01 2026-03-01T06:30:02+01:00 \
@@ -67,15 +63,11 @@ fn known_variables_render() {
 fn date_is_in_the_job_zone() {
     let mut m = manifest();
     m.stdin = Some("{{ date }}".into());
-    let job = crate::manifest::validate::validate(m, None).unwrap();
-    let paths = Paths {
-        scope: crate::state::layout::Scope::System,
-        unit_dir: "/x".into(),
-        state_dir: "/y".into(),
-    };
+    let job = crate::model::manifest::validate::validate(m, None).unwrap();
+    let artifacts = std::path::Path::new("/y/artifacts");
     // 23:30 UTC on the 1st is already the 2nd in Berlin.
     let t: Timestamp = "2026-03-01T23:30:00Z".parse().unwrap();
-    let input = prepare(&paths, &job, "r", None, t).unwrap();
+    let input = prepare(artifacts, &job, "r", None, t).unwrap();
     assert_eq!(input.stdin.unwrap(), b"2026-03-02");
     assert_eq!(input.scheduled_for, "2026-03-01T23:30:00Z");
 }

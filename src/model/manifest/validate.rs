@@ -150,14 +150,14 @@ pub fn validate(manifest: Manifest, now: Option<jiff::Timestamp>) -> Result<Job>
         .as_deref()
         .map(parse_timeout)
         .transpose()?
-        .unwrap_or(Some(crate::policy::DEFAULT_TIMEOUT));
-    crate::policy::validate(m)?;
+        .unwrap_or(Some(crate::model::policy::DEFAULT_TIMEOUT));
+    crate::model::policy::validate(m)?;
     check_description(&m.description)?;
     check_metadata(&m.metadata)?;
     if let Some(cb) = &m.callback {
-        crate::ops::callback::config::validate(cb).map_err(|e| e.context("callback"))?;
+        crate::model::callback::validate(cb).map_err(|e| e.context("callback"))?;
     }
-    crate::template::validate(m)?;
+    crate::model::template::validate(m)?;
     for (field, value) in [("created", &m.created), ("updated", &m.updated)] {
         if let Some(text) = value {
             text.parse::<jiff::Timestamp>().map_err(|e| {
