@@ -110,6 +110,10 @@ pub struct JobBody {
     /// Remove the callback (edit only).
     #[serde(default)]
     pub no_callback: bool,
+    /// `--callback-compat` (set by the pi-agent-runner endpoints, never read
+    /// from a body).
+    #[serde(skip)]
+    pub callback_compat: Option<String>,
 }
 
 fn check_str(field: &str, s: &str, max: usize) -> Result<(), Bad> {
@@ -223,6 +227,7 @@ impl JobBody {
         opt(a, "callback", self.callback_url.as_deref());
         opt(a, "callback-secret", self.callback_secret.as_deref());
         opt(a, "callback-on", self.callback_on.as_deref());
+        opt(a, "callback-compat", self.callback_compat.as_deref());
         opt(a, "stdin", self.stdin_template.as_deref());
         map(a, "var", &self.vars);
         if self.template_args {

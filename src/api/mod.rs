@@ -15,6 +15,7 @@
 //! `piar token` manages it.
 
 pub mod body;
+pub mod compat;
 pub mod intake;
 pub mod tokens;
 

@@ -601,6 +601,60 @@ fn try_route(app: &App, req: &Req) -> Result<Reply, Reply> {
             run_result(app, req, &tok, run)
         }
         (Post, ["v1", "intake", name]) => intake(app, req, name),
+        // pi-agent-runner compatibility (crate::api::compat).
+        (Post, ["jobs"]) => {
+            let tok = authorize(app, req, TokenScope::Submit)?;
+            compat_submit(app, req, &tok)
+        }
+        (Get, ["jobs"]) | (Get, ["schedules"]) => {
+            let tok = authorize(app, req, TokenScope::Read)?;
+            let out = app.cli(&["list"], CLI_TIMEOUT)?;
+            let v = out.json_or_error()?;
+            let schedules = segs[0] == "schedules";
+            let jobs: Vec<Value> = v
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|j| {
+                    let name = j["name"].as_str().unwrap_or("");
+                    name.starts_with(super::compat::PREFIX)
+                        && tok.covers(name)
+                        && (!schedules || j["kind"] != "manual")
+                })
+                .map(|j| compat_view(app, &j))
+                .collect();
+            Ok(Reply::ok(Value::Array(jobs)))
+        }
+        (Get | Patch | Delete, ["jobs", id]) => {
+            let needed = if *m == Get {
+                TokenScope::Read
+            } else {
+                TokenScope::Submit
+            };
+            let tok = authorize(app, req, needed)?;
+            valid_job(id)?;
+            cover(req, &tok, id)?;
+            match m {
+                Get => {}
+                Delete => {
+                    app.cli_reply(&["rm", "--", id])?;
+                    return Ok(Reply::ok(json!({"id": id, "deleted": true})));
+                }
+                _ => {
+                    let v: Value = serde_json::from_slice(&req.body)
+                        .map_err(|e| error(400, "invalid", format!("body: {e}")))?;
+                    let verb = match v.get("action").and_then(Value::as_str) {
+                        Some("pause") => "pause",
+                        Some("resume") => "resume",
+                        _ => return Err(invalid("action", "\"pause\" or \"resume\"")),
+                    };
+                    app.cli_reply(&[verb, "--", id])?;
+                }
+            }
+            let v = app.cli_reply(&["show", "--", id])?.body;
+            Ok(Reply::ok(compat_view(app, &v)))
+        }
         (Get, ["v1", "calendar"]) => {
             authorize(app, req, TokenScope::Read)?;
             calendar(app, req)
@@ -612,6 +666,9 @@ fn try_route(app: &App, req: &Req) -> Result<Reply, Reply> {
         | (_, ["v1", "runs", _, "wait"])
         | (_, ["v1", "calendar"])
         | (_, ["v1", "intake", _])
+        | (_, ["jobs"])
+        | (_, ["jobs", _])
+        | (_, ["schedules"])
         | (_, ["v1", "openapi.json"]) => Err(error(
             405,
             "invalid",
@@ -768,6 +825,69 @@ fn run_result(app: &App, req: &Req, tok: &Token, run: &str) -> Result<Reply, Rep
         cover(req, tok, job)?;
     }
     Ok(Reply::ok(v))
+}
+
+/// A job in pi-agent-runner's shape, its jobType from the manifest's metadata.
+fn compat_view(app: &App, job: &Value) -> Value {
+    let mut v = super::compat::job_view(job);
+    if let Some(name) = job["name"].as_str() {
+        v["jobType"] = crate::state::jobs::Store::new(&app.paths)
+            .load(name)
+            .ok()
+            .and_then(|j| {
+                j.manifest
+                    .metadata
+                    .get("pi_agent_runner_job_type")
+                    .and_then(|t| t.as_str().map(|s| json!(s)))
+            })
+            .unwrap_or(Value::Null);
+    }
+    v
+}
+
+/// `POST /jobs` (pi-agent-runner): an allowlisted job type, submitted as job
+/// `par-<hex>`; without a schedule it starts at once. 201 with the job in
+/// pi-agent-runner's shape (+ `runId` when started), 200 when the
+/// idempotency key matched.
+fn compat_submit(app: &App, req: &Req, tok: &Token) -> Result<Reply, Reply> {
+    use super::compat;
+    let nj: compat::NewJob = serde_json::from_slice(&req.body)
+        .map_err(|e| error(400, "invalid", format!("body: {e}")))?;
+    let types = compat::job_types(&app.paths).map_err(|e| {
+        log::error!("piar-api: {}", e.message);
+        error(500, "failed", "cannot read the job types allowlist")
+    })?;
+    let id = compat::new_id().map_err(|e| error(500, "failed", e.message))?;
+    cover(req, tok, &id)?;
+    let (job, now) = nj.job(&id, &types).map_err(|e| Reply {
+        status: 400,
+        body: e.to_json(),
+    })?;
+    let key = nj
+        .idempotency_key
+        .clone()
+        .or_else(|| req.idempotency_key.clone())
+        .map(|k| format!("par-{k}"));
+    let args = job
+        .submit_args(&tok.name, key.as_deref())
+        .map_err(|(f, e)| invalid(&f, &e))?;
+    let out = app.cli(&args, CLI_TIMEOUT)?;
+    let submitted = out.json_or_error()?;
+    let dedup = submitted["deduplicated"] == json!(true);
+    let name = submitted["name"].as_str().unwrap_or(&id).to_string();
+    let mut run_id = Value::Null;
+    if now && !dedup {
+        let started = run_now(app, &name)?;
+        run_id = started.body["run_id"].clone();
+    }
+    let shown = app.cli_reply(&["show", "--", &name])?.body;
+    let mut v = compat_view(app, &shown);
+    v["deduplicated"] = json!(dedup);
+    v["runId"] = run_id;
+    Ok(Reply {
+        status: if dedup { 200 } else { 201 },
+        body: v,
+    })
 }
 
 /// `POST /v1/intake/{name}`: the body through intake template `name`

@@ -155,6 +155,12 @@ impl Paths {
         self.api_dir().join("intake").join(format!("{name}.toml"))
     }
 
+    /// `<state>/api/job-types.toml`: pi-agent-runner job types -> allowlisted
+    /// commands for the compatibility endpoints (`POST /jobs`, docs/api.md).
+    pub fn api_job_types(&self) -> PathBuf {
+        self.api_dir().join("job-types.toml")
+    }
+
     /// Path of a unit file in this scope's unit directory.
     pub fn unit_file(&self, unit: &str) -> PathBuf {
         self.unit_dir.join(unit)

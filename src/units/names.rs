@@ -110,7 +110,7 @@ impl UnitName {
 
 /// The HTTP API's socket unit (`units/piar-api.socket`, docs/api.md). It has
 /// the shape of job `api`'s units, which is why `api` is a reserved job name
-/// (`manifest::validate::RESERVED_NAMES`).
+/// (`model::manifest::validate::RESERVED_NAMES`).
 pub const API_SOCKET: &str = "piar-api.socket";
 /// The HTTP API's service unit (`units/piar-api.service`).
 pub const API_SERVICE: &str = "piar-api.service";

@@ -641,6 +641,7 @@ fn every_v1_endpoint_through_curl_with_tokens_and_the_cli_errors() {
                 "{b}{}",
                 path.replace("{name}", "no-such-job-api")
                     .replace("{run_id}", "no-such-run")
+                    .replace("{id}", "no-such-job-api")
             );
             let (code, v) = curl(&method.to_uppercase(), &url, Some(&reader), None, &[]);
             assert!(
@@ -740,7 +741,7 @@ fn schemathesis_finds_no_server_error_and_no_undocumented_response() {
             failures.push(text);
         } else {
             // It really exercised the document: every operation was selected.
-            assert!(text.contains("15 selected / 15 total"), "{text}");
+            assert!(text.contains("21 selected / 21 total"), "{text}");
         }
     }
     for t in ["r", "s"] {
@@ -963,5 +964,164 @@ title = "issue.title"
             .run()
             .success();
     }
+    drop(srv);
+}
+
+/// Accept one HTTP request on `listener` within `timeout`, answer 200, and
+/// return (head, body).
+fn receive_one(listener: &std::net::TcpListener, timeout: Duration) -> (String, String) {
+    use std::io::{Read, Write};
+    listener.set_nonblocking(true).unwrap();
+    let mut stream = poll_until("the callback request", timeout, || {
+        listener.accept().ok().map(|(s, _)| s)
+    });
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let (head, body) = loop {
+        let n = stream.read(&mut chunk).unwrap_or(0);
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).to_string();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if body.len() >= len || n == 0 {
+                break (head.to_string(), body.to_string());
+            }
+        } else if n == 0 {
+            break (text, String::new());
+        }
+    };
+    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    (head, body)
+}
+
+/// pi-agent-runner's client API: a reminder submitted with POST /jobs runs at
+/// once and its callback arrives (with pi-agent-runner's X-Runner-* headers);
+/// a scheduled one is listed in GET /schedules; PATCH pauses and resumes;
+/// DELETE removes; a job type outside the allowlist is 400.
+#[test]
+fn pi_agent_runner_clients_submit_reminders_and_get_their_callback() {
+    require_box();
+    let srv = Served::start(18791);
+    let b = srv.base.as_str();
+    let tag = unique("partok");
+    let bot = token(&format!("{tag}-s"), "submit", None);
+    let receiver = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let cb = format!("http://{}/cb", receiver.local_addr().unwrap());
+    let body = json!({"jobType": "reminder", "input": {"message": format!("stand up {tag}")},
+                      "callbackUrl": cb, "metadata": {"chat": 42}, "idempotencyKey": tag});
+    let (code, v) = curl("POST", &format!("{b}/jobs"), Some(&bot), Some(&body), &[]);
+    assert_eq!(code, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("par-"), "{v}");
+    assert_eq!(v["jobType"], "reminder", "{v}");
+    assert!(v["runId"].is_string(), "{v}");
+    let (code, v) = curl("POST", &format!("{b}/jobs"), Some(&bot), Some(&body), &[]);
+    assert_eq!((code, &v["id"]), (200, &json!(id)), "idempotencyKey: {v}");
+    let (head, cbody) = receive_one(&receiver, Duration::from_secs(60));
+    assert!(head.starts_with("POST /cb"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-runner-event: job.completed"),
+        "{head}"
+    );
+    assert!(cbody.contains(&id), "{cbody}");
+    assert!(
+        cbody.contains(&format!("stand up {tag}")),
+        "the reminder's message is in the callback: {cbody}"
+    );
+
+    let sched = json!({"jobType": "reminder", "input": {"message": "hourly"},
+                       "schedule": {"everySeconds": 3600}});
+    let (code, v) = curl("POST", &format!("{b}/jobs"), Some(&bot), Some(&sched), &[]);
+    assert_eq!(code, 201, "{v}");
+    let sid = v["id"].as_str().unwrap().to_string();
+    assert!(v["runId"].is_null(), "{v}");
+    let (code, v) = curl("GET", &format!("{b}/schedules"), Some(&bot), None, &[]);
+    assert_eq!(code, 200);
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|j| j["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&sid.as_str()) && !ids.contains(&id.as_str()),
+        "{v}"
+    );
+    let (code, v) = curl("GET", &format!("{b}/jobs"), Some(&bot), None, &[]);
+    assert_eq!(code, 200);
+    assert!(
+        v.as_array().unwrap().iter().any(|j| j["id"] == json!(id)),
+        "{v}"
+    );
+    let (code, v) = curl(
+        "PATCH",
+        &format!("{b}/jobs/{sid}"),
+        Some(&bot),
+        Some(&json!({"action": "pause"})),
+        &[],
+    );
+    assert_eq!((code, v["status"].as_str()), (200, Some("paused")), "{v}");
+    let (code, v) = curl(
+        "PATCH",
+        &format!("{b}/jobs/{sid}"),
+        Some(&bot),
+        Some(&json!({"action": "resume"})),
+        &[],
+    );
+    assert_eq!(
+        (code, v["status"].as_str()),
+        (200, Some("scheduled")),
+        "{v}"
+    );
+    let (code, _) = curl(
+        "PATCH",
+        &format!("{b}/jobs/{sid}"),
+        Some(&bot),
+        Some(&json!({"action": "explode"})),
+        &[],
+    );
+    assert_eq!(code, 400);
+    let (code, v) = curl("GET", &format!("{b}/jobs/{sid}"), Some(&bot), None, &[]);
+    assert_eq!(
+        (code, v["jobType"].as_str()),
+        (200, Some("reminder")),
+        "{v}"
+    );
+    let (code, v) = curl(
+        "POST",
+        &format!("{b}/jobs"),
+        Some(&bot),
+        Some(&json!({"jobType": "shell", "input": {"cmd": "rm -rf /"}})),
+        &[],
+    );
+    assert_eq!(code, 400, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("allowed"),
+        "{v}"
+    );
+    for j in [&id, &sid] {
+        let (code, v) = curl("DELETE", &format!("{b}/jobs/{j}"), Some(&bot), None, &[]);
+        assert_eq!(code, 200, "{v}");
+        assert_eq!(
+            curl("GET", &format!("{b}/jobs/{j}"), Some(&bot), None, &[]).0,
+            404
+        );
+    }
+    Piar::new()
+        .args(["--system", "token", "rm", &format!("{tag}-s")])
+        .run()
+        .success();
     drop(srv);
 }
