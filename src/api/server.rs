@@ -34,8 +34,6 @@ const MAX_STDERR: usize = 64 << 10;
 const CLI_TIMEOUT: Duration = Duration::from_secs(120);
 /// Longest long poll (`GET /v1/runs/{id}/wait?timeout=`), in seconds.
 pub(super) const MAX_WAIT_SECS: u64 = 300;
-/// How long `POST /v1/jobs/{name}/run` looks for the new run's record.
-const RUN_ID_WITHIN: Duration = Duration::from_secs(15);
 
 /// The OpenAPI 3.1 document, served verbatim at `GET /v1/openapi.json`.
 const OPENAPI: &str = include_str!("../../docs/openapi.json");
@@ -774,41 +772,12 @@ fn approver_is_submitter(app: &App, name: &str, tok: &Token) -> bool {
         .is_some_and(|by| by == tok.name)
 }
 
-fn run_ids(app: &App, name: &str) -> Vec<String> {
-    app.cli(&["history", "--lines=1000", "--", name], CLI_TIMEOUT)
-        .ok()
-        .filter(|o| o.code == 0)
-        .and_then(|o| serde_json::from_slice::<Value>(&o.stdout).ok())
-        .and_then(|v| {
-            v["runs"].as_array().map(|r| {
-                r.iter()
-                    .filter_map(|r| r["run_id"].as_str().map(String::from))
-                    .collect()
-            })
-        })
-        .unwrap_or_default()
-}
-
-/// `POST /v1/jobs/{name}/run`: `piar run`, then the new run's id (the newest
-/// record that was not there before; null if none appeared within 15 s).
+/// `POST /v1/jobs/{name}/run`: `piar run --json`, which answers with the new
+/// run at once (the one Run shape, docs/schemas/run.json: status `running`,
+/// or `skipped` under overlap=forbid while a run is active).
 fn run_now(app: &App, name: &str) -> Result<Reply, Reply> {
-    let before = run_ids(app, name);
     let out = app.cli(&["run", "--", name], CLI_TIMEOUT)?;
-    let mut v = out.json_or_error()?;
-    let deadline = Instant::now() + RUN_ID_WITHIN;
-    let run_id = loop {
-        if let Some(id) = run_ids(app, name)
-            .into_iter()
-            .find(|id| !before.contains(id))
-        {
-            break Some(id);
-        }
-        if Instant::now() >= deadline {
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    v["run_id"] = json!(run_id);
+    let v = out.json_or_error()?;
     Ok(Reply {
         status: 202,
         body: v,
@@ -878,7 +847,7 @@ fn compat_submit(app: &App, req: &Req, tok: &Token) -> Result<Reply, Reply> {
     let mut run_id = Value::Null;
     if now && !dedup {
         let started = run_now(app, &name)?;
-        run_id = started.body["run_id"].clone();
+        run_id = started.body["id"].clone();
     }
     let shown = app.cli_reply(&["show", "--", &name])?.body;
     let mut v = compat_view(app, &shown);

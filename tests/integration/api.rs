@@ -434,9 +434,9 @@ fn every_v1_endpoint_through_curl_with_tokens_and_the_cli_errors() {
         &[],
     );
     assert_eq!(code, 202, "{v}");
-    let run = v["run_id"]
+    let run = v["id"]
         .as_str()
-        .unwrap_or_else(|| panic!("no run_id: {v}"))
+        .unwrap_or_else(|| panic!("no run id: {v}"))
         .to_string();
     let (code, v) = curl(
         "GET",
@@ -467,7 +467,7 @@ fn every_v1_endpoint_through_curl_with_tokens_and_the_cli_errors() {
         &[],
     );
     assert_eq!(code, 200, "{v}");
-    assert_eq!(v["runs"][0]["run_id"], json!(run), "{v}");
+    assert_eq!(v["runs"][0]["id"], json!(run), "{v}");
     let (code, _) = curl(
         "GET",
         &format!("{b}/v1/runs/{run}/wait?timeout=9999"),
@@ -877,7 +877,7 @@ title = "issue.title"
         .run()
         .success()
         .json_value();
-    let run_id = run["run_id"].as_str().unwrap().to_string();
+    let run_id = run["id"].as_str().unwrap().to_string();
     let (code, v) = curl(
         "GET",
         &format!("{b}/v1/runs/{run_id}"),
