@@ -230,11 +230,8 @@ pub const VERB_DOCS: &[VerbDoc] = &[
         verb: "stop",
         schemas: &[("stop.json", "the runs stopped")],
         exit: &[
-            (0, "stopped"),
-            (
-                3,
-                "no such job or run (see --help for what counts as nothing running)",
-            ),
+            (0, "stopped, or nothing was running (`stopped: []`)"),
+            (3, "no such job or run"),
             E5,
             E6,
         ],
@@ -262,12 +259,17 @@ pub const VERB_DOCS: &[VerbDoc] = &[
     VerbDoc {
         verb: "run",
         schemas: &[
-            ("run.json", "without --wait: the start"),
-            ("run-record.json", "with --wait: the finished run"),
+            (
+                "run.json",
+                "the run (at once: status running, or skipped under overlap=forbid; with --wait: the finished run)",
+            ),
             ("run-dry-run.json", "with --dry-run: what the run would get"),
         ],
         exit: &[
-            (0, "started (--dry-run: rendered)"),
+            (
+                0,
+                "started or skipped (--dry-run: rendered; --wait: the run succeeded)",
+            ),
             (
                 1,
                 "the trigger could not start or wrote no run record; a template that fails for the slot",
@@ -277,8 +279,15 @@ pub const VERB_DOCS: &[VerbDoc] = &[
             (4, "the job is pending approval or was rejected"),
             E5,
             E6,
+            (
+                75,
+                "--wait --timeout passed before the run ended (the run goes on)",
+            ),
         ],
-        examples: &[],
+        examples: &[
+            "piar run backup --json | jq -r .id",
+            "piar run backup --wait --timeout 10m",
+        ],
     },
     VerbDoc {
         verb: "logs",
@@ -329,14 +338,15 @@ pub const VERB_DOCS: &[VerbDoc] = &[
     },
     VerbDoc {
         verb: "wait",
-        schemas: &[("run-record.json", "the finished run")],
+        schemas: &[("run.json", "the finished run (the final attempt)")],
         exit: &[
-            (0, "the run succeeded"),
-            (
-                1,
-                "the wait timed out, or the run failed without an exit code",
-            ),
+            (0, "the run succeeded (or was skipped)"),
+            (1, "the run failed without an exit code"),
             E3,
+            (
+                75,
+                "--timeout passed before the run ended (the run goes on)",
+            ),
         ],
         examples: &[
             "piar wait backup --timeout 1h",
@@ -345,7 +355,7 @@ pub const VERB_DOCS: &[VerbDoc] = &[
     },
     VerbDoc {
         verb: "result",
-        schemas: &[("result.json", "the run, as a callback's data")],
+        schemas: &[("result.json", "the one Run shape, with its output tail")],
         exit: &[(0, "success"), (3, "no such run")],
         examples: &["piar result 20261202-091500-ab12 --json"],
     },
@@ -430,6 +440,48 @@ pub const VERB_DOCS: &[VerbDoc] = &[
         exit: &[(0, "the client closed stdin"), E2],
         examples: &[],
     },
+    VerbDoc {
+        verb: "recover",
+        schemas: &[("recover.json", "what was repaired")],
+        exit: &[(0, "success (also when nothing needed repair)"), E5, E6],
+        examples: &[
+            "sudo piar recover            # what piar-recover.service runs at boot",
+            "piar recover --user --json",
+        ],
+    },
+    VerbDoc {
+        verb: "serve",
+        schemas: &[],
+        exit: &[
+            (
+                0,
+                "idle for --idle seconds: exited (systemd starts it again)",
+            ),
+            E2,
+            (1, "no listening socket from systemd, or the server failed"),
+        ],
+        examples: &["systemctl start piar-api.socket   # then: curl http://127.0.0.1:8787/v1/jobs"],
+    },
+    VerbDoc {
+        verb: "token",
+        schemas: &[],
+        exit: &[(0, "success"), E2, (3, "no such token"), E6],
+        examples: &[
+            "sudo piar token create agent --scope submit --jobs agent-",
+            "sudo piar token list",
+            "sudo piar token rm agent",
+        ],
+    },
+    VerbDoc {
+        verb: "api",
+        schemas: &[],
+        exit: &[(0, "success"), E2, E5, E6],
+        examples: &[
+            "sudo piar api enable                    # 127.0.0.1:8787",
+            "piar api enable --user --listen 127.0.0.1:9090",
+            "sudo piar api disable",
+        ],
+    },
 ];
 
 /// The JSON OUTPUT and EXIT STATUS sections of `verb`'s page, in roff.
@@ -439,6 +491,7 @@ fn verb_sections(doc: &VerbDoc) -> String {
         s.push_str(&roff_escape(match doc.verb {
             "logs" => "With --json: JSON lines, one object per journal line.",
             "mcp" => "stdout carries JSON-RPC (the MCP protocol); each tool's structured result is the --json output of its verb.",
+            "serve" => "The HTTP API answers in JSON (docs/api.md, docs/openapi.json); the verb itself prints nothing.",
             _ => "No JSON document on success; errors as below.",
         }));
         s.push('\n');
