@@ -148,6 +148,20 @@ pub fn new_id() -> Result<String> {
     ))
 }
 
+/// The job id of a request with idempotency key `key` from token `token`:
+/// `par-` + the first 12 hex digits of SHA-256(token, NUL, key), so the same
+/// key from the same client names the same job, and keys of other clients
+/// do not collide.
+pub fn id_for_key(token: &str, key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(token.as_bytes());
+    h.update([0u8]);
+    h.update(key.as_bytes());
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("{PREFIX}{}", &hex[..12])
+}
+
 impl NewJob {
     /// The piar job body and whether to start it at once (no schedule).
     /// Errors (exit 2) name the field; an unknown jobType names the allowlist.

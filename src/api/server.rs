@@ -826,17 +826,22 @@ fn compat_submit(app: &App, req: &Req, tok: &Token) -> Result<Reply, Reply> {
         log::error!("piar-api: {}", e.message);
         error(500, "failed", "cannot read the job types allowlist")
     })?;
-    let id = compat::new_id().map_err(|e| error(500, "failed", e.message))?;
-    cover(req, tok, &id)?;
-    let (job, now) = nj.job(&id, &types).map_err(|e| Reply {
-        status: 400,
-        body: e.to_json(),
-    })?;
     let key = nj
         .idempotency_key
         .clone()
         .or_else(|| req.idempotency_key.clone())
         .map(|k| format!("par-{k}"));
+    // With a key the job id follows from it, so a retried request is the same
+    // `piar submit` request (piar refuses a key reused for another request).
+    let id = match &key {
+        Some(k) => compat::id_for_key(&tok.name, k),
+        None => compat::new_id().map_err(|e| error(500, "failed", e.message))?,
+    };
+    cover(req, tok, &id)?;
+    let (job, now) = nj.job(&id, &types).map_err(|e| Reply {
+        status: 400,
+        body: e.to_json(),
+    })?;
     let args = job
         .submit_args(&tok.name, key.as_deref())
         .map_err(|(f, e)| invalid(&f, &e))?;

@@ -72,6 +72,31 @@ pub fn helper_path() -> Result<PathBuf> {
     Ok(me)
 }
 
+/// The full CLI binary, for units that run a verb the run-path helper does
+/// not have (`resume` of `pause --until`): the running binary, or, when that
+/// is [`HELPER_NAME`], `piar` beside it, else `/usr/bin/piar`.
+/// Errors (exit 1): `/proc/self/exe` cannot be read.
+pub fn cli_path() -> Result<PathBuf> {
+    let me = current_path()?;
+    if me.file_name().is_none_or(|n| n != HELPER_NAME) {
+        return Ok(me);
+    }
+    let sibling = me.with_file_name("piar");
+    if is_executable(&sibling) {
+        return Ok(sibling);
+    }
+    Ok(PathBuf::from("/usr/bin/piar"))
+}
+
+/// Whether `args` (piar's arguments after the scope flag) are a run-path verb
+/// that [`HELPER_NAME`] parses (`trigger`, `callback`; `crate::run_path`).
+pub fn is_run_path(args: &[String]) -> bool {
+    matches!(
+        args.first().map(String::as_str),
+        Some("trigger" | "callback")
+    )
+}
+
 fn is_executable(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -200,7 +225,11 @@ impl SelfTimer {
     /// as an auxiliary unit, org.freedesktop.systemd1(5)). Returns the
     /// timer's name. Errors: the binary's path, or the manager refused.
     pub fn start(&self, sd: &Systemd) -> Result<String> {
-        let exe = SelfExe::current(sd.scope)?;
+        let mut exe = SelfExe::current(sd.scope)?;
+        if !is_run_path(&self.args) {
+            // e.g. `resume`: only the full CLI has it
+            exe.path = cli_path()?.to_string_lossy().into_owned();
+        }
         let mut env = exe.env.clone();
         env.extend(self.env.iter().cloned());
         let service: Vec<(&str, Value)> = vec![

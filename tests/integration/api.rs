@@ -888,7 +888,7 @@ title = "issue.title"
     assert_eq!(code, 200, "{v}");
     assert_eq!(v["status"], "succeeded", "{v}");
     assert!(
-        v["output_tail"]
+        v["output"]["tail"][0]["text"]
             .as_str()
             .unwrap_or("")
             .contains("Title: {{ 7*7 }} fix it"),
