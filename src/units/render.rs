@@ -68,7 +68,7 @@ pub fn quote_exec_arg(word: &str) -> Result<String> {
 ///
 /// [Service]
 /// Type=oneshot
-/// ExecStart="/usr/bin/piar" --system trigger NAME
+/// ExecStart="/usr/lib/piar/piar-trigger" --system trigger NAME
 /// ```
 ///
 /// The job's command, environment and working directory are deliberately
