@@ -602,36 +602,49 @@ they are recorded as canceled. Error not_found if nothing is running.",
     /// `piar pause`.
     #[tool(
         name = "pause_job",
-        description = "Pause a job: stop and disable its timer (a running run goes on).",
+        description = "Pause a job: stop and disable its timer (a running run goes on); with \
+until, it resumes by itself then. Returns the job's state, next run and resume_at (RFC 3339 UTC).",
         annotations(idempotent_hint = true)
     )]
     async fn pause_job(
         &self,
-        Parameters(p): Parameters<params::JobName>,
+        Parameters(p): Parameters<params::Pause>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
         if let Err(b) = p.check() {
             return Ok(bad(b));
         }
-        let args = vec!["pause".into(), "--".into(), p.name];
+        let mut args: Vec<String> = vec!["pause".into()];
+        if let Some(t) = p.until {
+            args.push(format!("--until={t}"));
+        }
+        args.extend(["--".into(), p.name]);
         Ok(self.simple("pause_job", args, "jobs", &ctx.ct).await)
     }
 
     /// `piar resume`.
     #[tool(
         name = "resume_job",
-        description = "Resume a paused job: re-enable and start its timer.",
+        description = "Resume a paused job: re-enable and start its timer (no run at once \
+unless now=true); with at, resume it later. Returns the job's state, next run and resume_at.",
         annotations(idempotent_hint = true)
     )]
     async fn resume_job(
         &self,
-        Parameters(p): Parameters<params::JobName>,
+        Parameters(p): Parameters<params::Resume>,
         ctx: RequestContext<RoleServer>,
     ) -> std::result::Result<CallToolResult, ErrorData> {
         if let Err(b) = p.check() {
             return Ok(bad(b));
         }
-        let args = vec!["resume".into(), "--".into(), p.name];
+        let mut args: Vec<String> = vec!["resume".into()];
+        if let Some(t) = p.at {
+            args.push(format!("--at={t}"));
+        }
+        if p.now {
+            args.push("--now".into());
+        }
+        args.extend(["--".into(), p.name]);
         Ok(self.simple("resume_job", args, "jobs", &ctx.ct).await)
     }
 

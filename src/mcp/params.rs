@@ -93,6 +93,46 @@ impl JobName {
     }
 }
 
+/// `pause_job`: a job, optionally paused only until a time.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub(super) struct Pause {
+    /// The job's name: [a-z0-9][a-z0-9_-]{0,62}.
+    pub name: String,
+    /// Resume by itself at this time (a transient timer; no process waits):
+    /// RFC 3339 ('2026-12-01T09:00:00Z'), 'YYYY-MM-DD HH:MM' (system zone) or
+    /// relative ('in 2h', 'tomorrow 9am'). Omit to pause until resume_job.
+    pub until: Option<String>,
+}
+
+impl Pause {
+    /// Bounds check.
+    pub(super) fn check(&self) -> Result<(), Bad> {
+        check_str("name", &self.name, MAX_STR)?;
+        check_opt("until", &self.until)
+    }
+}
+
+/// `resume_job`: a job, now or at a time, optionally with one run at once.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub(super) struct Resume {
+    /// The job's name: [a-z0-9][a-z0-9_-]{0,62}.
+    pub name: String,
+    /// Resume later, at this time (same forms as pause_job's until); the job
+    /// must be paused. Omit to resume now.
+    pub at: Option<String>,
+    /// Also start one run now (missed slots are not caught up otherwise).
+    #[serde(default)]
+    pub now: bool,
+}
+
+impl Resume {
+    /// Bounds check.
+    pub(super) fn check(&self) -> Result<(), Bad> {
+        check_str("name", &self.name, MAX_STR)?;
+        check_opt("at", &self.at)
+    }
+}
+
 /// The schedule and run options shared by `schedule_job` and `edit_job`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub(super) struct JobOptions {

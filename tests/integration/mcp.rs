@@ -109,6 +109,11 @@ fn scenario(server: &[&str], name: &str, output_in_result: bool) -> Value {
         {"tool": "show_job", "args": {"name": "no-such-job-mcp"}},
         {"read": format!("piar://job/{name}")},
         {"tool": "run_logs", "args": {"name": name, "lines": 50}},
+        {"tool": "schedule_job", "args": {
+            "name": format!("{name}-p"), "command": ["true"], "cron": "0 3 * * *"}},
+        {"tool": "pause_job", "args": {"name": format!("{name}-p"), "until": "in 1h"}},
+        {"tool": "resume_job", "args": {"name": format!("{name}-p")}},
+        {"tool": "remove_job", "args": {"name": format!("{name}-p")}},
     ]);
     let r = client(server, plan);
     let steps = r["steps"].as_array().unwrap();
@@ -214,6 +219,26 @@ fn scenario(server: &[&str], name: &str, output_in_result: bool) -> Value {
     assert_eq!(shown["name"], name, "{shown}");
     assert_eq!(step(10)["is_error"], false, "{}", step(10));
     assert!(step(10)["structured"]["lines"].is_array(), "{}", step(10));
+
+    // pause_job with until: paused now, a resume time set (RFC 3339 UTC, ms);
+    // resume_job: enabled again, no resume time left.
+    assert_eq!(step(11)["is_error"], false, "{}", step(11));
+    let paused = &step(12)["structured"];
+    assert_eq!(step(12)["is_error"], false, "{}", step(12));
+    assert_eq!(paused["enabled"], false, "{paused}");
+    let at = paused["resume_at"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{paused}"));
+    let at: jiff::Timestamp = at.parse().unwrap_or_else(|_| panic!("{paused}"));
+    let ahead = at.duration_since(jiff::Timestamp::now());
+    assert!(
+        ahead > jiff::SignedDuration::from_mins(55) && ahead <= jiff::SignedDuration::from_mins(61),
+        "{paused}"
+    );
+    let resumed = &step(13)["structured"];
+    assert_eq!(resumed["enabled"], true, "{resumed}");
+    assert_eq!(resumed["resume_at"], Value::Null, "{resumed}");
+    assert_eq!(step(14)["is_error"], false, "{}", step(14));
     r
 }
 
