@@ -83,6 +83,25 @@ impl Cases {
         value
     }
 
+    /// [`Cases::piar`] with `state`'s private state and drop-in directory, for
+    /// commands that act on every job of a scope (`sync`, `recover`): run
+    /// globally they would repair, settle and re-arm the jobs of the tests
+    /// running beside this one.
+    pub fn piar_in(
+        &mut self,
+        state: &crate::support::PrivateState,
+        schema: &str,
+        args: &[&str],
+        code: i32,
+    ) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = state.piar().args(&all).run().code(code);
+        let value = out.json_value();
+        self.add(&format!("piar {}", all.join(" ")), schema, value.clone());
+        value
+    }
+
     /// Run `piar ARGS --json`, expect exit `code`, and check stderr against error.json.
     pub fn piar_error(&mut self, args: &[&str], code: i32) -> Value {
         let mut all = vec!["--json"];
@@ -124,8 +143,9 @@ impl Cases {
 fn maintenance_commands_match_their_schemas() {
     let mut cases = Cases::default();
     cases.piar("doctor.json", &["doctor"], 0);
-    cases.piar("sync.json", &["sync"], 0);
-    cases.piar("recover.json", &["recover"], 0);
+    let state = crate::support::PrivateState::new("schema-maint");
+    cases.piar_in(&state, "sync.json", &["sync"], 0);
+    cases.piar_in(&state, "recover.json", &["recover"], 0);
     cases.piar("names.json", &["list", "--names"], 0);
     cases.piar("names.json", &["secret", "list"], 0);
     cases.piar("callbacks.json", &["callbacks"], 0);
