@@ -65,7 +65,7 @@ pub fn exec_server(
     use crate::error::Error;
     use crate::state::layout::Scope;
     use std::os::unix::process::CommandExt;
-    let me = own_exe().map_err(|e| Error::failed(format!("cannot find the piar binary: {e}")))?;
+    let me = crate::units::self_exe::current_path()?;
     let sibling = me.with_file_name("piar-api");
     let server = if sibling.is_file() {
         sibling
@@ -89,17 +89,5 @@ pub fn exec_server(
     Err(
         Error::failed(format!("cannot run {}: {err}", server.display()))
             .with_hint("piar was built without the `api` feature, or piar-api is not installed"),
-    )
-}
-
-/// This process's binary; when that file was replaced (a package upgrade),
-/// Linux appends " (deleted)" and the new file at the same path is meant.
-pub fn own_exe() -> std::io::Result<std::path::PathBuf> {
-    let exe = std::env::current_exe()?;
-    Ok(
-        match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
-            Some(s) => std::path::PathBuf::from(s),
-            None => exe,
-        },
     )
 }

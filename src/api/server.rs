@@ -158,8 +158,8 @@ fn serve(scope: Scope, cli: &ServerCli) -> Result<(), String> {
     let paths = Paths::for_scope(scope).map_err(|e| e.to_string())?;
     let cli_exe = match std::env::var_os(super::CLI_ENV) {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => super::own_exe()
-            .map_err(|e| format!("cannot find own binary: {e}"))?
+        _ => crate::units::self_exe::current_path()
+            .map_err(|e| e.message)?
             .with_file_name("piar"),
     };
     let server = Server::from_listener(listener, None)

@@ -95,8 +95,7 @@ pub(super) fn api(ctx: &Ctx, action: ApiAction) -> Result<ExitStatus> {
                     view.written.push(file);
                 }
             } else {
-                let exe = crate::api::own_exe()
-                    .map_err(|e| Error::failed(format!("cannot find the piar binary: {e}")))?;
+                let exe = crate::units::self_exe::current_path()?;
                 let exe = exe.to_str().ok_or_else(|| {
                     Error::failed(format!(
                         "the piar binary's path is not UTF-8: {}",

@@ -75,9 +75,14 @@ impl Cases {
 
     /// Run `piar ARGS --json`, expect exit `code`, and check stdout against `schema`.
     pub fn piar(&mut self, schema: &str, args: &[&str], code: i32) -> Value {
+        self.run_case(Piar::new(), schema, args, code)
+    }
+
+    /// Run `piar` (`piar --json ARGS`), expect exit `code`, keep stdout as a case.
+    fn run_case(&mut self, piar: Piar, schema: &str, args: &[&str], code: i32) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
-        let out = Piar::new().args(&all).run().code(code);
+        let out = piar.args(&all).run().code(code);
         let value = out.json_value();
         self.add(&format!("piar {}", all.join(" ")), schema, value.clone());
         value
@@ -94,12 +99,7 @@ impl Cases {
         args: &[&str],
         code: i32,
     ) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = state.piar().args(&all).run().code(code);
-        let value = out.json_value();
-        self.add(&format!("piar {}", all.join(" ")), schema, value.clone());
-        value
+        self.run_case(state.piar(), schema, args, code)
     }
 
     /// Run `piar ARGS --json`, expect exit `code`, and check stderr against error.json.
